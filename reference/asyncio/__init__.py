@@ -1,0 +1,1 @@
+"""Reference implementations in the asyncio model: ``asyncio`` streams, one task per client."""

@@ -1,0 +1,1 @@
+"""Reference implementations in the forking model: ``ForkingMixIn``, one child process per client."""

@@ -1,0 +1,1 @@
+"""Reference implementations in the iterative model: one client at a time, plain sockets."""

@@ -1,0 +1,1 @@
+"""Reference implementations in the poll model: non-blocking sockets and ``select.poll``."""

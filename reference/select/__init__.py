@@ -1,0 +1,1 @@
+"""Reference implementations in the select model: non-blocking sockets and ``select.select``."""

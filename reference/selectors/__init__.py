@@ -1,0 +1,1 @@
+"""Reference implementations in the selectors model: non-blocking sockets and ``selectors``."""

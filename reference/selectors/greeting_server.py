@@ -1,0 +1,78 @@
+"""Greeting server, selectors model: one loop greets every client with a selector.
+
+Modernises the book's listing 14-1 (a minimal server) with the standard library's
+successor to the select/poll mechanics of listings 14-6 and 14-7. Mechanics:
+non-blocking sockets; a ``selectors.DefaultSelector`` (epoll on Linux) has the
+listener registered for EVENT_READ and each client for EVENT_WRITE only while it
+still has output pending. Accepting a client queues its greeting; when the client is
+writable we send what it takes, and once all is sent shut our side down (FIN), close.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import selectors
+import socket
+
+from reference._common import GREETING, announce, log_connection, parse_args
+
+
+def accept(listener: socket.socket, pending: dict[socket.socket, bytes]) -> socket.socket | None:
+    """Accept one client, log it and queue its greeting; None if there was none."""
+    try:
+        conn, address = listener.accept()
+    except OSError:  # nothing to accept after all, or the client was already gone
+        return None
+    conn.setblocking(False)
+    log_connection(address)
+    pending[conn] = GREETING
+    return conn
+
+
+def flush(conn: socket.socket, pending: dict[socket.socket, bytes]) -> bool:
+    """Send what ``conn`` takes of its pending output; True once it is done with."""
+    try:
+        sent = conn.send(pending[conn])
+        pending[conn] = pending[conn][sent:]
+        if not pending[conn]:
+            conn.shutdown(socket.SHUT_WR)  # FIN now: a bare close RSTs unread input
+    except BlockingIOError:  # not writable after all: try again later
+        return False
+    except OSError:  # the client reset or went away: nothing to tell it
+        return True
+    return not pending[conn]
+
+
+def serve(host: str, port: int) -> None:
+    """Greet every client connecting to ``(host, port)``, all from one selector loop."""
+    with socket.socket() as listener, selectors.DefaultSelector() as selector:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(socket.SOMAXCONN)
+        listener.setblocking(False)
+        announce(listener.getsockname())
+        pending: dict[socket.socket, bytes] = {}  # each client's output not yet sent
+        selector.register(listener, selectors.EVENT_READ)
+        while True:
+            for key, _events in selector.select():
+                if key.fileobj is listener:
+                    conn = accept(listener, pending)
+                    if conn is not None:
+                        selector.register(conn, selectors.EVENT_WRITE, data=conn)
+                elif flush(key.data, pending):
+                    conn = key.data
+                    selector.unregister(conn)
+                    del pending[conn]
+                    conn.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and serve until interrupted (exit status 0 on Ctrl-C)."""
+    args = parse_args((__doc__ or "").partition("\n")[0], argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        serve(args.host, args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

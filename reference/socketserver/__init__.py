@@ -1,0 +1,1 @@
+"""Reference implementations in the socketserver model: ``TCPServer``, one client at a time."""

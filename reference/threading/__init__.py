@@ -1,0 +1,1 @@
+"""Reference implementations in the threading model: ``ThreadingMixIn``, one thread per client."""

@@ -1,0 +1,1 @@
+"""Reference implementations in the twisted model: a Twisted ``Protocol`` on the reactor."""

@@ -1,0 +1,53 @@
+"""Greeting server, twisted model: one Protocol per client on Twisted's reactor.
+
+Modernises the book's listing 14-1 (a minimal server) with the mechanics of listing
+14-8 (a simple server using Twisted). Mechanics: ``reactor.listenTCP`` (which sets
+SO_REUSEADDR itself) builds a ``Greeter`` per client from a ``Factory``; on
+``connectionMade`` it writes the greeting and calls ``loseConnection()``, which
+closes in order (shutdown, then close) once the greeting is out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from typing import Any
+
+from twisted.internet.protocol import Factory, Protocol
+
+from reference._common import GREETING, announce, log_connection, parse_args
+
+
+class Greeter(Protocol):
+    """Log the client, greet it, and close the connection once the greeting is out."""
+
+    def connectionMade(self) -> None:
+        transport: Any = self.transport  # zope interfaces: mypy types them only via mypy-zope
+        peer = transport.getPeer()
+        log_connection((peer.host, peer.port))
+        transport.write(GREETING)
+        transport.loseConnection()
+
+
+def serve(host: str, port: int) -> None:
+    """Greet every client connecting to ``(host, port)``, all on the reactor."""
+    from twisted.internet import reactor as installed  # importing it installs it
+
+    reactor: Any = installed  # zope interfaces again: typed only via mypy-zope
+
+    listening = reactor.listenTCP(port, Factory.forProtocol(Greeter), backlog=socket.SOMAXCONN, interface=host)
+    address = listening.getHost()
+    announce((address.host, address.port))
+    reactor.run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and serve until interrupted (exit status 0 on Ctrl-C)."""
+    args = parse_args((__doc__ or "").partition("\n")[0], argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        serve(args.host, args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

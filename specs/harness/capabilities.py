@@ -1,0 +1,101 @@
+"""Named optional capabilities: each becomes a pytest marker defined once.
+
+A spec or a target that needs one is skipped, with the reason below, where the
+capability is missing. Nothing else in the suite checks the platform inline.
+"""
+
+from __future__ import annotations
+
+import functools
+import glob
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Capability:
+    """A named capability, how to detect it, and why a test is skipped without it."""
+
+    name: str
+    description: str
+    detect: Callable[[], bool]
+    missing: str
+
+
+def _works(executable: str, major_minor: str) -> bool:
+    """Does ``executable`` run and report the version ``major_minor`` (e.g. '2' or '3.12')?"""
+    try:
+        out = subprocess.run(
+            [executable, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return out == major_minor or out.startswith(major_minor + ".")
+
+
+@functools.cache
+def find_interpreter(name: str) -> str | None:
+    """Resolve ``python2``, ``python2.7``, ``python3.12``... to a working executable.
+
+    Tries the name on ``PATH`` first; pyenv shims that say "command not found" do not
+    count. Then looks in pyenv's versions directory (``$PYENV_ROOT`` or ``~/.pyenv``).
+    Returns ``None`` when no such interpreter is installed.
+    """
+    match = re.fullmatch(r"python(\d(?:\.\d+)?)", name)
+    if match is None:
+        return shutil.which(name)
+    version = match.group(1)
+    found = shutil.which(name)
+    if found and _works(found, version):
+        return found
+    root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    pattern = os.path.join(root, "versions", f"{version}*", "bin", "python")
+    for candidate in sorted(glob.glob(pattern), reverse=True):
+        if _works(candidate, version):
+            return candidate
+    return None
+
+
+def _has_twisted() -> bool:
+    return importlib.util.find_spec("twisted") is not None
+
+
+CAPABILITIES: dict[str, Capability] = {
+    cap.name: cap
+    for cap in (
+        Capability(
+            "python2",
+            "needs a Python 2 interpreter (the book's dialect)",
+            lambda: find_interpreter("python2") is not None,
+            "no python2 interpreter found (looked on PATH and in pyenv's versions/2.*); "
+            "install Python 2.7 to run the book's programs unmodified",
+        ),
+        Capability(
+            "fork",
+            "needs os.fork (POSIX)",
+            lambda: hasattr(os, "fork"),
+            "this platform has no os.fork",
+        ),
+        Capability(
+            "twisted",
+            "needs Twisted installed",
+            _has_twisted,
+            "Twisted is not installed (pip install twisted)",
+        ),
+    )
+}
+
+
+@functools.cache
+def available(name: str) -> bool:
+    """Is capability ``name`` present on this machine? (Cached: detection may spawn.)"""
+    return CAPABILITIES[name].detect()

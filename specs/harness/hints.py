@@ -1,0 +1,144 @@
+"""The table of common mistakes: how to recognise each, and what to tell the student.
+
+Every hint a failure message can carry lives in ``HINTS`` below, in one place. A
+spec collects :class:`Evidence` (what was expected, what arrived, how the stream
+ended, what the target printed) and :func:`diagnose` returns the hints that fit.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a spec observed; every field is optional."""
+
+    expected: bytes | None = None
+    got: bytes | None = None
+    end: str | None = None  # "eof", "reset", "timeout", "limit"
+    stderr: str = ""
+    stdout: str = ""
+    exit_code: int | None = None
+    phase: str = "run"  # "startup" or "run"
+    symptom: str = ""  # a named observation without bytes: "zombies", "fd leak", ...
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A common mistake: a short name, a test for it, and the advice."""
+
+    name: str
+    applies: Callable[[Evidence], bool]
+    advice: str
+
+
+def _near(ev: Evidence) -> bool:
+    if not ev.expected or not ev.got or ev.got == ev.expected:
+        return False
+    return difflib.SequenceMatcher(None, ev.expected, ev.got).ratio() >= 0.75
+
+
+def _other_encoding(ev: Evidence) -> bool:
+    if not ev.expected or not ev.got or ev.got == ev.expected:
+        return False
+    text = ev.expected.decode("latin-1")
+    return any(ev.got in (text.encode(enc), text.encode(enc).rstrip(b"\0"))
+               for enc in ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"))
+
+
+def _bytes_repr(ev: Evidence) -> bool:
+    if ev.expected is None or ev.got is None:
+        return False
+    if b"b'" in ev.expected or b'b"' in ev.expected:
+        return False
+    return b"b'" in ev.got or b'b"' in ev.got
+
+
+def _has(pattern: str) -> Callable[[Evidence], bool]:
+    regex = re.compile(pattern)
+    return lambda ev: bool(regex.search(ev.stderr) or regex.search(ev.stdout))
+
+
+HINTS: tuple[Hint, ...] = (
+    Hint("python 2 syntax", _has(r"SyntaxError: Missing parentheses in call to 'print'|SyntaxError: invalid syntax"),
+         "The program does not compile under this interpreter. The book's programs are Python 2: run them "
+         "with python2, or port them (print x becomes print(x), SocketServer becomes socketserver)."),
+    Hint("syntax error", _has(r"SyntaxError|IndentationError"),
+         "The program does not compile: fix the SyntaxError shown in its stderr below."),
+    Hint("address in use", _has(r"Address already in use|EADDRINUSE|errno 98"),
+         "The port is still taken: another program listens on it, or the book's server (which does not set "
+         "SO_REUSEADDR) left connections in TIME_WAIT there for about a minute. Wait, or set "
+         "socket.SO_REUSEADDR (allow_reuse_address = True with socketserver) before bind()."),
+    Hint("str written to a socket", _has(r"a bytes-like object is required|can't concat str to bytes"),
+         "On Python 3 a socket (and socketserver's wfile) takes bytes, not str: send b'Thank you for "
+         "connecting', or 'text'.encode(). The book's Python 2 code wrote str, which Python 3 rejects with "
+         "a TypeError on every connection (see the server's stderr below)."),
+    Hint("attribute error", _has(r"AttributeError"),
+         "The program raised AttributeError (see its stderr below): a misspelled method or module name, "
+         "such as serve_forver for serve_forever."),
+    Hint("bytes repr", _bytes_repr,
+         "It sent the repr of a bytes object, b'...', as text. That happens when bytes are turned into "
+         "str with str(data), f'{data}' or print(data). Send the bytes themselves; to print received "
+         "bytes, decode them first: print(data.decode())."),
+    Hint("trailing newline",
+         lambda ev: bool(ev.expected and ev.got and ev.got != ev.expected
+                         and ev.got.rstrip(b"\r\n") == ev.expected.rstrip(b"\r\n")),
+         "There is an extra (or missing) newline at the end. The greeting is exactly "
+         "b'Thank you for connecting', with no '\\n': sockets send what you give them, they are not print()."),
+    Hint("encoding", _other_encoding,
+         "The right text in the wrong encoding (UTF-16 or UTF-32, with its zero bytes). Encode as ASCII or "
+         "UTF-8: 'Thank you for connecting'.encode() or b'Thank you for connecting'."),
+    Hint("typo", _near,
+         "Almost the right bytes: compare them letter by letter with the expected ones (the first "
+         "difference is shown above)."),
+    Hint("handle misspelled",
+         lambda ev: ev.got == b"" and ev.end == "eof" and "Traceback" not in ev.stderr,
+         "The connection was closed with nothing sent. With socketserver, the request handler's method must "
+         "be named handle (a method called handler is never called); otherwise make sure you send before "
+         "you close."),
+    Hint("waits for the client",
+         lambda ev: ev.got == b"" and ev.end == "timeout" and ev.exit_code is None,
+         "Nothing arrived although the connection stayed open. Does the server call recv() before sending? "
+         "The greeting must be sent right after accept(), without waiting for the client."),
+    Hint("never closed",
+         lambda ev: bool(ev.got) and ev.end == "timeout" and ev.exit_code is None,
+         "The data arrived but the connection was never closed, so a client that reads until end-of-file "
+         "waits for ever. Call c.close() after sending (with socketserver, just return from handle())."),
+    Hint("reset",
+         lambda ev: ev.end == "reset",
+         "The connection was reset (RST) instead of closed. Do not set SO_LINGER to (1, 0); and note that "
+         "closing a socket with unread received data also sends a reset."),
+    Hint("stopped after one client",
+         lambda ev: ev.exit_code is not None and ev.phase == "run",
+         "The server process exited. A server keeps serving: put accept() in a while True: loop (or use "
+         "serve_forever()), and do not let one client's error end it: catch OSError around each "
+         "connection's work."),
+    Hint("zombie children",
+         lambda ev: ev.symptom == "zombies",
+         "Child processes that exited are never waited for, so each stays a zombie. Reap them: "
+         "os.waitpid(-1, os.WNOHANG) in a loop (for example from a SIGCHLD handler or after each accept), or "
+         "use socketserver.ForkingMixIn with serve_forever(), which reaps its children."),
+    Hint("sockets not closed",
+         lambda ev: ev.symptom == "fd leak",
+         "The server keeps file descriptors open after its clients are gone: close every accepted socket "
+         "(c.close(), not only shutdown()) and drop it from your lists; with select/poll, unregister it too."),
+    Hint("traceback",
+         lambda ev: "Traceback" in ev.stderr,
+         "The program printed a traceback: read its last lines below."),
+)
+
+
+def diagnose(evidence: Evidence) -> list[Hint]:
+    """The hints that fit ``evidence``, most specific first (at most three)."""
+    found = [hint for hint in HINTS if hint.applies(evidence)]
+    if any(h.name == "python 2 syntax" for h in found):
+        found = [h for h in found if h.name != "syntax error"]
+    if any(h.name in ("bytes repr", "trailing newline", "encoding") for h in found):
+        found = [h for h in found if h.name != "typo"]
+    if len(found) > 1:
+        found = [h for h in found if h.name != "traceback"]
+    return found[:3]

@@ -1,0 +1,32 @@
+"""Reading the book's log lines tolerantly.
+
+Python 2 and 3 print an address tuple the same way: ``('127.0.0.1', 50000)``. Twisted's
+``transport.getPeer()`` prints ``IPv4Address(type='TCP', host='127.0.0.1', port=50000)``,
+which is recognised (so a message can say what to change) but is not the book's form.
+"""
+
+from __future__ import annotations
+
+import re
+
+_TUPLE = re.compile(r"\(\s*u?['\"](?P<host>[^'\"]+)['\"]\s*,\s*(?P<port>\d+)\s*(?:,\s*\d+\s*,\s*\d+\s*)?\)")
+_TWISTED = re.compile(r"IPv[46]Address\(\s*(?:type=)?'?TCP'?\s*,\s*(?:host=)?'(?P<host>[^']+)'\s*,\s*(?:port=)?(?P<port>\d+)")
+
+CONNECTED = "Got connection from"
+DISCONNECTED = "disconnected"
+
+
+def tuple_addresses(text: str) -> list[tuple[str, int]]:
+    """Addresses printed as the book prints them: ``('host', port)``."""
+    return [(m["host"], int(m["port"])) for m in _TUPLE.finditer(text)]
+
+
+def twisted_addresses(text: str) -> list[tuple[str, int]]:
+    """Addresses printed as Twisted address objects (``IPv4Address(...)``)."""
+    return [(m["host"], int(m["port"])) for m in _TWISTED.finditer(text)]
+
+
+def mentions(text: str, address: tuple[str, int]) -> bool:
+    """Does ``text`` show ``address`` as the book's tuple?"""
+    host, port = address
+    return any(p == port and (h == host or h in ("localhost", "::ffff:" + host)) for h, p in tuple_addresses(text))

@@ -1,0 +1,124 @@
+"""Assertions for specs, with messages a student can act on.
+
+Every failure says which requirement failed and what it means, what was expected
+and what happened (bytes shown exactly, with the first difference), the likely
+mistake from :mod:`specs.harness.hints`, the wire transcript of the scenario, the
+target's recent output, and the command that reproduces it. Helpers hide their own
+frames (``__tracebackhide__``) so pytest points at the spec's line.
+"""
+
+from __future__ import annotations
+
+import socket
+import textwrap
+from typing import TYPE_CHECKING, NoReturn
+
+import pytest
+
+from specs.harness.hints import Evidence, diagnose
+from specs.harness.wire import Received, describe
+
+if TYPE_CHECKING:
+    from specs.harness.server import ServerTarget
+
+
+def first_difference(expected: bytes, got: bytes) -> str:
+    """``first difference at byte 24: expected end of data, got b'\\n'``."""
+    for i, (a, b) in enumerate(zip(expected, got, strict=False)):
+        if a != b:
+            return f"first difference at byte {i}: expected {bytes([a])!r}, got {bytes([b])!r}"
+    if len(got) > len(expected):
+        return f"first difference at byte {len(expected)}: expected end of data, got {got[len(expected):][:20]!r}"
+    if len(got) < len(expected):
+        return f"first difference at byte {len(got)}: expected {expected[len(got):][:20]!r}, got end of data"
+    return "no difference"
+
+
+def _indent(text: str, prefix: str = "    ") -> str:
+    return textwrap.indent(text, prefix)
+
+
+def failure_message(
+    target: ServerTarget,
+    summary: str,
+    *,
+    expected: str | None = None,
+    got: str | None = None,
+    evidence: Evidence | None = None,
+    details: str | None = None,
+) -> str:
+    """Compose the whole message (see the module docstring for its parts)."""
+    ctx = target.context
+    lines: list[str] = []
+    if ctx is not None and ctx.requirement is not None:
+        req = ctx.requirement
+        lines.append(f"{req.id} ({req.level}) not met: {summary}")
+        lines.append(f"  requirement: {req.text}")
+    else:
+        lines.append(summary)
+    spec = target.spec
+    lines.append(f"  target: {spec.name} ({spec.role}, {spec.origin}): {spec.command_line}")
+    if expected is not None:
+        lines.append(f"  expected: {expected}")
+    if got is not None:
+        lines.append(f"  got:      {got}")
+    if details:
+        lines.append(_indent(details, "  "))
+    ev = evidence or Evidence()
+    ev = Evidence(**{**ev.__dict__, "stderr": ev.stderr or target.stderr_text(),
+                     "stdout": ev.stdout or target.stdout_text(),
+                     "exit_code": ev.exit_code if ev.exit_code is not None else target.exit_code})
+    for hint in diagnose(ev):
+        advice = textwrap.fill(hint.advice, width=96, initial_indent="    ", subsequent_indent="    ")
+        lines.append(f"  likely mistake ({hint.name}):\n{advice}")
+    if target.transcript.events:
+        lines.append("  wire transcript:\n" + _indent(target.transcript.render(), "  "))
+    lines.append("  target output (last lines):\n" + _indent(target.output_tail(), "  "))
+    if target.exit_code is not None:
+        lines.append(f"  the target process has exited with code {target.exit_code}")
+    if ctx is not None and ctx.repro:
+        lines.append(f"  reproduce: {ctx.repro}")
+    return "\n".join(lines)
+
+
+def fail(target: ServerTarget, summary: str, **kwargs: object) -> NoReturn:
+    """Fail the current spec with :func:`failure_message`."""
+    __tracebackhide__ = True
+    pytest.fail(failure_message(target, summary, **kwargs), pytrace=False)  # type: ignore[arg-type]
+
+
+def expect_bytes(target: ServerTarget, received: Received, expected: bytes, *, what: str) -> None:
+    """``received.data`` must equal ``expected`` exactly."""
+    __tracebackhide__ = True
+    if received.data == expected:
+        return
+    fail(
+        target,
+        f"{what} is not the expected bytes",
+        expected=describe(expected),
+        got=f"{describe(received.data)}, {received.describe_end()}",
+        details=first_difference(expected, received.data) if received.data else None,
+        evidence=Evidence(expected=expected, got=received.data, end=received.end),
+    )
+
+
+def expect_end(target: ServerTarget, received: Received, allowed: tuple[str, ...], *, summary: str,
+               expected: str) -> None:
+    """The read must have ended in one of ``allowed`` (``eof``, ``reset``, ``timeout``...)."""
+    __tracebackhide__ = True
+    if received.end in allowed:
+        return
+    fail(target, summary, expected=expected, got=f"{describe(received.data)}, {received.describe_end()}",
+         evidence=Evidence(got=received.data, end=received.end))
+
+
+def connect_failed(target: ServerTarget, exc: OSError) -> NoReturn:
+    """A connection attempt failed: explain whether the server is gone or just not accepting."""
+    __tracebackhide__ = True
+    if isinstance(exc, ConnectionRefusedError):
+        why = "the connection was refused: nothing listens on that port any more"
+    elif isinstance(exc, socket.timeout):
+        why = "the connection was not accepted in time (is the server stuck in a previous client?)"
+    else:
+        why = f"connecting failed: {exc}"
+    fail(target, why, evidence=Evidence(phase="run"))

@@ -1,0 +1,175 @@
+"""Capturing a target's stdout and stderr, and waiting for log lines by event.
+
+Two reader threads drain the pipes into one timeline of lines. Specs never sleep
+waiting for output: they call :meth:`Output.wait_for` with a predicate and a
+timeout, and get a message that says what was awaited and what was seen instead.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO
+
+#: Keep at most this many bytes of output per target; older lines are dropped.
+DEFAULT_CAP = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of output: when it arrived, from which stream, its bytes (no newline)."""
+
+    index: int
+    time: float
+    stream: str
+    data: bytes
+
+    @property
+    def text(self) -> str:
+        """The line decoded as UTF-8, undecodable bytes shown as ``\\xNN``."""
+        return self.data.decode("utf-8", "backslashreplace")
+
+
+class OutputTimeout(AssertionError):
+    """The awaited line did not appear in time."""
+
+
+class Output:
+    """The captured output of one process (group): a list of lines, appended live."""
+
+    def __init__(self, cap: int = DEFAULT_CAP) -> None:
+        self._cap = cap
+        self._lines: list[Line] = []
+        self._first = 0  # absolute index of self._lines[0]
+        self._size = 0
+        self._partial: dict[str, bytearray] = {"stdout": bytearray(), "stderr": bytearray()}
+        self._partial_since: dict[str, float | None] = {"stdout": None, "stderr": None}
+        self._open = 0
+        self._cond = threading.Condition()
+        self._threads: list[threading.Thread] = []
+        self.dropped = 0
+
+    # -- feeding ---------------------------------------------------------
+    def attach(self, stream: str, pipe: IO[bytes]) -> None:
+        """Start draining ``pipe`` (a process's stdout or stderr) into this output."""
+        with self._cond:
+            self._open += 1
+        thread = threading.Thread(target=self._drain, args=(stream, pipe), daemon=True, name=f"output-{stream}")
+        thread.start()
+        self._threads.append(thread)
+
+    def _drain(self, stream: str, pipe: IO[bytes]) -> None:
+        try:
+            while chunk := pipe.read1(65536) if hasattr(pipe, "read1") else pipe.read(65536):
+                self.feed(stream, chunk)
+        except (OSError, ValueError):
+            pass
+        finally:
+            self.feed(stream, b"", eof=True)
+
+    def feed(self, stream: str, chunk: bytes, *, eof: bool = False) -> None:
+        """Add raw bytes from ``stream``; complete lines become :class:`Line` objects."""
+        now = time.monotonic()
+        with self._cond:
+            buf = self._partial[stream]
+            if chunk and not buf:
+                self._partial_since[stream] = now
+            buf += chunk
+            *complete, rest = bytes(buf).split(b"\n")
+            if eof and rest:
+                complete.append(rest)
+                rest = b""
+            for data in complete:
+                self._append(Line(self._first + len(self._lines), now, stream, data.rstrip(b"\r")))
+            self._partial[stream] = bytearray(rest)
+            if not rest:
+                self._partial_since[stream] = None
+            if eof:
+                self._open -= 1
+            self._cond.notify_all()
+
+    def _append(self, line: Line) -> None:
+        self._lines.append(line)
+        self._size += len(line.data) + 1
+        while self._size > self._cap and self._lines:
+            old = self._lines.pop(0)
+            self._size -= len(old.data) + 1
+            self._first += 1
+            self.dropped += 1
+
+    # -- reading ---------------------------------------------------------
+    def mark(self) -> int:
+        """The index the next line will have: pass it to ``lines``/``wait_for`` as ``since``."""
+        with self._cond:
+            return self._first + len(self._lines)
+
+    def lines(self, since: int = 0, stream: str | None = "stdout") -> list[Line]:
+        """Lines from index ``since`` on, of one stream (or both when ``stream`` is None)."""
+        with self._cond:
+            start = max(0, since - self._first)
+            return [ln for ln in self._lines[start:] if stream is None or ln.stream == stream]
+
+    def partial(self, stream: str = "stdout") -> bytes:
+        """Bytes received on ``stream`` that no newline has ended yet."""
+        with self._cond:
+            return bytes(self._partial[stream])
+
+    @property
+    def closed(self) -> bool:
+        """True once every attached pipe reached end-of-file."""
+        with self._cond:
+            return self._open == 0 and bool(self._threads)
+
+    def wait_for(
+        self,
+        predicate: Callable[[Line], bool],
+        *,
+        what: str,
+        since: int = 0,
+        timeout: float = 5.0,
+        stream: str | None = "stdout",
+    ) -> Line:
+        """Wait until a line from ``since`` on satisfies ``predicate``; return it.
+
+        Raises :class:`OutputTimeout` naming ``what`` was awaited and showing the lines
+        that did arrive.
+        """
+        deadline = time.monotonic() + timeout
+        checked = since
+        with self._cond:
+            while True:
+                for line in self._lines[max(0, checked - self._first):]:
+                    if (stream is None or line.stream == stream) and predicate(line):
+                        return line
+                checked = self._first + len(self._lines)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or (self._open == 0 and self._threads):
+                    break
+                self._cond.wait(min(remaining, 0.5))
+        seen = self.lines(since, stream)
+        shown = "\n".join(f"    {ln.text}" for ln in seen[-10:]) or "    (nothing)"
+        ended = " (the process's output is closed: it exited)" if self.closed else ""
+        raise OutputTimeout(f"waited {timeout:g}s for {what}{ended}; lines seen since:\n{shown}")
+
+    def wait_closed(self, timeout: float) -> bool:
+        """Wait until every pipe is closed (the process and its children exited)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not (self._open == 0 and self._threads):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+        return True
+
+    def tail(self, n: int = 15, stream: str | None = None) -> str:
+        """The last ``n`` lines (both streams by default), for failure messages."""
+        lines = self.lines(0, stream)[-n:]
+        text = "\n".join(f"    [{ln.stream}] {ln.text}" if stream is None else f"    {ln.text}" for ln in lines)
+        for name in ("stdout", "stderr"):
+            rest = self.partial(name)
+            if rest and stream in (None, name):
+                text += f"\n    [{name}, no newline yet] {rest[-300:].decode('utf-8', 'backslashreplace')}"
+        return text.lstrip("\n") or "    (nothing)"

@@ -1,0 +1,393 @@
+"""A server target while it runs: start, discover, wait for readiness, restart, stop.
+
+Readiness is detected without connecting (a probe connection would show up in a
+logger's output): the harness watches the listening sockets of the target's process
+tree. A target that cannot start fails every spec that uses it, quickly: the
+startup error is cached, so the startup timeout is paid once per target.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import random
+import re
+import socket
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import IO
+
+import psutil
+
+from specs.harness import matchers
+from specs.harness.capabilities import find_interpreter
+from specs.harness.hints import Evidence, diagnose
+from specs.harness.output import Output
+from specs.harness.process import ProcessGroup
+from specs.harness.requirements import Requirement
+from specs.harness.targets import TargetSpec
+from specs.harness.wire import Client, Transcript, is_loopback
+
+_PYTHON = re.compile(r"python\d(?:\.\d+)?")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Harness-wide settings (from the command line)."""
+
+    startup_timeout: float = 10.0
+    net_timeout: float = 5.0
+    run_id: str = ""
+
+
+@dataclass(frozen=True)
+class TestContext:
+    """The spec being run against a target: for messages and reproduction."""
+
+    nodeid: str
+    requirement: Requirement | None
+    repro: str
+
+
+class TargetUnavailable(AssertionError):
+    """The target could not be started; the message says why and how to fix it."""
+
+
+def free_port() -> int:
+    """A port that is free now, outside the kernel's ephemeral range (client ports)."""
+    for _ in range(100):
+        port = random.randrange(20000, 32000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port found in 20000-32000")
+
+
+def _connect_host(ip: str) -> str | None:
+    """Where to connect to reach a socket listening on ``ip``; None if not via loopback."""
+    if ip in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if ip == "::":
+        return "::1"
+    if ip.startswith("::ffff:") and is_loopback(ip):
+        return ip[7:]
+    return ip if is_loopback(ip) else None
+
+
+def _hostname_note() -> str:
+    try:
+        name = socket.gethostname()
+        addrs = sorted({info[4][0] for info in socket.getaddrinfo(name, None)})
+    except OSError as exc:
+        return f"(socket.gethostname() could not be resolved: {exc})"
+    where = "loopback" if all(is_loopback(str(a)) for a in addrs) else "NOT loopback"
+    return f"socket.gethostname() is {name!r}, which resolves to {', '.join(map(str, addrs))} ({where})"
+
+
+class FixedPortLock:
+    """Cross-process lock for targets whose port is not assigned (the book's 1234)."""
+
+    def __init__(self) -> None:
+        self.path = os.path.join(tempfile.gettempdir(), "netconform-fixed-port.lock")
+        self._file: IO[str] | None = None
+
+    def acquire(self, timeout: float) -> None:
+        self._file = open(self.path, "a")  # noqa: SIM115 (held until release)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    self._file.close()
+                    self._file = None
+                    raise TargetUnavailable(
+                        f"another netconform run holds {self.path} (it runs a fixed-port target) "
+                        f"and did not release it within {timeout:g}s"
+                    ) from None
+                time.sleep(0.1)
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+class ServerTarget:
+    """A server target: the handle every server spec receives."""
+
+    def __init__(self, spec: TargetSpec, settings: Settings, pool: TargetPool) -> None:
+        self.spec = spec
+        self.settings = settings
+        self._pool = pool
+        self.group: ProcessGroup | None = None
+        self.address: tuple[str, int] | None = None
+        self.listening: list[tuple[str, int]] = []
+        self._startup_error: str | None = None
+        self._may_start = True
+        self.starts = 0
+        self.events: list[str] = []
+        self.context: TestContext | None = None
+        self.transcript = Transcript()
+        self._clients = 0
+        self._test_mark = 0
+
+    # -- per-spec bookkeeping --------------------------------------------------
+    def begin_test(self, context: TestContext) -> list[str]:
+        """Called before each spec; returns events to report (e.g. a restart)."""
+        self.context = context
+        self.transcript = Transcript()
+        self._clients = 0
+        new: list[str] = []
+        if self.group is not None and not self.group.alive:
+            event = (f"{self.spec.name}: restarted for {context.nodeid}: the previous process had exited "
+                     f"with code {self.group.returncode}")
+            self.events.append(event)
+            new.append(event)
+            self.stop()
+        self._may_start = self.group is None or not self.group.alive
+        self._test_mark = self.group.output.mark() if self.group else 0
+        return new
+
+    # -- lifecycle -------------------------------------------------------------
+    def ensure_running(self) -> None:
+        """Start the target if needed; fail the spec if it cannot run."""
+        __tracebackhide__ = True
+        if self._startup_error is not None:
+            raise TargetUnavailable(self._startup_error + "\n  (this startup failure happened once and is "
+                                    "not retried: every spec of this target fails with it)")
+        if self.group is not None and self.group.alive:
+            return
+        if not self._may_start:
+            matchers.fail(self, "the server process exited during this spec")
+        self._may_start = False
+        self._start()
+
+    def _start(self) -> None:
+        __tracebackhide__ = True
+        if self.spec.port_policy == "fixed":
+            self._pool.claim_fixed_port(self)
+        port = free_port()
+        argv = [tok.replace("{host}", "127.0.0.1").replace("{port}", str(port)) for tok in self.spec.command]
+        if _PYTHON.fullmatch(argv[0]):
+            argv[0] = find_interpreter(argv[0]) or argv[0]
+        env = dict(os.environ)
+        env.update(HOST="127.0.0.1", PORT=str(port), PYTHONUNBUFFERED="1", NETCONFORM_RUN=self.settings.run_id)
+        for key, value in self.spec.env:
+            env[key] = value + (os.pathsep + env[key] if key == "PYTHONPATH" and env.get(key) else "")
+        try:
+            self.group = ProcessGroup(argv, env=env, cwd=self.spec.cwd)
+        except OSError as exc:
+            self._startup_failed(f"the command could not be run: {exc}")
+        self.starts += 1
+        self._test_mark = 0
+        self._wait_listening(port if self.spec.port_policy == "assigned" else None)
+
+    def _listening_sockets(self) -> list[tuple[str, int]]:
+        assert self.group is not None
+        found: set[tuple[str, int]] = set()
+        for proc in self.group.tree():
+            try:
+                conns = proc.net_connections(kind="tcp")
+            except psutil.Error:
+                continue
+            found.update((c.laddr.ip, c.laddr.port) for c in conns if c.status == psutil.CONN_LISTEN)
+        return sorted(found)
+
+    def _wait_listening(self, assigned: int | None) -> None:
+        __tracebackhide__ = True
+        assert self.group is not None
+        timeout = self.settings.startup_timeout
+        deadline = time.monotonic() + timeout
+        first_seen: float | None = None
+        while True:
+            listening = self._listening_sockets()
+            ports = {p for _, p in listening}
+            if listening and first_seen is None:
+                first_seen = time.monotonic()
+            if assigned is not None and assigned in ports:
+                break
+            if assigned is None and listening:
+                break
+            if assigned is not None and first_seen is not None and time.monotonic() - first_seen > 1.0:
+                where = ", ".join(f"{ip}:{p}" for ip, p in listening)
+                self._startup_failed(
+                    f"it was asked to listen on port {assigned} (the {{port}} in its command, also in $PORT) "
+                    f"but listens on {where}. Read the port from the command line (sys.argv) instead of "
+                    "hard-coding it."
+                )
+            if not self.group.alive:
+                self._startup_failed(f"it exited at start with code {self.group.returncode}, before listening")
+            if time.monotonic() > deadline:
+                self._startup_failed(f"it did not start listening within {timeout:g}s (--startup-timeout)")
+            time.sleep(0.02)
+        self.listening = listening
+        port = assigned if assigned is not None else self._choose_port(sorted(ports))
+        hosts = [h for ip, p in listening if p == port and (h := _connect_host(ip)) is not None]
+        if not hosts:
+            where = ", ".join(f"{ip}:{p}" for ip, p in listening)
+            self._startup_failed(
+                f"it listens on {where}, which is not a loopback address, and netconform only connects to "
+                "loopback. Bind to '127.0.0.1' (or '' / 'localhost'). " + _hostname_note()
+            )
+        self.address = (sorted(hosts, key=lambda h: ":" in h)[0], port)
+
+    def _choose_port(self, ports: list[int]) -> int:
+        if len(ports) == 1:
+            return ports[0]
+        if 1234 in ports:
+            return 1234
+        self._startup_failed(f"it listens on several ports ({ports}); give its command a {{port}} placeholder")
+
+    def _startup_failed(self, reason: str) -> None:
+        __tracebackhide__ = True
+        output = "    (nothing)"
+        evidence = Evidence(phase="startup")
+        if self.group is not None:
+            self.group.output.wait_closed(0.5) if not self.group.alive else None
+            output = self.group.output.tail(20)
+            evidence = Evidence(phase="startup", stderr=self.stderr_text(), stdout=self.stdout_text(),
+                                exit_code=self.group.returncode)
+        lines = [f"target {self.spec.name!r} ({self.spec.role}) could not be started: {reason}",
+                 f"  command: {self.spec.command_line}"]
+        for hint in diagnose(evidence):
+            lines.append(f"  likely mistake ({hint.name}): {hint.advice}")
+        lines.append("  its output (last lines):\n" + "\n".join("  " + ln for ln in output.splitlines()))
+        self._startup_error = "\n".join(lines)
+        self.stop()
+        raise TargetUnavailable(self._startup_error)
+
+    def stop(self) -> None:
+        """Kill and reap the whole process group (idempotent)."""
+        if self.group is not None:
+            self.group.stop()
+        if self.spec.port_policy == "fixed":
+            self._pool.release_fixed_port(self)
+
+    # -- what specs use --------------------------------------------------------
+    def endpoint(self) -> tuple[str, int]:
+        """The loopback (host, port) to connect to, starting the target if needed."""
+        __tracebackhide__ = True
+        self.ensure_running()
+        assert self.address is not None
+        return self.address
+
+    def client(self, label: str | None = None, *, timeout: float | None = None) -> Client:
+        """A new connection to the target, recorded in this spec's transcript."""
+        __tracebackhide__ = True
+        address = self.endpoint()
+        self._clients += 1
+        try:
+            return Client(address, timeout=timeout or self.settings.net_timeout, transcript=self.transcript,
+                          label=label or f"client {self._clients}")
+        except OSError as exc:
+            if self.group is not None:
+                self.group.output.wait_closed(0.3) if not self.group.alive else None
+            matchers.connect_failed(self, exc)
+
+    @property
+    def output(self) -> Output:
+        """The running process's captured output."""
+        self.ensure_running()
+        assert self.group is not None
+        return self.group.output
+
+    def mark(self) -> int:
+        """An output position; lines after it are this spec's (see ``Output.wait_for``)."""
+        return self.output.mark()
+
+    @property
+    def test_mark(self) -> int:
+        """The output position at the start of the current spec."""
+        return self._test_mark
+
+    @property
+    def exit_code(self) -> int | None:
+        """The process's exit status if it exited, else None."""
+        return None if self.group is None else self.group.returncode
+
+    def stderr_text(self, n: int = 30) -> str:
+        """The last ``n`` lines of stderr (for hints)."""
+        if self.group is None:
+            return ""
+        return "\n".join(ln.text for ln in self.group.output.lines(0, "stderr")[-n:])
+
+    def stdout_text(self, n: int = 30) -> str:
+        """The last ``n`` lines of stdout (for hints)."""
+        if self.group is None:
+            return ""
+        return "\n".join(ln.text for ln in self.group.output.lines(0, "stdout")[-n:])
+
+    def output_tail(self) -> str:
+        """Both streams' last lines, for failure messages."""
+        return "    (not started)" if self.group is None else self.group.output.tail(15)
+
+    def processes(self) -> list[psutil.Process]:
+        """The target's live process tree (leader, forked children, zombies)."""
+        self.ensure_running()
+        assert self.group is not None
+        return self.group.tree()
+
+    def zombies(self) -> list[psutil.Process]:
+        """Zombie processes in the target's tree (exited children nobody waited for)."""
+        found = []
+        for proc in self.processes():
+            try:
+                if proc.status() == psutil.STATUS_ZOMBIE:
+                    found.append(proc)
+            except psutil.Error:
+                continue
+        return found
+
+    def fd_count(self) -> int:
+        """Open file descriptors summed over the target's live processes."""
+        total = 0
+        for proc in self.processes():
+            try:
+                if proc.status() != psutil.STATUS_ZOMBIE:
+                    total += proc.num_fds()
+            except psutil.Error:
+                continue
+        return total
+
+
+class TargetPool:
+    """The targets of one test process: started lazily, reused across specs, stopped at the end."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._targets: dict[tuple[str, str], ServerTarget] = {}
+        self._fixed_lock = FixedPortLock()
+        self._fixed_holder: ServerTarget | None = None
+
+    def get(self, spec: TargetSpec) -> ServerTarget:
+        """The (single) handle for ``spec``."""
+        key = (spec.role, spec.name)
+        if key not in self._targets:
+            self._targets[key] = ServerTarget(spec, self.settings, self)
+        return self._targets[key]
+
+    def claim_fixed_port(self, target: ServerTarget) -> None:
+        """Fixed-port targets run one at a time (also across processes, by a file lock)."""
+        if self._fixed_holder is target:
+            return
+        if self._fixed_holder is not None:
+            self._fixed_holder.stop()
+        self._fixed_lock.acquire(timeout=300)
+        self._fixed_holder = target
+
+    def release_fixed_port(self, target: ServerTarget) -> None:
+        if self._fixed_holder is target:
+            self._fixed_lock.release()
+            self._fixed_holder = None
+
+    def stop_all(self) -> None:
+        """Stop every target (at session end, and on interruption)."""
+        for target in self._targets.values():
+            target.stop()

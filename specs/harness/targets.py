@@ -1,0 +1,157 @@
+"""Targets: the implementations under test, from the reference table or from ``--impl``.
+
+A target is a role, a command (an argv template with ``{host}``/``{port}``
+placeholders), and metadata: a readable name (the test ID), the concurrency model
+and whether it claims to serve clients concurrently, and the capabilities it needs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reference import REFERENCES
+
+#: Role names are a public interface: users and later specs depend on them.
+SERVER_ROLES = ("greeting-server", "logger-server", "line-logger-server")
+CLIENT_ROLES = ("greeting-client", "fetch-client", "link-client", "download-client")
+MODULE_ROLES = ("quote-module",)
+ROLES = SERVER_ROLES + CLIENT_ROLES + MODULE_ROLES
+
+#: How a server target gets its port.
+#: ``assigned``: the command has ``{port}``; the harness picks a free port.
+#: ``ephemeral``: a reference run with ``--port 0``; the harness discovers the port.
+#: ``fixed``: a command without ``{port}`` (the book's programs hard-code 1234); the
+#: harness discovers the port and runs such targets one at a time.
+PORT_POLICIES = ("assigned", "ephemeral", "fixed")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class ImplSyntaxError(ValueError):
+    """An ``--impl`` value that cannot be understood; the message says how to write it."""
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """An implementation under test (not yet running)."""
+
+    role: str
+    name: str
+    command: tuple[str, ...]
+    model: str = "unknown"
+    concurrent: bool = True
+    needs: tuple[str, ...] = ()
+    origin: str = "user"  # "reference" or "user"
+    port_policy: str = "assigned"
+    env: tuple[tuple[str, str], ...] = field(default=())
+    cwd: str | None = None
+
+    @property
+    def fixture_name(self) -> str:
+        """The pytest fixture that hands this role's targets to specs (``greeting_server``)."""
+        return self.role.replace("-", "_")
+
+    @property
+    def command_line(self) -> str:
+        """The command as a user would type it."""
+        return shlex.join(self.command)
+
+    @property
+    def impl_option(self) -> str:
+        """The ``--impl`` value that selects exactly this target (for reproduction lines)."""
+        return f"{self.role}:{self.name}={self.command_line}"
+
+    @property
+    def xdist_group(self) -> str:
+        """Tests of one target run on one xdist worker; fixed-port targets share a group."""
+        if self.port_policy == "fixed":
+            return "netconform-fixed-port"
+        return f"netconform-{self.role}-{self.name}"
+
+
+def reference_targets(roles: Iterable[str] = ROLES) -> list[TargetSpec]:
+    """One target per reference implementation of each role in ``roles``."""
+    wanted = set(roles)
+    return [
+        TargetSpec(
+            role=ref.role,
+            name=ref.model,
+            command=(sys.executable, "-m", ref.module, "--port", "0"),
+            model=ref.model,
+            concurrent=ref.concurrent,
+            needs=ref.needs,
+            origin="reference",
+            port_policy="ephemeral",
+            env=(("PYTHONPATH", str(PROJECT_ROOT)),),
+            cwd=str(PROJECT_ROOT),
+        )
+        for ref in REFERENCES
+        if ref.role in wanted
+    ]
+
+
+_PYTHON = re.compile(r"python(\d(?:\.\d+)?)?")
+
+
+def _default_name(argv: list[str]) -> str:
+    """A readable test ID for a user command: its script's stem, module or program name."""
+    for i, token in enumerate(argv):
+        if token == "-m" and i + 1 < len(argv):
+            return argv[i + 1].rsplit(".", 1)[-1]
+        if token.endswith((".py", ".rb", ".js", ".go", ".c", ".sh", ".pl")):
+            return Path(token).stem
+    return Path(argv[0]).name
+
+
+def parse_impl(value: str, *, cwd: str | None = None) -> TargetSpec:
+    """Parse ``ROLE=COMMAND`` or ``ROLE:NAME=COMMAND`` from ``--impl``."""
+    head, sep, command = value.partition("=")
+    if not sep or not command.strip():
+        raise ImplSyntaxError(
+            f"--impl {value!r}: expected ROLE=COMMAND, e.g. "
+            "--impl 'greeting-server=python3 my_server.py {port}'"
+        )
+    role, _, name = head.strip().partition(":")
+    if role not in ROLES:
+        raise ImplSyntaxError(f"--impl {value!r}: unknown role {role!r}; roles are: {', '.join(ROLES)}")
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise ImplSyntaxError(f"--impl {value!r}: cannot split the command ({exc})") from None
+    needs: tuple[str, ...] = ()
+    match = _PYTHON.fullmatch(Path(argv[0]).name)
+    if match and (match.group(1) or "").startswith("2"):
+        needs = ("python2",)
+    policy = "assigned" if any("{port}" in tok for tok in argv) else "fixed"
+    if role not in SERVER_ROLES:
+        policy = "assigned"
+    return TargetSpec(
+        role=role,
+        name=name or _default_name(argv),
+        command=tuple(argv),
+        needs=needs,
+        origin="user",
+        port_policy=policy,
+        cwd=cwd or os.getcwd(),
+    )
+
+
+def parse_impls(values: Iterable[str], *, cwd: str | None = None) -> list[TargetSpec]:
+    """Parse every ``--impl``; names are made unique (``server``, ``server-2``...)."""
+    specs: list[TargetSpec] = []
+    seen: set[tuple[str, str]] = set()
+    for value in values:
+        spec = parse_impl(value, cwd=cwd)
+        name, n = spec.name, 1
+        while (spec.role, name) in seen:
+            n += 1
+            name = f"{spec.name}-{n}"
+        seen.add((spec.role, name))
+        specs.append(TargetSpec(**{**spec.__dict__, "name": name}))
+    return specs

@@ -1,0 +1,216 @@
+"""Loopback-only test clients that keep a transcript of what crossed the wire.
+
+Every client refuses any address that is not loopback. Reads have timeouts and say
+how the stream ended: ``eof`` (an orderly FIN), ``reset`` (RST), ``timeout`` (nothing
+more within the time allowed) or ``limit``. After reading end-of-file a client closes
+abortively (SO_LINGER 0): the server closed first, so an orderly close would leave the
+server's side in TIME_WAIT and stop the book's servers (no SO_REUSEADDR) from binding
+their fixed port again for a minute.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import struct
+import time
+from dataclasses import dataclass, field
+from types import TracebackType
+
+
+def is_loopback(host: str) -> bool:
+    """Is ``host`` a loopback IP address (127.0.0.0/8, ::1, ::ffff:127.x)?"""
+    try:
+        addr = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(addr, "ipv4_mapped", None)
+    return bool(addr.is_loopback or (mapped is not None and mapped.is_loopback))
+
+
+class NotLoopback(RuntimeError):
+    """Raised instead of ever sending traffic to an address that is not loopback."""
+
+
+def describe(data: bytes, limit: int = 120) -> str:
+    """``b'Thank you...'`` (N bytes), cut to ``limit`` characters of repr."""
+    text = repr(data)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"{text} ({len(data)} byte{'s' if len(data) != 1 else ''})"
+
+
+@dataclass
+class Transcript:
+    """Timestamped events of one scenario, shared by its clients."""
+
+    start: float = field(default_factory=time.monotonic)
+    events: list[tuple[float, str, str]] = field(default_factory=list)
+
+    def add(self, who: str, what: str) -> None:
+        """Record ``what`` happened to ``who`` now."""
+        self.events.append((time.monotonic() - self.start, who, what))
+
+    def render(self, limit: int = 40) -> str:
+        """The events as lines ``+0.003s  client 1  recv b'...'`` (the last ``limit``)."""
+        shown = self.events[-limit:]
+        skipped = len(self.events) - len(shown)
+        lines = [f"    ({skipped} earlier events not shown)"] if skipped else []
+        lines += [f"    +{t:.3f}s  {who:<10} {what}" for t, who, what in shown]
+        return "\n".join(lines) or "    (no traffic)"
+
+
+@dataclass
+class Received:
+    """What one read collected, and how it stopped."""
+
+    data: bytes
+    end: str  # "eof", "reset", "timeout" or "limit"
+    elapsed: float
+
+    @property
+    def closed(self) -> bool:
+        """Did the peer close the connection (orderly or not)?"""
+        return self.end in ("eof", "reset")
+
+    def describe_end(self) -> str:
+        """How the read ended, in words."""
+        return {
+            "eof": "then the server closed the connection (orderly, FIN)",
+            "reset": "then the connection was reset (RST)",
+            "timeout": f"then nothing more for {self.elapsed:.1f}s; the connection stayed open",
+            "limit": "then the read stopped at its size limit",
+        }[self.end]
+
+
+class Client:
+    """One TCP connection to a loopback address, recorded in a transcript."""
+
+    def __init__(
+        self, address: tuple[str, int], *, timeout: float, transcript: Transcript | None = None, label: str = "client"
+    ) -> None:
+        host, port = address
+        if not is_loopback(host):
+            raise NotLoopback(f"refusing to connect to {host}:{port}: netconform only talks to loopback")
+        self.address = (host, port)
+        self.timeout = timeout
+        self.transcript = transcript or Transcript()
+        self.label = label
+        self.saw_eof = False
+        self.closed = False
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            self.sock.connect(self.address)
+        except OSError as exc:
+            self.transcript.add(label, f"connect to {host}:{port} failed: {exc}")
+            self.sock.close()
+            self.closed = True
+            raise
+        self.local = self.sock.getsockname()[:2]
+        self.transcript.add(label, f"connected from {self.local[0]}:{self.local[1]} to {host}:{port}")
+
+    @property
+    def port(self) -> int:
+        """This client's own (ephemeral) port: what the server should log."""
+        return int(self.local[1])
+
+    def send(self, data: bytes) -> bool:
+        """Send all of ``data`` (TCP_NODELAY is on, so small writes leave at once).
+
+        Returns False, and records why, if the server had already closed or reset the
+        connection: a spec decides whether that matters.
+        """
+        try:
+            self.sock.sendall(data)
+        except OSError as exc:
+            self.transcript.add(self.label, f"could not send {describe(data)}: {exc}")
+            return False
+        self.transcript.add(self.label, f"sent {describe(data)}")
+        return True
+
+    def half_close(self) -> bool:
+        """Shut down our sending side (FIN); we can still read. False if already disconnected."""
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+        except OSError as exc:
+            self.transcript.add(self.label, f"could not half-close: {exc}")
+            return False
+        self.transcript.add(self.label, "half-closed (shutdown SHUT_WR, FIN sent)")
+        return True
+
+    def read(self, *, timeout: float | None = None, limit: int = 1 << 20, settle: float | None = None,
+             at_least: int | None = None) -> Received:
+        """Read until end-of-file, reset, ``limit`` bytes, or ``timeout``.
+
+        ``at_least``: return as soon as that many bytes arrived. ``settle``: once some
+        data arrived, wait at most this long for more (an answer that never closes
+        costs ``settle`` seconds, not the whole timeout).
+        """
+        timeout = self.timeout if timeout is None else timeout
+        start = time.monotonic()
+        deadline = start + timeout
+        buf = bytearray()
+        end = "timeout"
+        while True:
+            now = time.monotonic()
+            wait = deadline - now
+            if settle is not None and buf:
+                wait = min(wait, settle)
+            if wait <= 0:
+                break
+            self.sock.settimeout(wait)
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                break
+            except ConnectionResetError:
+                end = "reset"
+                self.transcript.add(self.label, "connection reset by the server (RST)")
+                break
+            if not chunk:
+                end = "eof"
+                self.saw_eof = True
+                self.transcript.add(self.label, "received end-of-file (orderly close, FIN)")
+                break
+            buf += chunk
+            self.transcript.add(self.label, f"received {describe(chunk)}")
+            if len(buf) >= limit or (at_least is not None and len(buf) >= at_least):
+                end = "limit"
+                break
+        elapsed = time.monotonic() - start
+        if end == "timeout":
+            self.transcript.add(self.label, f"nothing more within {elapsed:.1f}s")
+        return Received(bytes(buf), end, elapsed)
+
+    def abort(self) -> None:
+        """Close with SO_LINGER 0: the server gets a reset (RST) and no TIME_WAIT remains."""
+        if self.closed:
+            return
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.sock.close()
+        self.closed = True
+        self.transcript.add(self.label, "reset the connection (close with SO_LINGER 0, RST)")
+
+    def close(self) -> None:
+        """Orderly close (FIN), unless the server already closed: then abort (see module doc)."""
+        if self.closed:
+            return
+        if self.saw_eof:
+            self.abort()
+            return
+        self.sock.close()
+        self.closed = True
+        self.transcript.add(self.label, "closed (FIN)")
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

@@ -1,0 +1,300 @@
+"""The pytest plug-in: ``--impl``, target parametrization, requirement markers, summary.
+
+Loaded by the project's root ``conftest.py`` and, once installed, through the
+``pytest11`` entry point (so ``pytest --pyargs specs --impl ...`` works from any
+directory). It
+
+- registers the markers: ``req(ID)`` (validated against ``specs/SPEC.md``), ``must``
+  and ``should`` (added from the requirement's level), one per capability;
+- parametrizes every spec that asks for a role's fixture (``greeting_server``...)
+  over that role's targets: the references, or only the ``--impl`` ones;
+- hands each spec a running target, started once per target and reused;
+- prints a conformance summary (per target: MUST x/y, SHOULD x/y, first failure)
+  and, with ``--netconform-json``, writes every verdict as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import uuid
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from specs.harness import capabilities, requirements
+from specs.harness.process import become_subreaper
+from specs.harness.server import ServerTarget, Settings, TargetPool, TestContext
+from specs.harness.targets import ROLES, SERVER_ROLES, ImplSyntaxError, TargetSpec, parse_impls, reference_targets
+
+POOL = pytest.StashKey[TargetPool]()
+TARGETS = pytest.StashKey[list[TargetSpec]]()
+RECORDER = pytest.StashKey["Recorder"]()
+SPECS_DIR = Path(__file__).resolve().parent
+TESTS_DIR = SPECS_DIR.parent / "tests"
+
+# -- Hypothesis profiles: dev (default), ci (derandomized: same verdict twice), thorough ----------
+_COMMON: dict[str, Any] = {
+    "deadline": None,  # real sockets: timing varies; our own timeouts bound every step
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+    "print_blob": True,
+}
+settings.register_profile("dev", max_examples=10, stateful_step_count=10, **_COMMON)
+settings.register_profile("ci", max_examples=10, stateful_step_count=10, derandomize=True, database=None, **_COMMON)
+settings.register_profile("thorough", max_examples=200, stateful_step_count=30, **_COMMON)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("netconform", "netconform conformance suite")
+    group.addoption(
+        "--impl", action="append", default=[], metavar="ROLE[:NAME]=COMMAND",
+        help="validate your implementation: e.g. --impl 'greeting-server=python3 my_server.py {port}'. "
+        "{host} and {port} are substituted; without {port} the port it listens on is discovered. "
+        f"May repeat. Roles: {', '.join(ROLES)}",
+    )
+    group.addoption("--startup-timeout", type=float, default=10.0, metavar="SECONDS",
+                    help="how long a server target may take to start listening (default 10)")
+    group.addoption("--net-timeout", type=float, default=5.0, metavar="SECONDS",
+                    help="how long to wait for each expected network event (default 5)")
+    group.addoption("--netconform-json", metavar="PATH", default=None,
+                    help="write every verdict (target, requirement, outcome, message) to PATH as JSON")
+    group.addoption("--netconform-profile", choices=("dev", "ci", "thorough"), default=None,
+                    help="Hypothesis profile (default: $NETCONFORM_PROFILE, else 'ci' when $CI is set, else 'dev');"
+                    " --hypothesis-profile also works")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "req(id): the requirement (specs/SPEC.md) this spec checks")
+    config.addinivalue_line("markers", "must: the spec checks a MUST requirement (added from SPEC.md)")
+    config.addinivalue_line("markers", "should: the spec checks a SHOULD requirement (added from SPEC.md)")
+    for cap in capabilities.CAPABILITIES.values():
+        config.addinivalue_line("markers", f"{cap.name}: {cap.description}; skipped where missing")
+    profile = (config.getoption("netconform_profile") or os.environ.get("NETCONFORM_PROFILE")
+               or ("ci" if os.environ.get("CI") else "dev"))
+    settings.load_profile(profile)
+    try:
+        impls = parse_impls(config.getoption("impl"), cwd=str(config.invocation_params.dir))
+    except ImplSyntaxError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[TARGETS] = impls or reference_targets()
+    run_id = os.environ.get("NETCONFORM_RUN") or uuid.uuid4().hex[:12]
+    os.environ["NETCONFORM_RUN"] = run_id  # xdist workers inherit it
+    config.stash[POOL] = TargetPool(Settings(config.getoption("startup_timeout"),
+                                             config.getoption("net_timeout"), run_id))
+    config.stash[RECORDER] = Recorder(config)
+    config.pluginmanager.register(config.stash[RECORDER], "netconform-recorder")
+    become_subreaper()
+    if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") in ("no", "load"):
+        config.option.dist = "loadgroup"  # all specs of one target on one worker: started once
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if POOL in config.stash:
+        config.stash[POOL].stop_all()
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With ``--impl``, only the specs run: the suite's self-tests are not collected."""
+    if config.getoption("impl") and (collection_path == TESTS_DIR or TESTS_DIR in collection_path.parents):
+        return True
+    return None
+
+
+def _capability_marks(spec: TargetSpec) -> list[pytest.MarkDecorator]:
+    return [getattr(pytest.mark, need) for need in spec.needs]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize each spec over the targets of the role whose fixture it asks for."""
+    targets = metafunc.config.stash[TARGETS]
+    for role in SERVER_ROLES:
+        fixture = role.replace("-", "_")
+        if fixture in metafunc.fixturenames:
+            params = [pytest.param(t, id=t.name, marks=_capability_marks(t)) for t in targets if t.role == role]
+            metafunc.parametrize(fixture, params, indirect=True, scope="session")
+
+
+def _server_fixture(role: str) -> Callable[..., Any]:
+    @pytest.fixture(scope="session", name=role.replace("-", "_"))
+    def target(request: pytest.FixtureRequest) -> Iterator[ServerTarget]:
+        handle = request.config.stash[POOL].get(request.param)
+        yield handle
+        handle.stop()  # pytest moves to the next target: this one is done
+
+    target.__doc__ = f"A running `{role}` target (parametrized over the targets of that role)."
+    return target
+
+
+greeting_server = _server_fixture("greeting-server")
+logger_server = _server_fixture("logger-server")
+line_logger_server = _server_fixture("line-logger-server")
+
+
+def _target_of(item: pytest.Item) -> TargetSpec | None:
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return None
+    for value in callspec.params.values():
+        if isinstance(value, TargetSpec):
+            return value
+    return None
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Validate requirement markers, add level markers and report properties."""
+    registry = requirements.registry()
+    errors = []
+    deselected = []
+    kept = []
+    for item in items:
+        spec = _target_of(item)
+        marks = list(item.iter_markers("req"))
+        if spec is None:
+            if config.getoption("impl"):
+                deselected.append(item)
+                continue
+            kept.append(item)
+            if not marks:
+                continue
+        elif len(marks) != 1:
+            errors.append(f"{item.nodeid}: a spec must carry exactly one @pytest.mark.req('ID') marker")
+            continue
+        req_id = marks[0].args[0] if marks[0].args else None
+        if req_id not in registry:
+            errors.append(f"{item.nodeid}: unknown requirement {req_id!r} (not in specs/SPEC.md)")
+            continue
+        req = registry[req_id]
+        item.add_marker(req.level.lower())
+        item.user_properties.append(("requirement", req.id))
+        item.user_properties.append(("level", req.level))
+        if spec is not None:
+            kept.append(item)
+            item.user_properties.append(("target", spec.name))
+            item.user_properties.append(("role", spec.role))
+            item.add_marker(pytest.mark.xdist_group(spec.xdist_group))
+    if errors:
+        raise pytest.UsageError("invalid requirement markers:\n  " + "\n  ".join(errors))
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers():
+        cap = capabilities.CAPABILITIES.get(mark.name)
+        if cap is not None and not capabilities.available(cap.name):
+            pytest.skip(cap.missing)
+
+
+def _repro(item: pytest.Item, spec: TargetSpec) -> str:
+    parts = ["pytest", shlex.quote(item.nodeid)]
+    if spec.origin == "user":
+        parts += ["--impl", shlex.quote(spec.impl_option)]
+    return " ".join(parts)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """Tell the target which spec runs (for messages); restart it if a previous spec killed it."""
+    funcargs = getattr(item, "funcargs", {})
+    targets = [v for v in funcargs.values() if isinstance(v, ServerTarget)]
+    for target in targets:
+        marks = list(item.iter_markers("req"))
+        req = requirements.registry().get(marks[0].args[0]) if marks else None
+        for event in target.begin_test(TestContext(item.nodeid, req, _repro(item, target.spec))):
+            item.user_properties.append(("event", event))
+    yield
+
+
+class Recorder:
+    """Collects one verdict per spec (on the controller, when running under xdist)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.results: list[dict[str, Any]] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props = dict((k, v) for k, v in report.user_properties if k != "event")
+        if "target" not in props:
+            return
+        if not (report.when == "call" or (report.when == "setup" and not report.passed)):
+            return
+        message = ""
+        if report.failed:
+            message = str(report.longrepr)
+        elif report.skipped and isinstance(report.longrepr, tuple):
+            message = str(report.longrepr[2])
+        self.results.append({
+            "nodeid": report.nodeid, "target": props["target"], "role": props["role"],
+            "requirement": props["requirement"], "level": props["level"],
+            "outcome": report.outcome, "message": message,
+            "events": [v for k, v in report.user_properties if k == "event"],
+            "duration": round(report.duration, 3),
+        })
+
+
+def _first_line(message: str) -> str:
+    for line in message.splitlines():
+        line = line.strip()
+        if line and not line.startswith(("Failed:", "[XPASS", "_ ")):
+            return line[:110]
+    return ""
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    results = config.stash[RECORDER].results if RECORDER in config.stash else []
+    if not results or hasattr(config, "workerinput"):
+        return
+    tr = terminalreporter
+    tr.section("netconform conformance")
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for res in results:
+        row = rows.setdefault((res["role"], res["target"]), {"MUST": [0, 0], "SHOULD": [0, 0], "first": None,
+                                                              "skipped": 0, "events": []})
+        if res["outcome"] == "skipped":
+            row["skipped"] += 1
+            row["skip_reason"] = res["message"]
+            continue
+        row[res["level"]][1] += 1
+        row[res["level"]][0] += res["outcome"] == "passed"
+        row["events"] += res["events"]
+        if res["outcome"] == "failed" and (row["first"] is None or (res["level"] == "MUST" and row["first"][1] != "MUST")):
+            row["first"] = (res["requirement"], res["level"], _first_line(res["message"]))
+    width = max(len(t) for _, t in rows) + 2
+    tr.write_line(f"{'target':<{width}}{'role':<20}{'MUST':>8}{'SHOULD':>9}  first failure")
+    for (role, target), row in sorted(rows.items()):
+        must, should = row["MUST"], row["SHOULD"]
+        if must[1] + should[1] == 0:
+            verdict = f"skipped: {row.get('skip_reason', '')}"[:90]
+        elif row["first"]:
+            verdict = f"{row['first'][0]}: {row['first'][2]}"
+        else:
+            verdict = "-"
+        line = f"{target:<{width}}{role:<20}{must[0]:>4}/{must[1]:<3}{should[0]:>5}/{should[1]:<3}  {verdict}"
+        red = bool(row["first"]) and row["first"][1] == "MUST"
+        tr.write_line(line, red=red, green=not row["first"] and must[1] + should[1] > 0, yellow=bool(row["first"]) and not red)
+        for event in row["events"]:
+            tr.write_line(f"{'':<{width}}note: {event}")
+    path = config.getoption("netconform_json")
+    if path:
+        tr.write_line(f"verdicts written to {path}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    path = config.getoption("netconform_json")
+    if not path or hasattr(config, "workerinput"):
+        return
+    payload = {
+        "requirements": {r.id: {"level": r.level, "text": r.text, "section": r.section}
+                         for r in requirements.registry().values()},
+        "targets": [{"role": t.role, "name": t.name, "command": t.command_line, "origin": t.origin,
+                     "model": t.model, "concurrent": t.concurrent} for t in config.stash[TARGETS]],
+        "results": config.stash[RECORDER].results,
+    }
+    Path(path).write_text(json.dumps(payload, indent=2), encoding="utf-8")

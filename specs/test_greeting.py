@@ -1,0 +1,233 @@
+"""Greeting server specs (GREET-*): greet every client exactly, close in order, keep serving.
+
+The book's listing 14-1 and its SocketServer, forking and threading variants send
+``Thank you for connecting`` to each client and close. Each spec below checks one
+requirement of ``specs/SPEC.md`` against every ``greeting-server`` target.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, precondition, rule, run_state_machine_as_test
+
+from specs.harness import logparse
+from specs.harness.hints import Evidence
+from specs.harness.matchers import expect_bytes, expect_end, fail
+from specs.harness.output import OutputTimeout
+from specs.harness.server import ServerTarget
+from specs.harness.wire import Client, describe
+
+GREETING = b"Thank you for connecting"
+SEQUENTIAL_CLIENTS = 200
+SIMULTANEOUS_CLIENTS = 50
+LOAD_DEADLINE = 60.0  # seconds: every load loop is bounded in count and in time
+SETTLE = 1.0  # once the greeting arrived, how long to wait for more bytes or the close
+
+
+class Greeter:
+    """Checks that clients get the greeting, for specs about serving (not about exact bytes).
+
+    It reads the greeting's 24 bytes and then waits for the server's close, so that the
+    client can close abortively and leave no TIME_WAIT (see ``wire``). If the server
+    does not close (GREET-3 reports that), later clients stop waiting for it.
+    """
+
+    def __init__(self, target: ServerTarget) -> None:
+        self.target = target
+        self.wait_for_close = SETTLE
+
+    def expect_greeting(self, client: Client, what: str) -> None:
+        """``client`` must receive the greeting (anything after it is GREET-1's business)."""
+        __tracebackhide__ = True
+        got = client.read(at_least=len(GREETING))
+        if got.data[: len(GREETING)] != GREETING:
+            expect_bytes(self.target, got, GREETING, what=what)
+        if got.end == "limit" and self.wait_for_close:
+            if client.read(timeout=self.wait_for_close).end == "timeout":
+                self.wait_for_close = 0
+        if not client.saw_eof:
+            client.abort()
+
+
+@pytest.mark.req("GREET-1")
+def test_greeting_is_exact(greeting_server: ServerTarget) -> None:
+    """Each client receives exactly the 24 bytes ``Thank you for connecting``."""
+    with greeting_server.client() as client:
+        got = client.read(settle=SETTLE)
+    expect_bytes(greeting_server, got, GREETING, what="the greeting")
+
+
+@pytest.mark.req("GREET-2")
+def test_greeting_arrives_without_client_sending(greeting_server: ServerTarget) -> None:
+    """The greeting is sent as soon as the client connects, without the client sending anything."""
+    with greeting_server.client() as client:
+        got = client.read(at_least=1)
+    if not got.data:
+        fail(greeting_server, "nothing arrived although the client waited without sending anything",
+             expected="the greeting, right after the connection is accepted",
+             got=f"{describe(got.data)}, {got.describe_end()}",
+             evidence=Evidence(expected=GREETING, got=got.data, end=got.end))
+
+
+@pytest.mark.req("GREET-3")
+def test_connection_is_closed_after_greeting(greeting_server: ServerTarget) -> None:
+    """After the greeting the server closes the connection, so the client reads end-of-file."""
+    with greeting_server.client() as client:
+        got = client.read()
+    expect_end(greeting_server, got, ("eof", "reset"), summary="the server did not close the connection",
+               expected="the greeting, then end-of-file")
+
+
+@pytest.mark.req("GREET-4")
+def test_close_is_orderly(greeting_server: ServerTarget) -> None:
+    """The close is orderly: the client sees end-of-file (FIN), not a connection reset (RST)."""
+    with greeting_server.client() as client:
+        got = client.read()
+    expect_end(greeting_server, got, ("eof",), summary="the connection did not end with an orderly close",
+               expected="the greeting, then end-of-file (FIN)")
+
+
+@pytest.mark.req("GREET-5")
+def test_keeps_serving_sequential_clients(greeting_server: ServerTarget) -> None:
+    """The server keeps serving: hundreds of clients connecting one after another are all greeted."""
+    greeter = Greeter(greeting_server)
+    deadline = time.monotonic() + LOAD_DEADLINE
+    for n in range(1, SEQUENTIAL_CLIENTS + 1):
+        if time.monotonic() > deadline:
+            fail(greeting_server, f"only {n - 1} of {SEQUENTIAL_CLIENTS} clients were served in {LOAD_DEADLINE:g}s")
+        with greeting_server.client(f"client {n}") as client:
+            greeter.expect_greeting(
+                client, f"what client {n} of {SEQUENTIAL_CLIENTS} received (the {n - 1} before were greeted)")
+
+
+@pytest.mark.req("GREET-6")
+def test_greets_simultaneous_clients(greeting_server: ServerTarget) -> None:
+    """Many clients connected at the same time are all greeted."""
+    greeter = Greeter(greeting_server)
+    clients = []
+    try:
+        for n in range(1, SIMULTANEOUS_CLIENTS + 1):
+            clients.append(greeting_server.client(f"client {n}"))
+        for n, client in enumerate(clients, 1):
+            greeter.expect_greeting(
+                client, f"what client {n} of {SIMULTANEOUS_CLIENTS}, all connected at the same time, received")
+    finally:
+        for client in clients:
+            client.close()
+
+
+MISBEHAVIOURS = ("sends data first", "half-closes", "sends data then half-closes", "closes before reading")
+
+
+@pytest.mark.req("GREET-7")
+@given(behaviour=st.sampled_from(MISBEHAVIOURS), payload=st.binary(min_size=1, max_size=2048))
+@example(behaviour="sends data first", payload=b"\xff\xfe not utf-8\r\n")
+@example(behaviour="half-closes", payload=b"-")
+@example(behaviour="closes before reading", payload=b"-")
+def test_survives_clients_that_do_not_just_read(greeting_server: ServerTarget, behaviour: str, payload: bytes) -> None:
+    """A client that sends data first, half-closes, or closes before reading does not stop the server."""
+    with greeting_server.client(f"client that {behaviour}") as rude:
+        if "sends" in behaviour:
+            rude.send(payload)
+        if "half-closes" in behaviour:
+            rude.half_close()
+    with greeting_server.client("next client") as client:
+        Greeter(greeting_server).expect_greeting(client, f"what the client after one that {behaviour} received")
+
+
+@pytest.mark.req("GREET-8")
+@given(delays=st.lists(st.sampled_from([0.0, 0.001, 0.01, 0.05]), min_size=1, max_size=4))
+@example(delays=[0.0, 0.0, 0.0])
+def test_survives_clients_that_reset(greeting_server: ServerTarget, delays: list[float]) -> None:
+    """A client that resets its connection (SO_LINGER 0) before reading does not stop the server."""
+    for n, delay in enumerate(delays, 1):
+        rude = greeting_server.client(f"resetting client {n}")
+        time.sleep(delay)  # how long the client stays before resetting: part of the scenario, not a wait
+        rude.abort()
+    with greeting_server.client("next client") as client:
+        Greeter(greeting_server).expect_greeting(client, f"what the client after {len(delays)} reset(s) received")
+
+
+@pytest.mark.req("GREET-9")
+def test_logs_connection_with_client_address(greeting_server: ServerTarget) -> None:
+    """Each connection is logged as ``Got connection from ('127.0.0.1', <port>)``, the client's own address."""
+    since = greeting_server.mark()
+    with greeting_server.client() as client:
+        client.read(settle=SETTLE)
+    me = (client.local[0], client.port)
+    try:
+        greeting_server.output.wait_for(
+            lambda line: logparse.CONNECTED in line.text and logparse.mentions(line.text, me),
+            what=f"a line 'Got connection from {me!r}'", since=since, timeout=greeting_server.settings.net_timeout)
+    except OutputTimeout as exc:
+        lines = [ln.text for ln in greeting_server.output.lines(since)]
+        logged = [a for text in lines for a in logparse.tuple_addresses(text) + logparse.twisted_addresses(text)]
+        if any(logparse.twisted_addresses(t) for t in lines):
+            why = "the peer is printed as a Twisted address object; print the book's tuple (transport.client)"
+        elif logged:
+            why = (f"the logged address {logged[-1]!r} is not the client's {me!r}: log the peer's address "
+                   "(accept()'s addr, getpeername()), not the server's own (getsockname())")
+        elif lines:
+            why = "no line names the client's address as the book does"
+        else:
+            why = "nothing was logged on stdout for the connection (print it, and flush stdout)"
+        fail(greeting_server, why, expected=f"Got connection from {me!r}", details=str(exc))
+
+
+class Interleavings(RuleBasedStateMachine):
+    """Several clients connect, read, half-close, close and reset in any order."""
+
+    clients = Bundle("clients")
+    MAX_OPEN = 5
+
+    def __init__(self, target: ServerTarget) -> None:
+        super().__init__()
+        self.target = target
+        self.open: list[Client] = []
+        self.count = 0
+
+    @precondition(lambda self: len(self.open) < self.MAX_OPEN)
+    @rule(target=clients)
+    def connect(self) -> Client:
+        self.count += 1
+        client = self.target.client(f"client {self.count}")
+        self.open.append(client)
+        return client
+
+    @rule(client=consumes(clients))
+    def read(self, client: Client) -> None:
+        got = client.read(settle=SETTLE)
+        self._forget(client)
+        expect_bytes(self.target, got, GREETING, what=f"what {client.label} read (see the interleaving below)")
+
+    @rule(client=clients)
+    def half_close(self, client: Client) -> None:
+        client.half_close()
+
+    @rule(client=consumes(clients))
+    def close(self, client: Client) -> None:
+        self._forget(client)
+
+    @rule(client=consumes(clients))
+    def reset(self, client: Client) -> None:
+        client.abort()
+        self._forget(client)
+
+    def _forget(self, client: Client) -> None:
+        client.close()
+        if client in self.open:
+            self.open.remove(client)
+
+    def teardown(self) -> None:
+        for client in self.open:
+            client.abort()
+
+
+@pytest.mark.req("GREET-10")
+def test_any_interleaving_of_clients_is_greeted(greeting_server: ServerTarget) -> None:
+    """Under any interleaving of connect, read, half-close, close and reset, every reader gets the greeting."""
+    run_state_machine_as_test(lambda: Interleavings(greeting_server))
