@@ -60,6 +60,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="how long a server target may take to start listening (default 10)")
     group.addoption("--net-timeout", type=float, default=5.0, metavar="SECONDS",
                     help="how long to wait for each expected network event (default 5)")
+    group.addoption("--requirement", action="append", default=[], metavar="ID",
+                    help="run only the specs of these requirements (IDs like GREET-3, or families like GREET; "
+                    "may repeat or be comma-separated)")
     group.addoption("--netconform-json", metavar="PATH", default=None,
                     help="write every verdict (target, requirement, outcome, message) to PATH as JSON")
     group.addoption("--netconform-profile", choices=("dev", "ci", "thorough"), default=None,
@@ -148,6 +151,10 @@ def _target_of(item: pytest.Item) -> TargetSpec | None:
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """Validate requirement markers, add level markers and report properties."""
     registry = requirements.registry()
+    wanted = {w.strip().upper() for opt in config.getoption("requirement") for w in opt.split(",") if w.strip()}
+    unknown = {w for w in wanted if w not in registry and w not in {r.family for r in registry.values()}}
+    if unknown:
+        raise pytest.UsageError(f"--requirement: unknown {', '.join(sorted(unknown))}; see specs/SPEC.md")
     errors = []
     deselected = []
     kept = []
@@ -155,7 +162,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         spec = _target_of(item)
         marks = list(item.iter_markers("req"))
         if spec is None:
-            if config.getoption("impl"):
+            if config.getoption("impl") or wanted:
                 deselected.append(item)
                 continue
             kept.append(item)
@@ -169,6 +176,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             errors.append(f"{item.nodeid}: unknown requirement {req_id!r} (not in specs/SPEC.md)")
             continue
         req = registry[req_id]
+        if wanted and req.id not in wanted and req.family not in wanted:
+            deselected.append(item)
+            continue
         item.add_marker(req.level.lower())
         item.user_properties.append(("requirement", req.id))
         item.user_properties.append(("level", req.level))
@@ -203,12 +213,14 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     """Tell the target which spec runs (for messages); restart it if a previous spec killed it."""
     funcargs = getattr(item, "funcargs", {})
     targets = [v for v in funcargs.values() if isinstance(v, ServerTarget)]
+    marks = list(item.iter_markers("req"))
+    req = requirements.registry().get(marks[0].args[0]) if marks else None
+    seen = {id(t): len(t.events) for t in targets}
     for target in targets:
-        marks = list(item.iter_markers("req"))
-        req = requirements.registry().get(marks[0].args[0]) if marks else None
-        for event in target.begin_test(TestContext(item.nodeid, req, _repro(item, target.spec))):
-            item.user_properties.append(("event", event))
+        target.begin_test(TestContext(item.nodeid, req, _repro(item, target.spec)))
     yield
+    for target in targets:
+        item.user_properties.extend(("event", event) for event in target.events[seen[id(target)]:])
 
 
 class Recorder:
@@ -263,9 +275,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         row[res["level"]][1] += 1
         row[res["level"]][0] += res["outcome"] == "passed"
         row["events"] += res["events"]
-        if res["outcome"] == "failed" and (row["first"] is None or (res["level"] == "MUST" and row["first"][1] != "MUST")):
+        worse = row["first"] is None or (res["level"] == "MUST" and row["first"][1] != "MUST")
+        if res["outcome"] == "failed" and worse:
             row["first"] = (res["requirement"], res["level"], _first_line(res["message"]))
-    width = max(len(t) for _, t in rows) + 2
+    width = max([len("target"), *(len(t) for _, t in rows)]) + 2
     tr.write_line(f"{'target':<{width}}{'role':<20}{'MUST':>8}{'SHOULD':>9}  first failure")
     for (role, target), row in sorted(rows.items()):
         must, should = row["MUST"], row["SHOULD"]
@@ -277,7 +290,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             verdict = "-"
         line = f"{target:<{width}}{role:<20}{must[0]:>4}/{must[1]:<3}{should[0]:>5}/{should[1]:<3}  {verdict}"
         red = bool(row["first"]) and row["first"][1] == "MUST"
-        tr.write_line(line, red=red, green=not row["first"] and must[1] + should[1] > 0, yellow=bool(row["first"]) and not red)
+        green = not row["first"] and must[1] + should[1] > 0
+        tr.write_line(line, red=red, green=green, yellow=bool(row["first"]) and not red)
         for event in row["events"]:
             tr.write_line(f"{'':<{width}}note: {event}")
     path = config.getoption("netconform_json")

@@ -69,6 +69,17 @@ def _has_twisted() -> bool:
     return importlib.util.find_spec("twisted") is not None
 
 
+def _has_netns() -> bool:
+    """Can we run a command in a fresh network namespace with its own loopback (root, unshare, ip)?"""
+    if not (shutil.which("unshare") and shutil.which("ip")):
+        return False
+    try:
+        return subprocess.run(["unshare", "--net", "--", "ip", "link", "set", "lo", "up"], capture_output=True,
+                              timeout=20, check=False).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
 CAPABILITIES: dict[str, Capability] = {
     cap.name: cap
     for cap in (
@@ -84,6 +95,12 @@ CAPABILITIES: dict[str, Capability] = {
             "needs os.fork (POSIX)",
             lambda: hasattr(os, "fork"),
             "this platform has no os.fork",
+        ),
+        Capability(
+            "netns",
+            "can run a command in its own network namespace (root, unshare, ip)",
+            _has_netns,
+            "cannot create a network namespace here (needs root, unshare and ip)",
         ),
         Capability(
             "twisted",

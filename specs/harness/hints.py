@@ -117,6 +117,12 @@ HINTS: tuple[Hint, ...] = (
          "The server process exited. A server keeps serving: put accept() in a while True: loop (or use "
          "serve_forever()), and do not let one client's error end it: catch OSError around each "
          "connection's work."),
+    Hint("shared state between connections",
+         lambda ev: ev.symptom == "concurrent",
+         "Clients that come one after another may be served while clients connected at the same time are "
+         "not: then connections share state that should be theirs alone, such as a global variable holding "
+         "'the current connection' read by a handler thread, or one output buffer for all clients. Keep "
+         "per-connection state per connection (pass the socket to the thread; a dict keyed by socket)."),
     Hint("zombie children",
          lambda ev: ev.symptom == "zombies",
          "Child processes that exited are never waited for, so each stays a zombie. Reap them: "

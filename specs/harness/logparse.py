@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 _TUPLE = re.compile(r"\(\s*u?['\"](?P<host>[^'\"]+)['\"]\s*,\s*(?P<port>\d+)\s*(?:,\s*\d+\s*,\s*\d+\s*)?\)")
-_TWISTED = re.compile(r"IPv[46]Address\(\s*(?:type=)?'?TCP'?\s*,\s*(?:host=)?'(?P<host>[^']+)'\s*,\s*(?:port=)?(?P<port>\d+)")
+_TWISTED = re.compile(
+    r"IPv[46]Address\(\s*(?:type=)?'?TCP'?\s*,\s*(?:host=)?'(?P<host>[^']+)'\s*,\s*(?:port=)?(?P<port>\d+)"
+)
 
 CONNECTED = "Got connection from"
 DISCONNECTED = "disconnected"

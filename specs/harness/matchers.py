@@ -87,8 +87,8 @@ def fail(target: ServerTarget, summary: str, **kwargs: object) -> NoReturn:
     pytest.fail(failure_message(target, summary, **kwargs), pytrace=False)  # type: ignore[arg-type]
 
 
-def expect_bytes(target: ServerTarget, received: Received, expected: bytes, *, what: str) -> None:
-    """``received.data`` must equal ``expected`` exactly."""
+def expect_bytes(target: ServerTarget, received: Received, expected: bytes, *, what: str, symptom: str = "") -> None:
+    """``received.data`` must equal ``expected`` exactly (``symptom``: see ``hints.Evidence``)."""
     __tracebackhide__ = True
     if received.data == expected:
         return
@@ -98,7 +98,7 @@ def expect_bytes(target: ServerTarget, received: Received, expected: bytes, *, w
         expected=describe(expected),
         got=f"{describe(received.data)}, {received.describe_end()}",
         details=first_difference(expected, received.data) if received.data else None,
-        evidence=Evidence(expected=expected, got=received.data, end=received.end),
+        evidence=Evidence(expected=expected, got=received.data, end=received.end, symptom=symptom),
     )
 
 

@@ -11,6 +11,7 @@ dies without cleaning up.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -87,7 +88,8 @@ class ProcessGroup:
         self.pid = self._popen.pid
         self.pgid = self.pid
         _tell_watchdog(f"+{self.pgid}")
-        assert self._popen.stdout is not None and self._popen.stderr is not None
+        assert self._popen.stdout is not None
+        assert self._popen.stderr is not None
         self.output.attach("stdout", self._popen.stdout)
         self.output.attach("stderr", self._popen.stderr)
         self._stopped = False
@@ -101,6 +103,15 @@ class ProcessGroup:
     def alive(self) -> bool:
         """Is the leader process still running?"""
         return self._popen.poll() is None
+
+    def wait_exit(self, timeout: float) -> int | None:
+        """Wait up to ``timeout`` for the leader to exit (and its output to close); its status."""
+        try:
+            self._popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        self.output.wait_closed(0.5)
+        return self._popen.returncode
 
     def tree(self) -> list[psutil.Process]:
         """The leader and its descendants, plus any other member of its process group."""
@@ -123,23 +134,17 @@ class ProcessGroup:
         self._stopped = True
         members = self.tree()
         for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
+            with contextlib.suppress(OSError):
                 os.killpg(self.pgid, sig)
-            except OSError:
-                pass
             for proc in members:  # members that left the group (setsid) are still ours
-                try:
+                with contextlib.suppress(psutil.Error):
                     proc.send_signal(sig)
-                except psutil.Error:
-                    pass
             if sig == signal.SIGTERM:
                 _gone, alive = psutil.wait_procs(members, timeout=grace)
                 if not alive and self._popen.poll() is not None:
                     break
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self._popen.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
         self._reap([p.pid for p in members if p.pid != self.pid])
         _tell_watchdog(f"-{self.pgid}")
         self.output.wait_closed(2.0)

@@ -6,6 +6,8 @@ however: normally, by ``os._exit`` from pytest-timeout, or killed with SIGKILL),
 sends SIGTERM to every group still registered, then SIGKILL after a grace period.
 """
 
+from __future__ import annotations
+
 import os
 import signal
 import sys
@@ -14,7 +16,8 @@ import time
 GRACE = 1.0
 
 
-def _signal_all(groups, sig):
+def signal_all(groups: set[int], sig: int) -> None:
+    """Send ``sig`` to every group; forget the groups that no longer exist."""
     for pgid in list(groups):
         try:
             os.killpg(pgid, sig)
@@ -22,9 +25,10 @@ def _signal_all(groups, sig):
             groups.discard(pgid)
 
 
-def main():
+def main() -> int:
+    """Track groups until stdin closes, then kill whatever is still registered."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the test run, not for us
-    groups = set()
+    groups: set[int] = set()
     for line in sys.stdin:
         line = line.strip()
         if line.startswith("+"):
@@ -32,9 +36,9 @@ def main():
         elif line.startswith("-"):
             groups.discard(int(line[1:]))
     if groups:
-        _signal_all(groups, signal.SIGTERM)
+        signal_all(groups, signal.SIGTERM)
         time.sleep(GRACE)
-        _signal_all(groups, signal.SIGKILL)
+        signal_all(groups, signal.SIGKILL)
     return 0
 
 

@@ -16,7 +16,7 @@ import socket
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, NoReturn
 
 import psutil
 
@@ -88,6 +88,29 @@ def _hostname_note() -> str:
     return f"socket.gethostname() is {name!r}, which resolves to {', '.join(map(str, addrs))} ({where})"
 
 
+def tcp_states() -> list[tuple[int, str]]:
+    """(local port, state) of every TCP socket on this machine (Linux ``/proc/net/tcp*``)."""
+    states = {"06": "TIME_WAIT", "0A": "LISTEN"}
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            found.append((int(fields[1].rsplit(":", 1)[1], 16), states.get(fields[3], fields[3])))
+    return found
+
+
+def ports_in_time_wait() -> set[int]:
+    """Local ports with connections in TIME_WAIT and no listener: a server can't rebind them yet."""
+    states = tcp_states()
+    listening = {port for port, state in states if state == "LISTEN"}
+    return {port for port, state in states if state == "TIME_WAIT"} - listening
+
+
 class FixedPortLock:
     """Cross-process lock for targets whose port is not assigned (the book's 1234)."""
 
@@ -139,21 +162,18 @@ class ServerTarget:
         self._test_mark = 0
 
     # -- per-spec bookkeeping --------------------------------------------------
-    def begin_test(self, context: TestContext) -> list[str]:
-        """Called before each spec; returns events to report (e.g. a restart)."""
+    def begin_test(self, context: TestContext) -> None:
+        """Called before each spec; restarts are recorded in ``events``."""
         self.context = context
         self.transcript = Transcript()
         self._clients = 0
-        new: list[str] = []
         if self.group is not None and not self.group.alive:
             event = (f"{self.spec.name}: restarted for {context.nodeid}: the previous process had exited "
                      f"with code {self.group.returncode}")
             self.events.append(event)
-            new.append(event)
             self.stop()
         self._may_start = self.group is None or not self.group.alive
         self._test_mark = self.group.output.mark() if self.group else 0
-        return new
 
     # -- lifecycle -------------------------------------------------------------
     def ensure_running(self) -> None:
@@ -181,13 +201,40 @@ class ServerTarget:
         env.update(HOST="127.0.0.1", PORT=str(port), PYTHONUNBUFFERED="1", NETCONFORM_RUN=self.settings.run_id)
         for key, value in self.spec.env:
             env[key] = value + (os.pathsep + env[key] if key == "PYTHONPATH" and env.get(key) else "")
-        try:
-            self.group = ProcessGroup(argv, env=env, cwd=self.spec.cwd)
-        except OSError as exc:
-            self._startup_failed(f"the command could not be run: {exc}")
-        self.starts += 1
-        self._test_mark = 0
-        self._wait_listening(port if self.spec.port_policy == "assigned" else None)
+        for attempt in (1, 2):
+            try:
+                self.group = ProcessGroup(argv, env=env, cwd=self.spec.cwd)
+            except OSError as exc:
+                self._startup_failed(f"the command could not be run: {exc}")
+            self.starts += 1
+            self._test_mark = 0
+            if attempt == 1 and self.spec.port_policy == "fixed" and self._blocked_by_time_wait():
+                continue
+            self._wait_listening(port if self.spec.port_policy == "assigned" else None)
+            return
+
+    def _blocked_by_time_wait(self, limit: float = 65.0) -> bool:
+        """A fixed-port program failed to bind a port that only TIME_WAIT holds: wait, then say retry.
+
+        The book's servers set no SO_REUSEADDR, so after a connection whose server side
+        closed first they cannot bind their port for about a minute. netconform's clients
+        avoid causing that, but a racy close can still leave one behind.
+        """
+        assert self.group is not None
+        if self.group.wait_exit(min(self.settings.startup_timeout, 3.0)) is None:
+            return False
+        if "Address already in use" not in self.stderr_text() and "errno 98" not in self.stderr_text().lower():
+            return False
+        start = time.monotonic()
+        waiting = ports_in_time_wait()
+        if not waiting:
+            return False
+        while ports_in_time_wait() & waiting and time.monotonic() - start < limit:
+            time.sleep(0.5)
+        self.events.append(f"{self.spec.name}: its fixed port was held by connections in TIME_WAIT; waited "
+                           f"{time.monotonic() - start:.0f}s for them to expire, then started it again")
+        self.group.stop()
+        return True
 
     def _listening_sockets(self) -> list[tuple[str, int]]:
         assert self.group is not None
@@ -245,7 +292,7 @@ class ServerTarget:
             return 1234
         self._startup_failed(f"it listens on several ports ({ports}); give its command a {{port}} placeholder")
 
-    def _startup_failed(self, reason: str) -> None:
+    def _startup_failed(self, reason: str) -> NoReturn:
         __tracebackhide__ = True
         output = "    (nothing)"
         evidence = Evidence(phase="startup")
@@ -287,9 +334,10 @@ class ServerTarget:
             return Client(address, timeout=timeout or self.settings.net_timeout, transcript=self.transcript,
                           label=label or f"client {self._clients}")
         except OSError as exc:
-            if self.group is not None:
-                self.group.output.wait_closed(0.3) if not self.group.alive else None
-            matchers.connect_failed(self, exc)
+            error = exc
+        if self.group is not None and isinstance(error, ConnectionRefusedError):
+            self.group.wait_exit(1.0)  # refused: the server is probably exiting; let it finish
+        matchers.connect_failed(self, error)
 
     @property
     def output(self) -> Output:

@@ -30,6 +30,7 @@ ROLES = SERVER_ROLES + CLIENT_ROLES + MODULE_ROLES
 #: harness discovers the port and runs such targets one at a time.
 PORT_POLICIES = ("assigned", "ephemeral", "fixed")
 
+_PLAIN = re.compile(r"[\w@%+=:,./{}-]+")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -59,8 +60,8 @@ class TargetSpec:
 
     @property
     def command_line(self) -> str:
-        """The command as a user would type it."""
-        return shlex.join(self.command)
+        """The command as a user would type it (placeholders left unquoted)."""
+        return " ".join(t if _PLAIN.fullmatch(t) else shlex.quote(t) for t in self.command)
 
     @property
     def impl_option(self) -> str:

@@ -10,6 +10,7 @@ their fixed port again for a minute.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import struct
@@ -164,7 +165,7 @@ class Client:
             self.sock.settimeout(wait)
             try:
                 chunk = self.sock.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 break
             except ConnectionResetError:
                 end = "reset"
@@ -189,18 +190,23 @@ class Client:
         """Close with SO_LINGER 0: the server gets a reset (RST) and no TIME_WAIT remains."""
         if self.closed:
             return
-        try:
+        with contextlib.suppress(OSError):
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
         self.sock.close()
         self.closed = True
         self.transcript.add(self.label, "reset the connection (close with SO_LINGER 0, RST)")
 
     def close(self) -> None:
-        """Orderly close (FIN), unless the server already closed: then abort (see module doc)."""
+        """Close: abortively if the server already closed (see the module doc), else orderly (FIN).
+
+        An end-of-file that arrived but was not read yet counts: closing with FIN after
+        the server's FIN would put the server's side in TIME_WAIT.
+        """
         if self.closed:
             return
+        if not self.saw_eof:
+            with contextlib.suppress(OSError):  # nothing pending (would block), or already reset
+                self.saw_eof = self.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
         if self.saw_eof:
             self.abort()
             return

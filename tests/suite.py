@@ -1,0 +1,122 @@
+"""Running the conformance suite itself in a subprocess, and reading its verdicts.
+
+The proof that specs reject known-bad implementations, that references pass, and that
+runs clean up after themselves all go through the real command line, exactly as a
+user's run would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from specs.harness.server import tcp_states
+
+ROOT = Path(__file__).resolve().parent.parent
+BAD = ROOT / "fixtures" / "bad"
+BOOK = ROOT / "fixtures" / "book"
+
+
+@dataclass
+class SuiteRun:
+    """One finished run of the suite: exit code, output and verdicts."""
+
+    returncode: int
+    output: str
+    results: list[dict[str, Any]]
+    run_id: str
+
+    def verdicts(self) -> dict[tuple[str, str], str]:
+        """(target, requirement) -> outcome."""
+        return {(r["target"], r["requirement"]): r["outcome"] for r in self.results}
+
+    def for_target(self, name: str) -> list[dict[str, Any]]:
+        return [r for r in self.results if r["target"] == name]
+
+
+def suite_env(run_id: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "NETCONFORM_"))}
+    env.update(NETCONFORM_RUN=run_id, NETCONFORM_PROFILE="ci", PYTHONDONTWRITEBYTECODE="1")
+    return env
+
+
+def run_suite(args: list[str], tmp_path: Path, *, timeout: float = 300, own_network: bool = False) -> SuiteRun:
+    """Run ``pytest specs ARGS`` from the project root; return its verdicts.
+
+    ``own_network``: run it in a fresh network namespace with its own loopback (see the
+    ``netns`` capability), so fixed ports such as the book's 1234 are not shared with
+    other runs, nor with connections of earlier runs still in TIME_WAIT.
+    """
+    run_id = "test-" + uuid.uuid4().hex[:10]
+    out = tmp_path / f"verdicts-{run_id}.json"
+    cmd = [sys.executable, "-m", "pytest", "specs", "-q", "-p", "no:randomly",
+           "--netconform-json", str(out), *args]
+    if own_network:
+        cmd = ["unshare", "--net", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", *cmd]
+    proc = subprocess.run(cmd, cwd=ROOT, env=suite_env(run_id), capture_output=True, text=True,
+                          timeout=timeout, check=False)
+    results = json.loads(out.read_text())["results"] if out.exists() else []
+    return SuiteRun(proc.returncode, proc.stdout + proc.stderr, results, run_id)
+
+
+@dataclass(frozen=True)
+class BadFixture:
+    """A known-bad implementation and what its docstring says it breaks."""
+
+    path: Path
+    role: str
+    breaks: tuple[str, ...]
+    startup: str | None
+    hint: str | None
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    def impl(self) -> str:
+        rel = self.path.relative_to(ROOT)
+        return f"{self.role}:{self.name}=python3 {rel} {{port}}"
+
+
+def bad_fixtures() -> list[BadFixture]:
+    """Every known-bad implementation under ``fixtures/bad/<role>/``."""
+    found = []
+    for path in sorted(BAD.glob("*/*.py")):
+        text = path.read_text()
+        breaks = re.search(r"^Breaks: (.+)$", text, re.M)
+        startup = re.search(r"^Startup: (.+)$", text, re.M)
+        hint = re.search(r"^Hint: (.+)$", text, re.M)
+        found.append(BadFixture(
+            path, path.parent.name.replace("_", "-"),
+            tuple(x.strip() for x in breaks.group(1).split(",")) if breaks else (),
+            startup.group(1).strip() if startup else None,
+            hint.group(1).strip() if hint else None,
+        ))
+    return found
+
+
+def processes_of_run(run_id: str) -> list[str]:
+    """Descriptions of live (or zombie) processes started by the run ``run_id``."""
+    import psutil
+
+    left = []
+    for proc in psutil.process_iter(["pid", "cmdline", "status"]):
+        try:
+            if proc.environ().get("NETCONFORM_RUN") == run_id and proc.pid != os.getpid():
+                left.append(f"{proc.pid} {proc.info['status']} {' '.join(proc.info['cmdline'] or [])}")
+        except (psutil.Error, OSError):
+            continue
+    return left
+
+
+
+def time_wait_on_port(port: int) -> int:
+    """How many TCP connections with local port ``port`` are in TIME_WAIT."""
+    return sum(1 for p, state in tcp_states() if p == port and state == "TIME_WAIT")

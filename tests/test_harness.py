@@ -1,0 +1,137 @@
+"""Unit tests of the harness helpers (no targets: in-memory data and socketpairs)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+
+from specs.harness import hints, logparse, requirements
+from specs.harness.matchers import first_difference
+from specs.harness.output import Output, OutputTimeout
+from specs.harness.targets import ImplSyntaxError, parse_impl, parse_impls
+from specs.harness.wire import Client, NotLoopback, is_loopback
+
+GREETING = b"Thank you for connecting"
+
+
+def test_spec_md_parses_into_unique_ids_with_levels() -> None:
+    reg = requirements.registry()
+    assert reg["GREET-1"].level == "MUST"
+    assert reg["GREET-8"].level == "SHOULD"
+    assert all(r.level in requirements.LEVELS for r in reg.values())
+
+
+def test_duplicate_requirement_ids_are_rejected() -> None:
+    with pytest.raises(ValueError, match="listed twice"):
+        requirements.parse("| A-1 | MUST | x |\n| A-1 | SHOULD | y |\n")
+
+
+@pytest.mark.parametrize(("value", "role", "name", "policy"), [
+    ("greeting-server=python3 my_server.py {port}", "greeting-server", "my_server", "assigned"),
+    ("greeting-server=python2 book_server.py", "greeting-server", "book_server", "fixed"),
+    ("greeting-server:alice=python3 -m alice.server --port {port}", "greeting-server", "alice", "assigned"),
+    ("greeting-server=python3 -m pkg.srv {port}", "greeting-server", "srv", "assigned"),
+])
+def test_impl_values_parse(value: str, role: str, name: str, policy: str) -> None:
+    spec = parse_impl(value)
+    assert (spec.role, spec.name, spec.port_policy) == (role, name, policy)
+
+
+def test_python2_commands_need_the_python2_capability() -> None:
+    assert parse_impl("greeting-server=python2 a.py").needs == ("python2",)
+    assert parse_impl("greeting-server=python3 a.py {port}").needs == ()
+
+
+@pytest.mark.parametrize("value", ["greeting-server", "greeter=python3 x.py", "greeting-server=", "x=y 'unclosed"])
+def test_bad_impl_values_say_how_to_write_them(value: str) -> None:
+    with pytest.raises(ImplSyntaxError, match="--impl"):
+        parse_impl(value)
+
+
+def test_duplicate_impl_names_are_made_unique() -> None:
+    specs = parse_impls(["greeting-server=python3 s.py {port}", "greeting-server=python3 other/s.py {port}"])
+    assert [s.name for s in specs] == ["s", "s-2"]
+
+
+def test_output_splits_lines_and_waits_for_them() -> None:
+    out = Output()
+    out.feed("stdout", b"Got connection from ('127.0.0.1', 5)\npart")
+    out.feed("stdout", b"ial\r\n")
+    out.feed("stderr", b"oops\n")
+    assert [ln.text for ln in out.lines()] == ["Got connection from ('127.0.0.1', 5)", "partial"]
+    mark = out.mark()
+    threading.Timer(0.05, out.feed, ("stdout", b"late\n")).start()
+    assert out.wait_for(lambda ln: ln.text == "late", what="late", since=mark, timeout=5).text == "late"
+
+
+def test_output_timeout_says_what_was_awaited_and_what_came() -> None:
+    out = Output()
+    out.feed("stdout", b"something else\n")
+    with pytest.raises(OutputTimeout, match=r"(?s)waited 0.1s for the line.*something else"):
+        out.wait_for(lambda ln: False, what="the line", timeout=0.1)
+
+
+def test_output_keeps_a_bounded_tail() -> None:
+    out = Output(cap=100)
+    for i in range(100):
+        out.feed("stdout", b"%d\n" % i)
+    assert out.lines()[-1].text == "99"
+    assert out.dropped > 0
+    assert sum(len(ln.data) + 1 for ln in out.lines()) <= 100
+
+
+@pytest.mark.parametrize(("host", "ok"), [("127.0.0.1", True), ("127.1.2.3", True), ("::1", True),
+                                          ("192.0.2.1", False), ("10.0.0.1", False), ("example.com", False)])
+def test_only_loopback_is_loopback(host: str, ok: bool) -> None:
+    assert is_loopback(host) is ok
+
+
+def test_client_refuses_non_loopback_without_sending_anything() -> None:
+    with pytest.raises(NotLoopback):
+        Client(("192.0.2.1", 1234), timeout=1)
+
+
+def test_client_reads_and_reports_how_the_stream_ended() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        client = Client(listener.getsockname(), timeout=2)
+        conn, _ = listener.accept()
+        conn.sendall(GREETING)
+        conn.close()
+        got = client.read()
+        assert (got.data, got.end) == (GREETING, "eof")
+        client.close()
+    assert "received end-of-file" in client.transcript.render()
+
+
+@pytest.mark.parametrize(("got", "hint"), [
+    (GREETING + b"\n", "trailing newline"),
+    (b"b'" + GREETING + b"'", "bytes repr"),
+    (GREETING.decode().encode("utf-16"), "encoding"),
+    (b"Thank you for conecting", "typo"),
+])
+def test_hints_name_the_mistake(got: bytes, hint: str) -> None:
+    found = hints.diagnose(hints.Evidence(expected=GREETING, got=got, end="eof"))
+    assert found
+    assert found[0].name == hint
+
+
+def test_hint_for_str_written_to_a_socket_comes_from_stderr() -> None:
+    ev = hints.Evidence(expected=GREETING, got=b"", end="eof",
+                        stderr="TypeError: a bytes-like object is required, not 'str'\nTraceback")
+    assert next(h.name for h in hints.diagnose(ev)) == "str written to a socket"
+
+
+def test_first_difference_is_precise() -> None:
+    assert first_difference(GREETING, GREETING + b"\n") == (
+        "first difference at byte 24: expected end of data, got b'\\n'")
+    assert "byte 0" in first_difference(b"abc", b"xbc")
+
+
+def test_log_addresses_parse_like_python_prints_them() -> None:
+    assert logparse.tuple_addresses("Got connection from ('127.0.0.1', 42)") == [("127.0.0.1", 42)]
+    assert logparse.twisted_addresses("IPv4Address(type='TCP', host='127.0.0.1', port=42)") == [("127.0.0.1", 42)]
+    assert logparse.mentions("('127.0.0.1', 42) disconnected", ("127.0.0.1", 42))
