@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import uuid
 from collections.abc import Callable, Generator, Iterator
@@ -252,7 +253,7 @@ class Recorder:
 
 def _first_line(message: str) -> str:
     for line in message.splitlines():
-        line = line.strip()
+        line = re.sub(r"^[A-Z]+-\d+ \((MUST|SHOULD)\) not met: ", "", line.strip())
         if line and not line.startswith(("Failed:", "[XPASS", "_ ")):
             return line[:110]
     return ""

@@ -284,6 +284,9 @@ class ServerTarget:
                 "loopback. Bind to '127.0.0.1' (or '' / 'localhost'). " + _hostname_note()
             )
         self.address = (sorted(hosts, key=lambda h: ":" in h)[0], port)
+        if self.spec.port_policy == "fixed" and port != 1234 and self.starts == 1:
+            self.events.append(f"{self.spec.name}: listens on port {port}, not the book's 1234 (the book's "
+                               "client, which hard-codes 1234, would not find it)")
 
     def _choose_port(self, ports: list[int]) -> int:
         if len(ports) == 1:
