@@ -28,7 +28,7 @@ SERVER_MODELS: dict[str, bool] = {
 }
 
 #: Server roles that have a reference in every model above.
-SERVER_ROLES: tuple[str, ...] = ("greeting-server",)
+SERVER_ROLES: tuple[str, ...] = ("greeting-server", "logger-server", "line-logger-server")
 
 
 @dataclass(frozen=True)

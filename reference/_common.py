@@ -1,4 +1,4 @@
-"""What every reference server shares: the greeting, the log lines, the command line.
+"""What every reference server shares: the greeting, the log lines, reading and closing, the command line.
 
 Only the concurrency mechanics differ between the modules of one role; everything
 observable that is not mechanics lives here once.
@@ -7,16 +7,58 @@ observable that is not mechanics lives here once.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import socket
 import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from typing import IO, NamedTuple
+
+from reference._framing import LineBuffer
 
 GREETING = b"Thank you for connecting"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 1234  # the book's port
+RECV_SIZE = 65536  # one read at most, as Twisted's ``bufferSize``: every model splits input alike
 
 
 def peer(address: tuple[object, ...]) -> tuple[str, int]:
     """Normalise a socket address to the book's ``(host, port)`` tuple (drops IPv6 extras)."""
     return (str(address[0]), int(str(address[1])))
+
+
+_log_threads = threading.Lock()  # one log line at a time from this process's threads
+_log_processes: IO[bytes] | None = None  # ... and from its forked children: share_log_with_children()
+
+
+def share_log_with_children() -> None:
+    """Keep every log line whole while forked children log at once; call before forking.
+
+    A line longer than PIPE_BUF (4096 bytes on Linux) reaches a pipe in pieces, so a
+    child's line could be split by another child's. From now on each line is written
+    holding a POSIX lock (``fcntl.lockf``) on an anonymous temporary file: such a lock
+    belongs to one process, so the children exclude one another, and the kernel
+    releases it if its holder dies.
+    """
+    global _log_processes
+    _log_processes = tempfile.TemporaryFile()  # noqa: SIM115 (open for the life of the process)
+
+
+@contextlib.contextmanager
+def _exclusive() -> Iterator[None]:
+    """Write one log line at a time: long lines written at once would interleave in a pipe."""
+    with _log_threads:
+        if _log_processes is None:
+            yield
+            return
+        import fcntl  # POSIX only, like fork() itself
+
+        fcntl.lockf(_log_processes, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.lockf(_log_processes, fcntl.LOCK_UN)
 
 
 def log(line: str) -> None:
@@ -26,8 +68,9 @@ def log(line: str) -> None:
     separately, so lines from threads or forked children could interleave); a line
     shorter than PIPE_BUF reaches a pipe atomically.
     """
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
+    with _exclusive():
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 def log_connection(address: tuple[object, ...]) -> None:
@@ -36,14 +79,71 @@ def log_connection(address: tuple[object, ...]) -> None:
 
 
 def log_data(data: bytes) -> None:
-    """The book's ``print data``: the received chunk as text, then a newline."""
-    sys.stdout.buffer.write(data + b"\n")
-    sys.stdout.buffer.flush()
+    """The book's ``print data``: the received chunk as text, then a newline.
+
+    Written under the log lock: a chunk longer than PIPE_BUF is not atomic on a pipe.
+    """
+    with _exclusive():
+        sys.stdout.buffer.write(data + b"\n")
+        sys.stdout.buffer.flush()
 
 
 def log_disconnection(address: tuple[object, ...]) -> None:
     """``('127.0.0.1', 50000) disconnected``: the book's last log line."""
     log(f"{peer(address)!r} disconnected")
+
+
+class Client(NamedTuple):
+    """An accepted client: its socket, and the address ``accept()`` gave for it.
+
+    Logs use this address: ``getpeername()`` fails once the client has reset.
+    """
+
+    conn: socket.socket
+    address: tuple[object, ...]
+
+
+def accept(listener: socket.socket, *, blocking: bool = True) -> Client | None:
+    """Accept one client, make its socket (non-)blocking and log its connection; None if
+    there was none to accept after all, or it was already gone."""
+    try:
+        conn, address = listener.accept()
+    except OSError:
+        return None
+    conn.setblocking(blocking)
+    log_connection(address)
+    return Client(conn, address)
+
+
+def log_lines(lines: LineBuffer, data: bytes) -> bool:
+    """Feed a client's chunk to its line buffer and log each complete line (``print line``).
+
+    True if a line was too long: the caller then drops that client, as LineReceiver does.
+    """
+    complete, exceeded = lines.feed(data)
+    for line in complete:
+        log_data(line)
+    return exceeded
+
+
+def receive(conn: socket.socket) -> bytes | None:
+    """One ``recv()`` from a client: ``b""`` once it has gone (end-of-file, reset or other
+    error), None if a non-blocking socket has nothing to read after all."""
+    try:
+        return conn.recv(RECV_SIZE)
+    except BlockingIOError:
+        return None
+    except OSError:  # ConnectionResetError included: the client is gone
+        return b""
+
+
+def hang_up(conn: socket.socket, address: tuple[object, ...]) -> None:
+    """Log that the client left, then close as Twisted's ``loseConnection`` does: shut down
+    both directions (FIN) and close, releasing the descriptor even after a reset."""
+    log_disconnection(address)
+    with contextlib.suppress(OSError):  # ENOTCONN: the client reset, nothing to shut down
+        conn.shutdown(socket.SHUT_RDWR)
+    conn.close()
 
 
 def parse_args(description: str, argv: list[str] | None = None) -> argparse.Namespace:

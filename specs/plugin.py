@@ -15,6 +15,7 @@ directory). It
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -57,6 +58,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "{host} and {port} are substituted; without {port} the port it listens on is discovered. "
         f"May repeat. Roles: {', '.join(ROLES)}",
     )
+    group.addoption("--serial", action="append", default=[], metavar="NAME",
+                    help="the --impl target NAME serves one client at a time by design (like the book's "
+                    "iterative server): concurrency specs are then not applicable to it")
     group.addoption("--startup-timeout", type=float, default=10.0, metavar="SECONDS",
                     help="how long a server target may take to start listening (default 10)")
     group.addoption("--net-timeout", type=float, default=5.0, metavar="SECONDS",
@@ -76,6 +80,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "req(id): the requirement (specs/SPEC.md) this spec checks")
     config.addinivalue_line("markers", "must: the spec checks a MUST requirement (added from SPEC.md)")
     config.addinivalue_line("markers", "should: the spec checks a SHOULD requirement (added from SPEC.md)")
+    config.addinivalue_line("markers", "concurrency: applies only to targets that claim to serve clients at once")
     for cap in capabilities.CAPABILITIES.values():
         config.addinivalue_line("markers", f"{cap.name}: {cap.description}; skipped where missing")
     profile = (config.getoption("netconform_profile") or os.environ.get("NETCONFORM_PROFILE")
@@ -85,6 +90,11 @@ def pytest_configure(config: pytest.Config) -> None:
         impls = parse_impls(config.getoption("impl"), cwd=str(config.invocation_params.dir))
     except ImplSyntaxError as exc:
         raise pytest.UsageError(str(exc)) from None
+    serial = set(config.getoption("serial"))
+    unknown = serial - {t.name for t in impls}
+    if unknown:
+        raise pytest.UsageError(f"--serial {', '.join(sorted(unknown))}: no --impl target has that name")
+    impls = [dataclasses.replace(t, concurrent=t.name not in serial) for t in impls]
     config.stash[TARGETS] = impls or reference_targets()
     run_id = os.environ.get("NETCONFORM_RUN") or uuid.uuid4().hex[:12]
     os.environ["NETCONFORM_RUN"] = run_id  # xdist workers inherit it
@@ -113,13 +123,25 @@ def _capability_marks(spec: TargetSpec) -> list[pytest.MarkDecorator]:
     return [getattr(pytest.mark, need) for need in spec.needs]
 
 
+#: The fixtures that hand specs a running target, and the roles each covers.
+TARGET_FIXTURES: dict[str, tuple[str, ...]] = {
+    **{role.replace("-", "_"): (role,) for role in SERVER_ROLES},
+    "logging_server": ("logger-server", "line-logger-server"),
+    "server": SERVER_ROLES,
+}
+
+
+def _param_id(spec: TargetSpec, roles: tuple[str, ...]) -> str:
+    return spec.name if len(roles) == 1 else f"{spec.name}-{spec.role.removesuffix('-server')}"
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrize each spec over the targets of the role whose fixture it asks for."""
+    """Parametrize each spec over the targets of the roles whose fixture it asks for."""
     targets = metafunc.config.stash[TARGETS]
-    for role in SERVER_ROLES:
-        fixture = role.replace("-", "_")
+    for fixture, roles in TARGET_FIXTURES.items():
         if fixture in metafunc.fixturenames:
-            params = [pytest.param(t, id=t.name, marks=_capability_marks(t)) for t in targets if t.role == role]
+            params = [pytest.param(t, id=_param_id(t, roles), marks=_capability_marks(t))
+                      for t in targets if t.role in roles]
             metafunc.parametrize(fixture, params, indirect=True, scope="session")
 
 
@@ -137,6 +159,8 @@ def _server_fixture(role: str) -> Callable[..., Any]:
 greeting_server = _server_fixture("greeting-server")
 logger_server = _server_fixture("logger-server")
 line_logger_server = _server_fixture("line-logger-server")
+logging_server = _server_fixture("logging-server")
+server = _server_fixture("server")
 
 
 def _target_of(item: pytest.Item) -> TargetSpec | None:
@@ -163,7 +187,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         spec = _target_of(item)
         marks = list(item.iter_markers("req"))
         if spec is None:
-            if config.getoption("impl") or wanted:
+            if config.getoption("impl") or wanted or set(TARGET_FIXTURES) & set(getattr(item, "fixturenames", ())):
                 deselected.append(item)
                 continue
             kept.append(item)
@@ -200,6 +224,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         cap = capabilities.CAPABILITIES.get(mark.name)
         if cap is not None and not capabilities.available(cap.name):
             pytest.skip(cap.missing)
+    spec = _target_of(item)
+    if spec is not None and not spec.concurrent and item.get_closest_marker("concurrency"):
+        pytest.skip(f"not applicable: {spec.name} serves one client at a time by design "
+                    f"({'model ' + spec.model if spec.origin == 'reference' else '--serial'})")
 
 
 def _repro(item: pytest.Item, spec: TargetSpec) -> str:
@@ -241,7 +269,7 @@ class Recorder:
         if report.failed:
             message = str(report.longrepr)
         elif report.skipped and isinstance(report.longrepr, tuple):
-            message = str(report.longrepr[2])
+            message = str(report.longrepr[2]).removeprefix("Skipped: ")
         self.results.append({
             "nodeid": report.nodeid, "target": props["target"], "role": props["role"],
             "requirement": props["requirement"], "level": props["level"],
@@ -268,7 +296,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for res in results:
         row = rows.setdefault((res["role"], res["target"]), {"MUST": [0, 0], "SHOULD": [0, 0], "first": None,
-                                                              "skipped": 0, "events": []})
+                                                              "skipped": 0, "na": 0, "events": []})
+        if res["outcome"] == "skipped" and res["message"].startswith("not applicable"):
+            row["na"] += 1
+            continue
         if res["outcome"] == "skipped":
             row["skipped"] += 1
             row["skip_reason"] = res["message"]
@@ -280,7 +311,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         if res["outcome"] == "failed" and worse:
             row["first"] = (res["requirement"], res["level"], _first_line(res["message"]))
     width = max([len("target"), *(len(t) for _, t in rows)]) + 2
-    tr.write_line(f"{'target':<{width}}{'role':<20}{'MUST':>8}{'SHOULD':>9}  first failure")
+    tr.write_line(f"{'target':<{width}}{'role':<20}{'MUST':>8}{'SHOULD':>9}{'n/a':>5}  first failure")
     for (role, target), row in sorted(rows.items()):
         must, should = row["MUST"], row["SHOULD"]
         if must[1] + should[1] == 0:
@@ -289,7 +320,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             verdict = f"{row['first'][0]}: {row['first'][2]}"
         else:
             verdict = "-"
-        line = f"{target:<{width}}{role:<20}{must[0]:>4}/{must[1]:<3}{should[0]:>5}/{should[1]:<3}  {verdict}"
+        na = row["na"] or "-"
+        line = f"{target:<{width}}{role:<20}{must[0]:>4}/{must[1]:<3}{should[0]:>5}/{should[1]:<3}{na:>4}  {verdict}"
         red = bool(row["first"]) and row["first"][1] == "MUST"
         green = not row["first"] and must[1] + should[1] > 0
         tr.write_line(line, red=red, green=green, yellow=bool(row["first"]) and not red)

@@ -1,7 +1,8 @@
-"""Server resource specs (RES-*): no zombie children, no leaked file descriptors.
+"""Server resource specs (RES-*): no zombie children, no leaked descriptors, no busy loop.
 
-A robust server releases what each client cost it once the client is gone. These
-specs let clients come and go, then watch the target's process tree with psutil.
+A robust server releases what each client cost it once the client is gone, and costs
+nothing while it waits. These specs let clients come and go (every server role), then
+watch the target's process tree with psutil.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from specs.harness.hints import Evidence
+from specs.harness.logs import connected, frame
 from specs.harness.matchers import fail
 from specs.harness.server import ServerTarget
 
@@ -21,10 +23,13 @@ POLL = 0.05
 
 
 def visit(target: ServerTarget, n: int) -> None:
-    """One client's whole visit: connect, read until the server closes, leave."""
+    """One client's whole visit: a greeting is read; a logger gets a message, then the client leaves."""
     with target.client(f"client {n}") as client:
-        client.read(settle=0.5)
-        client.abort()  # whether or not the server closed: its resources are what is measured
+        if target.spec.role == "greeting-server":
+            client.read(settle=0.5)
+            client.abort()  # whether or not the server closed: its resources are what is measured
+        else:
+            client.send(frame(target, b"visiting"))
 
 
 def settle(measure: Callable[[], int], *, until: Callable[[int], bool], timeout: float) -> int:
@@ -38,21 +43,21 @@ def settle(measure: Callable[[], int], *, until: Callable[[int], bool], timeout:
 
 
 @pytest.mark.req("RES-1")
-def test_leaves_no_zombie_children(greeting_server: ServerTarget) -> None:
+def test_leaves_no_zombie_children(server: ServerTarget) -> None:
     """Once its clients are done, the server leaves no zombie child process behind."""
     for n in range(1, VISITS + 1):
-        visit(greeting_server, n)
-    left = settle(lambda: len(greeting_server.zombies()), until=lambda z: z == 0, timeout=RELEASE_TIMEOUT)
+        visit(server, n)
+    left = settle(lambda: len(server.zombies()), until=lambda z: z == 0, timeout=RELEASE_TIMEOUT)
     if left:
-        fail(greeting_server, f"{left} zombie child process(es) remain {RELEASE_TIMEOUT:g}s after the last of "
+        fail(server, f"{left} zombie child process(es) remain {RELEASE_TIMEOUT:g}s after the last of "
              f"{VISITS} clients left", expected="no zombie children", got=f"{left} zombies",
              evidence=Evidence(symptom="zombies"))
 
 
 @pytest.mark.req("RES-2")
-def test_releases_file_descriptors(greeting_server: ServerTarget) -> None:
+def test_releases_file_descriptors(server: ServerTarget) -> None:
     """Once its clients are done, the server's open file descriptors return to their baseline."""
-    visit(greeting_server, 0)  # warm-up: lazily created descriptors (epoll, pipes) belong to the baseline
+    visit(server, 0)  # warm-up: lazily created descriptors (epoll, pipes) belong to the baseline
     previous = [-1]
 
     def stable(value: int) -> bool:
@@ -60,12 +65,34 @@ def test_releases_file_descriptors(greeting_server: ServerTarget) -> None:
         previous[0] = value
         return done
 
-    baseline = settle(greeting_server.fd_count, until=stable, timeout=2.0)
+    baseline = settle(server.fd_count, until=stable, timeout=2.0)
     for n in range(1, VISITS + 1):
-        visit(greeting_server, n)
-    now = settle(greeting_server.fd_count, until=lambda v: v <= baseline, timeout=RELEASE_TIMEOUT)
+        visit(server, n)
+    now = settle(server.fd_count, until=lambda v: v <= baseline, timeout=RELEASE_TIMEOUT)
     if now > baseline:
-        fail(greeting_server, f"{now - baseline} more file descriptors are open {RELEASE_TIMEOUT:g}s after "
+        fail(server, f"{now - baseline} more file descriptors are open {RELEASE_TIMEOUT:g}s after "
              f"{VISITS} clients left than before they came",
              expected=f"at most {baseline} open file descriptors (the baseline)", got=f"{now}",
              evidence=Evidence(symptom="fd leak"))
+
+
+IDLE_WINDOW = 1.0  # seconds of idleness measured
+SPIN_LIMIT = 0.5  # CPU seconds per second: a spinning loop uses a whole core, an idle server almost nothing
+
+
+@pytest.mark.req("RES-3")
+def test_does_not_spin_while_idle(server: ServerTarget) -> None:
+    """While a client is connected and idle, the server uses well under half a CPU core."""
+    since = server.mark()
+    with server.client("idle client") as client:
+        if server.spec.role != "greeting-server":
+            connected(server, client, since)
+        before = server.cpu_seconds()
+        start = time.monotonic()
+        time.sleep(IDLE_WINDOW)  # the measurement window itself, not a wait for an event
+        used = server.cpu_seconds() - before
+        rate = used / (time.monotonic() - start)
+    if rate > SPIN_LIMIT:
+        fail(server, f"the server used {rate:.0%} of a CPU core while its only client sat idle",
+             expected=f"under {SPIN_LIMIT:.0%} of a core (an idle server uses about 0%)", got=f"{rate:.0%}",
+             evidence=Evidence(symptom="spin"))

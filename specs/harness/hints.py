@@ -117,6 +117,36 @@ HINTS: tuple[Hint, ...] = (
          "The server process exited. A server keeps serving: put accept() in a while True: loop (or use "
          "serve_forever()), and do not let one client's error end it: catch OSError around each "
          "connection's work."),
+    Hint("block-buffered output",
+         lambda ev: ev.symptom == "buffered",
+         "The line was printed, but only reached the pipe when the program exited: its stdout is "
+         "block-buffered (C stdio on a pipe, or a Python program writing through its own buffered file). "
+         "Flush after each line: print(..., flush=True) or sys.stdout.flush(); in C, fflush(stdout) or "
+         "setvbuf(stdout, NULL, _IOLBF, 0)."),
+    Hint("blocked in accept()",
+         lambda ev: "KeyboardInterrupt" in ev.stderr and "accept" in ev.stderr.split("KeyboardInterrupt")[0][-600:],
+         "The server was stuck in accept(), waiting for a new connection, while a client was sending data. "
+         "With poll or select, only an event on the listening socket means a new connection: test "
+         "fd == s.fileno(). The book's 'if fd in fdmap:' is true for every registered socket, clients too."),
+    Hint("stuck",
+         lambda ev: "KeyboardInterrupt" in ev.stderr,
+         "After Ctrl-C (SIGINT) the program printed where it was stuck: see the traceback in its output."),
+    Hint("one client at a time",
+         lambda ev: ev.symptom == "serial",
+         "The second client was ignored while the first stayed connected: the server handles one client at a "
+         "time. Serve clients concurrently (select/poll/selectors, threads or ThreadingMixIn, fork or "
+         "ForkingMixIn, asyncio, Twisted), or, if serving one at a time is your design, declare it with "
+         "--serial NAME."),
+    Hint("line framing",
+         lambda ev: ev.symptom == "framing",
+         "Lines are framed like Twisted's LineReceiver: only b'\\r\\n' ends a line (a bare \\n or \\r belongs "
+         "to it); keep the partial line after the last delimiter and prepend it to the next recv(); print "
+         "each line once, exactly as sent (no strip()), never the unterminated rest."),
+    Hint("busy loop",
+         lambda ev: ev.symptom == "spin",
+         "The server burns CPU while nothing happens: its event loop spins. With poll(), register clients for "
+         "select.POLLIN only: the default mask includes POLLOUT, which is always ready, so poll() returns at "
+         "once for ever. With select(), do not pass idle sockets in the write list."),
     Hint("shared state between connections",
          lambda ev: ev.symptom == "concurrent",
          "Clients that come one after another may be served while clients connected at the same time are "

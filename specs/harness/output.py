@@ -24,12 +24,12 @@ class Line:
     index: int
     time: float
     stream: str
-    data: bytes
+    data: bytes  # exactly as printed, without the b"\n" (a b"\r" before it is kept)
 
     @property
     def text(self) -> str:
-        """The line decoded as UTF-8, undecodable bytes shown as ``\\xNN``."""
-        return self.data.decode("utf-8", "backslashreplace")
+        """The line decoded as UTF-8 (undecodable bytes shown as ``\\xNN``), a trailing CR dropped."""
+        return self.data.decode("utf-8", "backslashreplace").removesuffix("\r")
 
 
 class OutputTimeout(AssertionError):
@@ -82,7 +82,7 @@ class Output:
                 complete.append(rest)
                 rest = b""
             for data in complete:
-                self._append(Line(self._first + len(self._lines), now, stream, data.rstrip(b"\r")))
+                self._append(Line(self._first + len(self._lines), now, stream, data))
             self._partial[stream] = bytearray(rest)
             if not rest:
                 self._partial_since[stream] = None

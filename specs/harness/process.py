@@ -104,6 +104,11 @@ class ProcessGroup:
         """Is the leader process still running?"""
         return self._popen.poll() is None
 
+    def interrupt(self) -> None:
+        """Send SIGINT (Ctrl-C) to the leader only."""
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGINT)
+
     def wait_exit(self, timeout: float) -> int | None:
         """Wait up to ``timeout`` for the leader to exit (and its output to close); its status."""
         try:

@@ -168,9 +168,9 @@ class ServerTarget:
         self.transcript = Transcript()
         self._clients = 0
         if self.group is not None and not self.group.alive:
-            event = (f"{self.spec.name}: restarted for {context.nodeid}: the previous process had exited "
-                     f"with code {self.group.returncode}")
-            self.events.append(event)
+            if not self.events or "interrupted with SIGINT" not in self.events[-1]:
+                self.events.append(f"{self.spec.name}: restarted for {context.nodeid}: the previous process had "
+                                   f"exited with code {self.group.returncode}")
             self.stop()
         self._may_start = self.group is None or not self.group.alive
         self._test_mark = self.group.output.mark() if self.group else 0
@@ -314,9 +314,10 @@ class ServerTarget:
         raise TargetUnavailable(self._startup_error)
 
     def stop(self) -> None:
-        """Kill and reap the whole process group (idempotent)."""
+        """Kill and reap the whole process group (idempotent); the next use starts it afresh."""
         if self.group is not None:
             self.group.stop()
+            self.group = None
         if self.spec.port_policy == "fixed":
             self._pool.release_fixed_port(self)
 
@@ -344,10 +345,16 @@ class ServerTarget:
 
     @property
     def output(self) -> Output:
-        """The running process's captured output."""
-        self.ensure_running()
+        """The process's captured output (starting the target first if it never ran)."""
+        if self.group is None:
+            self.ensure_running()
         assert self.group is not None
         return self.group.output
+
+    @property
+    def captured(self) -> Output | None:
+        """The current (or last, if it exited) process's output, without starting anything."""
+        return None if self.group is None else self.group.output
 
     def mark(self) -> int:
         """An output position; lines after it are this spec's (see ``Output.wait_for``)."""
@@ -395,6 +402,34 @@ class ServerTarget:
             except psutil.Error:
                 continue
         return found
+
+    def interrupt(self) -> bool:
+        """Send Ctrl-C (SIGINT) to the leader and wait for it to exit; True if it did.
+
+        Used when an expected log line never came: a Python program then prints where it
+        was stuck (a KeyboardInterrupt traceback) and flushes its buffered output, which
+        tells a blocked server from a block-buffered one. The next spec restarts it.
+        """
+        if self.group is None or not self.group.alive:
+            return False
+        self.group.interrupt()
+        exited = self.group.wait_exit(2.0) is not None
+        during = self.context.nodeid if self.context else "?"
+        self.events.append(f"{self.spec.name}: interrupted with SIGINT during {during} to see where it was stuck "
+                           "and flush its output")
+        self._may_start = False
+        return exited
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the target's live processes."""
+        total = 0.0
+        for proc in self.processes():
+            try:
+                times = proc.cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                continue
+        return total
 
     def fd_count(self) -> int:
         """Open file descriptors summed over the target's live processes."""

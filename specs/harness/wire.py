@@ -196,18 +196,20 @@ class Client:
         self.closed = True
         self.transcript.add(self.label, "reset the connection (close with SO_LINGER 0, RST)")
 
-    def close(self) -> None:
+    def close(self, *, orderly: bool = False) -> None:
         """Close: abortively if the server already closed (see the module doc), else orderly (FIN).
 
         An end-of-file that arrived but was not read yet counts: closing with FIN after
-        the server's FIN would put the server's side in TIME_WAIT.
+        the server's FIN would put the server's side in TIME_WAIT. ``orderly`` forces a
+        FIN, for scenarios where a reset could make the server lose data it has not read.
         """
         if self.closed:
             return
-        if not self.saw_eof:
+        if not self.saw_eof and not orderly:
+            self.sock.setblocking(False)  # a socket timeout would make even MSG_DONTWAIT wait
             with contextlib.suppress(OSError):  # nothing pending (would block), or already reset
-                self.saw_eof = self.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
-        if self.saw_eof:
+                self.saw_eof = self.sock.recv(1, socket.MSG_PEEK) == b""
+        if self.saw_eof and not orderly:
             self.abort()
             return
         self.sock.close()

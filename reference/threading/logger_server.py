@@ -1,0 +1,54 @@
+"""Logger server, threading model: one thread logs each client.
+
+Modernises the book's logging servers (listings 14-6 and 14-7, print who connected,
+what they sent and when they left) on the mechanics of listing 14-5 (a threading
+server). Mechanics: ``ThreadingMixIn`` starts a daemon thread per client that
+``recv()``s and prints every chunk until end-of-file or a reset, then shuts our side
+down (FIN) and closes; the main thread only accepts. Each log line is written under a
+lock, so lines from different threads never mix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import socketserver
+
+from reference._common import announce, log_connection, log_data, log_disconnection, parse_args, receive
+
+
+class Handler(socketserver.BaseRequestHandler):
+    """Log the client, every chunk it sends, and its leaving; the server then closes."""
+
+    def handle(self) -> None:
+        log_connection(self.client_address)
+        while data := receive(self.request):
+            log_data(data)
+        log_disconnection(self.client_address)
+
+
+class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    """A threading TCP server that rebinds a port in TIME_WAIT and keeps a full backlog."""
+
+    allow_reuse_address = True
+    daemon_threads = True  # a stuck client never holds up exit
+    request_queue_size = socket.SOMAXCONN
+
+
+def serve(host: str, port: int) -> None:
+    """Log every client connecting to ``(host, port)``, each in its own thread."""
+    with Server((host, port), Handler) as server:
+        announce(server.server_address)
+        server.serve_forever()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and serve until interrupted (exit status 0 on Ctrl-C)."""
+    args = parse_args((__doc__ or "").partition("\n")[0], argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        serve(args.host, args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

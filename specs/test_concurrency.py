@@ -1,0 +1,77 @@
+"""Concurrency specs (CONC-*), for the models that claim to serve clients at once.
+
+``iterative`` and ``socketserver`` serve one client at a time by design, as does any
+``--impl`` target declared ``--serial``: for them these specs are not applicable.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from specs.harness.hints import Evidence
+from specs.harness.logs import connected, expect_line, frame
+from specs.harness.matchers import fail
+from specs.harness.server import ServerTarget
+from specs.harness.wire import describe
+
+CLIENTS = 200
+DEADLINE = 60.0
+
+pytestmark = pytest.mark.concurrency
+
+
+@pytest.mark.req("CONC-1")
+def test_idle_client_does_not_block_others(logging_server: ServerTarget) -> None:
+    """While one client stays connected and idle, another client's connection and data are logged promptly."""
+    since = logging_server.mark()
+    with logging_server.client("idle client") as idle:
+        connected(logging_server, idle, since)
+        since = logging_server.mark()
+        with logging_server.client("busy client") as busy:
+            conn = expect_line(
+                logging_server, lambda ln: str(busy.port) in ln.text, since=since, symptom="serial",
+                what=f"line logging the connection of the second client (port {busy.port})",
+                summary="while one client stayed connected and idle, a second client's connection was not logged")
+            busy.send(frame(logging_server, b"not blocked"))
+            expect_line(logging_server, lambda ln: ln.data == b"not blocked", since=conn.index + 1, symptom="serial",
+                        what="line 'not blocked'",
+                        summary="while one client stayed connected and idle, a second client's data was not logged")
+
+
+@pytest.mark.req("CONC-2")
+def test_many_simultaneous_clients_are_all_logged_intact(logging_server: ServerTarget) -> None:
+    """200 clients connected at the same time each get all their data logged intact."""
+    since = logging_server.mark()
+    start = time.monotonic()
+    clients = []
+    try:
+        for n in range(1, CLIENTS + 1):
+            clients.append(logging_server.client(f"client {n}"))
+        messages = {f"client-{n} says hello".encode() for n in range(1, CLIENTS + 1)}
+        for n, client in enumerate(clients, 1):
+            client.send(frame(logging_server, f"client-{n} says hello".encode()))
+        remaining = set(messages)
+        try:
+            while remaining:  # event-driven, and bounded: give up when no progress for net_timeout
+                left = DEADLINE - (time.monotonic() - start)
+                line = logging_server.output.wait_for(
+                    lambda ln: ln.data in remaining, since=since, what=f"the data of {len(remaining)} more clients",
+                    timeout=max(0.1, min(left, logging_server.settings.net_timeout)))
+                remaining.discard(line.data)
+        except AssertionError as exc:
+            waited = str(exc)
+        else:
+            waited = ""
+    finally:
+        for client in clients:
+            client.close()
+    printed = [ln.data for ln in logging_server.output.lines(since) if b"client-" in ln.data]
+    mixed = [data for data in printed if data not in messages]
+    if mixed or remaining:
+        fail(logging_server, f"of {CLIENTS} clients connected at the same time, {len(remaining)} never had their "
+             f"data printed as a line of its own; {len(mixed)} printed lines mixed data of several clients",
+             expected=f"{CLIENTS} lines like b'client-7 says hello', each intact",
+             got=f"e.g. {describe(mixed[0], 200)}" if mixed else f"e.g. missing {sorted(remaining)[:3]!r}",
+             details=waited or None, evidence=Evidence(symptom="concurrent"))

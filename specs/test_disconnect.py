@@ -1,0 +1,116 @@
+"""Disconnect specs (DISC-*): every client that leaves is logged once, whatever way it leaves."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from specs.harness import logparse
+from specs.harness.hints import Evidence
+from specs.harness.logs import address_of, connected, disconnected, expect_line, frame
+from specs.harness.matchers import fail
+from specs.harness.output import Line
+from specs.harness.server import ServerTarget
+
+LEAVING_AT_ONCE = 20
+
+
+def expect_exactly_once(target: ServerTarget, me: tuple[str, int], since: int) -> None:
+    """Exactly two lines show ``me`` (its connection and its disconnection) by the time a later client is logged."""
+    __tracebackhide__ = True
+    mark = target.mark()
+    with target.client("witness") as witness:
+        connected(target, witness, mark)
+    shown = [ln.text for ln in target.output.lines(since) if logparse.mentions(ln.text, me)]
+    if len(shown) != 2:
+        fail(target, f"{me!r} appears in {len(shown)} log lines, not 2 (connected once, disconnected once)",
+             expected="one connection line and one disconnection line", got="\n    ".join(shown))
+
+
+@pytest.mark.req("DISC-1")
+def test_clean_close_is_logged_once(logging_server: ServerTarget) -> None:
+    """When a client closes cleanly (FIN), exactly one disconnection line with its address is logged."""
+    since = logging_server.mark()
+    client = logging_server.client()
+    me = address_of(client)
+    conn = connected(logging_server, client, since)
+    client.close()
+    disconnected(logging_server, client, conn,
+                 summary=f"no disconnect line: nothing logged that {me!r} left after it closed the connection")
+    expect_exactly_once(logging_server, me, since)
+
+
+@pytest.mark.req("DISC-2")
+def test_data_before_half_close_is_logged_before_disconnection(logging_server: ServerTarget) -> None:
+    """When a client sends data and then half-closes, the data is logged first, then the disconnection."""
+    since = logging_server.mark()
+    client = logging_server.client()
+    conn = connected(logging_server, client, since)
+    client.send(frame(logging_server, b"last words"))
+    client.half_close()
+    data = expect_line(logging_server, lambda ln: ln.data == b"last words", since=conn.index + 1,
+                       what="line 'last words'")
+    gone = disconnected(logging_server, client, conn)
+    client.close()
+    if gone.index < data.index:
+        fail(logging_server, "wrong order: the disconnection was logged before the client's data",
+             expected="'last words', then the disconnection", got=f"{gone.text!r}, then {data.text!r}")
+
+
+@pytest.mark.req("DISC-3")
+@pytest.mark.parametrize("when", ["mid-stream", "mid-line"])
+def test_reset_is_survived_and_logged(logging_server: ServerTarget, when: str) -> None:
+    """A client that resets (SO_LINGER 0) mid-stream or mid-line is logged as gone; the server keeps serving."""
+    since = logging_server.mark()
+    rude = logging_server.client(f"client resetting {when}")
+    conn = connected(logging_server, rude, since)
+    rude.send(frame(logging_server, b"some data") if when == "mid-stream" else b"half a li")
+    rude.abort()
+    disconnected(logging_server, rude, conn,
+                 summary=f"after a client's connection reset ({when}), its disconnection was not logged")
+    since = logging_server.mark()
+    with logging_server.client("next client") as client:
+        nxt = connected(logging_server, client, since)
+        client.send(frame(logging_server, b"after the reset"))
+        expect_line(logging_server, lambda ln: ln.data == b"after the reset", since=nxt.index + 1,
+                    what="line 'after the reset'", summary="after a client's reset, the next client was not served")
+
+
+@pytest.mark.req("DISC-4")
+def test_many_clients_leaving_at_once_are_each_logged_once(logging_server: ServerTarget) -> None:
+    """When many clients leave at once, each is logged as disconnected exactly once, with its own address."""
+    since = logging_server.mark()
+    clients = [logging_server.client(f"client {n}") for n in range(1, LEAVING_AT_ONCE + 1)]
+    for client in clients:
+        client.close()
+    deadline = time.monotonic() + 4 * logging_server.settings.net_timeout
+    for client in clients:
+        me = address_of(client)
+        expect_line(logging_server, _second_mention(logging_server, me, since),
+                    since=since, what=f"line logging that {me!r} disconnected",
+                    timeout=max(0.1, deadline - time.monotonic()),
+                    summary=f"{client.label} of {LEAVING_AT_ONCE} leaving at once was not logged as gone with "
+                    "its own address")
+    counts = {address_of(c): 0 for c in clients}
+    for line in logging_server.output.lines(since):
+        for addr in counts:
+            counts[addr] += logparse.mentions(line.text, addr)
+    wrong = {a: n for a, n in counts.items() if n != 2}
+    if wrong:
+        fail(logging_server, "some clients leaving at once were not logged exactly once each with their own address",
+             expected="2 lines per client (connected, disconnected)", got=repr(wrong),
+             evidence=Evidence(symptom="concurrent"))
+
+
+def _second_mention(target: ServerTarget, me: tuple[str, int], since: int) -> Callable[[Line], bool]:
+    """A predicate: a line showing ``me`` that comes after the first line showing it."""
+
+    def predicate(line: Line) -> bool:
+        if not logparse.mentions(line.text, me):
+            return False
+        first = next((ln.index for ln in target.output.lines(since) if logparse.mentions(ln.text, me)), line.index)
+        return line.index > first
+
+    return predicate

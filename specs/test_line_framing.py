@@ -1,0 +1,179 @@
+"""Line framing specs (LINE-*): the line logger frames exactly like Twisted's LineReceiver.
+
+Delimiter ``\\r\\n``, partial lines kept across reads, a bare ``\\n`` or ``\\r`` part of the
+line, the unterminated rest never printed, lines over 16384 bytes drop the connection.
+Input is delivered whole, byte by byte, and split at points Hypothesis draws (so a
+failure shrinks to the smallest input and split that shows it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import time
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from specs.harness import logparse
+from specs.harness.hints import Evidence
+from specs.harness.logs import DELIMITER, address_of, between, connected, disconnected, expect_line, printed_stream
+from specs.harness.matchers import fail, first_difference
+from specs.harness.server import ServerTarget
+from specs.harness.wire import Client, describe
+
+MAX_LENGTH = 16384
+PAUSE = 0.002  # between segments, so that they arrive apart (TCP_NODELAY is on)
+
+SPECIAL_LINES = [b"", b" ", b"\t tabs and spaces \t", b"bare\nnewline", b"bare\rreturn", b"\r", b"\n",
+                 b"ends with cr\r", "unicod\u00e9 \u20ac \U0001f600".encode()]
+LINES = st.lists(
+    st.one_of(st.sampled_from(SPECIAL_LINES),
+              st.text(st.characters(codec="utf-8"), max_size=30).map(str.encode))
+    .filter(lambda b: DELIMITER not in b and b"('" not in b),
+    max_size=8,
+)
+
+
+def send_in_segments(client: Client, data: bytes, cuts: list[int]) -> None:
+    """Send ``data`` cut at the given offsets, pausing between segments."""
+    bounds = [0, *sorted(set(c for c in cuts if 0 < c < len(data))), len(data)]
+    for start, end in itertools.pairwise(bounds):
+        client.send(data[start:end])
+        time.sleep(PAUSE)  # the scenario: segments travel apart (not a wait for a result)
+
+
+def expect_printed(target: ServerTarget, sent: bytes, lines: list[bytes], cuts: list[int], *, summary: str,
+                   symptom: str = "framing") -> None:
+    """One client sends ``sent`` in segments and closes; exactly ``lines`` must be printed in between."""
+    __tracebackhide__ = True
+    since = target.mark()
+    client = target.client()
+    conn = connected(target, client, since)
+    send_in_segments(client, sent, cuts)
+    client.close()
+    gone = disconnected(target, client, conn)
+    printed = printed_stream(between(target, conn, gone))
+    expected = b"".join(line + b"\n" for line in lines)
+    if printed != expected:
+        fail(target, summary, expected=f"the lines {lines!r}, each followed by a newline",
+             got=f"printed {describe(printed, 300)}",
+             details=f"sent {describe(sent, 300)} in segments cut at {sorted(set(cuts))}\n"
+             + first_difference(expected, printed), evidence=Evidence(symptom=symptom))
+
+
+@pytest.mark.req("LINE-1")
+@pytest.mark.parametrize("delivery", ["whole", "byte_by_byte", "split"])
+@given(lines=LINES, data=st.data())
+@example(lines=[b"split delimiter"], data=None)
+def test_complete_lines_are_printed_once(line_logger_server: ServerTarget, delivery: str, lines: list[bytes],
+                                         data: st.DataObject | None) -> None:
+    """Each complete line is printed once, without its delimiter, in order, however the bytes are split."""
+    sent = b"".join(line + DELIMITER for line in lines)
+    if delivery == "whole":
+        cuts: list[int] = []
+    elif delivery == "byte_by_byte":
+        cuts = list(range(1, len(sent)))
+    elif data is None:  # the explicit example: cut between \r and \n
+        cuts = [len(sent) - 1]
+    else:
+        cuts = data.draw(st.lists(st.integers(0, max(0, len(sent))), max_size=12), label="cuts")
+    expect_printed(line_logger_server, sent, lines, cuts,
+                   summary=f"the complete lines were not printed exactly once each (delivery: {delivery}); "
+                   "a line split across reads must be reassembled, keeping the partial line")
+
+
+@pytest.mark.req("LINE-2")
+def test_only_crlf_ends_a_line(line_logger_server: ServerTarget) -> None:
+    """Only ``\\r\\n`` ends a line: a bare ``\\n`` or ``\\r`` is part of the line."""
+    expect_printed(line_logger_server, b"one\ntwo\nthree\rfour\r", [], [8],
+                   summary="bytes ended by a bare \\n or \\r were printed as lines; only \\r\\n ends a line")
+    expect_printed(line_logger_server, b"x\ny\rz\r\n", [b"x\ny\rz"], [2],
+                   summary="a line containing a bare \\n and \\r was not printed whole; only \\r\\n ends a line")
+
+
+@pytest.mark.req("LINE-3")
+def test_lines_are_printed_as_sent(line_logger_server: ServerTarget) -> None:
+    """Empty lines, and spaces and tabs at either end of a line, are kept."""
+    lines = [b"  leading", b"trailing  ", b"", b"\tboth\t ", b" ", b""]
+    expect_printed(line_logger_server, b"".join(ln + DELIMITER for ln in lines), lines, [],
+                   summary="lines were not printed exactly as sent: do not strip() them or skip empty ones")
+
+
+@pytest.mark.req("LINE-4")
+@given(tail=st.binary(min_size=1, max_size=100).filter(lambda b: DELIMITER not in b and not b.endswith(b"\r")))
+@example(tail=b"unterminated")
+def test_unterminated_last_line_is_never_printed(line_logger_server: ServerTarget, tail: bytes) -> None:
+    """An unterminated last line is never printed, not even when the client closes."""
+    expect_printed(line_logger_server, b"complete\r\n" + tail, [b"complete"], [10],
+                   summary="an unterminated last line was printed; bytes after the last \\r\\n are never printed")
+
+
+@pytest.mark.req("LINE-5")
+def test_lines_of_simultaneous_clients_are_never_mixed(line_logger_server: ServerTarget) -> None:
+    """Lines from clients connected at the same time are never mixed within a line."""
+    since = line_logger_server.mark()
+    clients = [line_logger_server.client(f"client {n}") for n in (1, 2, 3)]
+    sent = {c.label: [f"{c.label} line {i} ".encode() * 3 for i in (1, 2, 3, 4)] for c in clients}
+    streams = {c.label: b"".join(line + DELIMITER for line in sent[c.label]) for c in clients}
+    for offset in range(0, max(map(len, streams.values())), 7):  # 7-byte segments, round robin
+        for client in clients:
+            if offset < len(streams[client.label]):
+                client.send(streams[client.label][offset:offset + 7])
+        time.sleep(PAUSE)
+    for client in clients:
+        client.close()
+    for client in clients:
+        me = address_of(client)
+        conn = connected(line_logger_server, client, since)
+        disconnected(line_logger_server, client, conn)
+        del me
+    everything = {line for lines in sent.values() for line in lines}
+    printed = [ln.data for ln in line_logger_server.output.lines(since)
+               if not logparse.tuple_addresses(ln.text)]
+    mixed = [line for line in printed if line not in everything]
+    if mixed or sorted(printed) != sorted(everything):
+        fail(line_logger_server, "lines of clients connected at the same time were mixed or lost",
+             expected=f"the {len(everything)} lines sent, each intact", got=f"{len(printed)} lines; e.g. "
+             f"{mixed[:2] or printed[:2]!r}", evidence=Evidence(symptom="concurrent"))
+
+
+@pytest.mark.req("LINE-6")
+def test_overlong_line_drops_only_that_connection(line_logger_server: ServerTarget) -> None:
+    """A line over 16384 bytes drops that connection, and only that one; exactly 16384 bytes is accepted."""
+    target = line_logger_server
+    with contextlib.ExitStack() as stack:
+        bystander = None
+        if target.spec.concurrent:  # a client connected throughout must not be disturbed
+            since = target.mark()
+            bystander = stack.enter_context(target.client("bystander"))
+            by_conn = connected(target, bystander, since)
+        for name, payload in (("longest allowed", b"a" * MAX_LENGTH + DELIMITER),
+                              ("too long", b"b" * (MAX_LENGTH + 1) + DELIMITER),
+                              ("too long, undelimited", b"c" * (MAX_LENGTH + 2))):
+            mark = target.mark()
+            with target.client(f"client sending {name}") as client:
+                conn = connected(target, client, mark)
+                client.send(payload)
+                if name == "longest allowed":
+                    expect_line(target, lambda ln: len(ln.data) == MAX_LENGTH, since=conn.index + 1,
+                                what=f"the {MAX_LENGTH}-byte line", summary=f"a line of exactly {MAX_LENGTH} "
+                                "bytes was not printed (the limit allows it)")
+                    continue
+                got = client.read(timeout=target.settings.net_timeout)
+                if not got.closed:
+                    fail(target, f"a line longer than {MAX_LENGTH} bytes ({name}) did not make the server drop "
+                         "the connection", expected="the server closes this connection",
+                         got=got.describe_end(), evidence=Evidence(got=got.data, end=got.end))
+        if bystander is not None:
+            bystander.send(b"still here" + DELIMITER)
+            expect_line(target, lambda ln: ln.data == b"still here", since=by_conn.index + 1,
+                        what="line 'still here' from the other client",
+                        summary="dropping the over-long line's connection disturbed another client")
+    mark = target.mark()
+    with target.client("next client") as client:
+        conn = connected(target, client, mark)
+        client.send(b"served" + DELIMITER)
+        expect_line(target, lambda ln: ln.data == b"served", since=conn.index + 1, what="line 'served'",
+                    summary="after dropping over-long lines the server did not serve the next client")

@@ -1,0 +1,138 @@
+"""Logging specs (LOG-*): who connected and what they sent, on stdout, as it happens.
+
+The book's listings 14-6 to 14-9 print ``Got connection from ('127.0.0.1', <port>)``,
+every piece of data (``print data``), and ``('127.0.0.1', <port>) disconnected``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from specs.harness import logparse
+from specs.harness.hints import Evidence
+from specs.harness.logs import (
+    address_of,
+    connected,
+    disconnected,
+    expect_line,
+    frame,
+    missing_line,
+    why_address_missing,
+)
+from specs.harness.matchers import fail
+from specs.harness.output import OutputTimeout
+from specs.harness.server import ServerTarget
+from specs.harness.wire import describe
+
+#: Printable messages without newlines (a printed message must be one line), never looking like an address.
+PRINTABLE = st.characters(codec="utf-8").filter(lambda c: unicodedata.category(c)[0] != "C" and c not in "\u2028\u2029")
+MESSAGES = (
+    st.text(PRINTABLE, min_size=1, max_size=200)
+    .map(str.encode)
+    .filter(lambda b: b"('" not in b)
+)
+
+
+@pytest.mark.req("LOG-1")
+def test_connection_is_logged_with_client_address(logging_server: ServerTarget) -> None:
+    """Each connection is logged on stdout with the client's own address, as ``('127.0.0.1', <port>)``."""
+    since = logging_server.mark()
+    with logging_server.client() as client:
+        me = address_of(client)
+        try:
+            logging_server.output.wait_for(lambda ln: logparse.mentions(ln.text, me), since=since,
+                                           what=f"a line showing the client's address {me!r}",
+                                           timeout=logging_server.settings.net_timeout)
+        except OutputTimeout as exc:
+            lines = [ln.text for ln in logging_server.output.lines(since)]
+            if lines:
+                fail(logging_server, why_address_missing(lines, me), expected=f"Got connection from {me!r}",
+                     details=str(exc))
+            missing_line(logging_server, lambda ln: logparse.mentions(ln.text, me), since=since,
+                         what=f"line showing the client's address {me!r}",
+                         summary=why_address_missing(lines, me), symptom="", waited=str(exc))
+
+
+@pytest.mark.req("LOG-2")
+@given(message=MESSAGES)
+@example(message=b"Hello, world!")
+@example(message=b"  spaces and\ttabs  ")
+@example(message="d\u00e9j\u00e0 vu \u20ac".encode())
+def test_data_is_printed_verbatim(logger_server: ServerTarget, message: bytes) -> None:
+    """Each piece of data a client sends is printed on stdout as text, verbatim, followed by a newline."""
+    since = logger_server.mark()
+    with logger_server.client() as client:
+        conn = connected(logger_server, client, since)
+        client.send(message)
+        try:
+            logger_server.output.wait_for(lambda ln: ln.data == message, since=conn.index + 1,
+                                          what=f"the line {message!r}", timeout=logger_server.settings.net_timeout)
+        except OutputTimeout as exc:
+            printed = [ln.data for ln in logger_server.output.lines(conn.index + 1)]
+            if printed:
+                fail(logger_server, "the data was not printed verbatim", expected=describe(message),
+                     got=describe(printed[0]), details=str(exc),
+                     evidence=Evidence(expected=message, got=printed[0]))
+            missing_line(logger_server, lambda ln: ln.data == message, since=conn.index + 1,
+                         what=f"line {message!r} (the data the client sent)",
+                         summary="the data the client sent was never printed", symptom="", waited=str(exc))
+
+
+@pytest.mark.req("LOG-3")
+def test_log_uses_the_books_wording(logging_server: ServerTarget) -> None:
+    """Connections and disconnections read ``Got connection from (...)`` and ``(...) disconnected``."""
+    since = logging_server.mark()
+    client = logging_server.client()
+    me = address_of(client)
+    conn = connected(logging_server, client, since)
+    client.close()
+    gone = disconnected(logging_server, client, conn)
+    for line, want in ((conn, f"Got connection from {me!r}"), (gone, f"{me!r} disconnected")):
+        if line.text.strip() != want:
+            fail(logging_server, "the log line's wording differs from the book's", expected=repr(want),
+                 got=repr(line.text), details="the address is right; only the wording differs (a SHOULD)")
+
+
+@pytest.mark.req("LOG-4")
+@given(garbage=st.binary(min_size=1, max_size=64).filter(lambda b: not _is_utf8(b)))
+@example(garbage=b"\xff\xfe\xfd")
+@example(garbage=b"caf\xe9")
+def test_invalid_utf8_does_not_stop_the_server(logging_server: ServerTarget, garbage: bytes) -> None:
+    """Bytes that are not valid UTF-8 do not stop the server: it keeps serving and logging."""
+    since = logging_server.mark()
+    with logging_server.client("client sending invalid UTF-8") as rude:
+        connected(logging_server, rude, since)
+        rude.send(frame(logging_server, garbage))
+    since = logging_server.mark()
+    with logging_server.client("next client") as client:
+        conn = connected(logging_server, client, since)
+        client.send(frame(logging_server, b"still serving"))
+        expect_line(logging_server, lambda ln: ln.data == b"still serving", since=conn.index + 1,
+                    what="line 'still serving' from the next client",
+                    summary="after a client sent invalid UTF-8, the next client's data was not logged")
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@pytest.mark.req("LOG-5")
+def test_log_lines_appear_as_they_happen(logging_server: ServerTarget) -> None:
+    """Log lines appear on stdout as they happen (flushed), not when a buffer fills or the program exits."""
+    since = logging_server.mark()
+    with logging_server.client() as client:
+        me = address_of(client)
+        conn = expect_line(logging_server, lambda ln: logparse.mentions(ln.text, me), since=since,
+                           what=f"line logging the connection from {me!r}",
+                           summary="the connection was not logged while the client was connected")
+        client.send(frame(logging_server, b"live"))
+        expect_line(logging_server, lambda ln: ln.data == b"live", since=conn.index + 1, what="line 'live'",
+                    summary="the data was not logged while the client was connected")
