@@ -33,16 +33,23 @@ SERVER_ROLES: tuple[str, ...] = ("greeting-server", "logger-server", "line-logge
 
 @dataclass(frozen=True)
 class Reference:
-    """One reference implementation of ``role`` in concurrency model ``model``."""
+    """One reference implementation of ``role`` in concurrency model (or variant) ``model``.
+
+    ``args`` follow ``python -m <module>`` in the target's command; ``{host}``, ``{port}``,
+    ``{url}`` and ``{output}`` are filled in by the harness. A ``quote-module`` reference
+    is a module the specs import (its ``module`` is the import path).
+    """
 
     role: str
     model: str
-    concurrent: bool
+    concurrent: bool = True
+    module_name: str | None = None
+    args: tuple[str, ...] = ("--port", "0")
 
     @property
     def module(self) -> str:
         """Dotted module path, e.g. ``reference.select.greeting_server``."""
-        return f"reference.{self.model}.{self.role.replace('-', '_')}"
+        return self.module_name or f"reference.{self.model}.{self.role.replace('-', '_')}"
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -54,8 +61,27 @@ class Reference:
         return ()
 
 
-REFERENCES: tuple[Reference, ...] = tuple(
-    Reference(role, model, concurrent)
-    for role in SERVER_ROLES
-    for model, concurrent in SERVER_MODELS.items()
+_GREETING_CLIENT_ARGS = ("--host", "{host}", "--port", "{port}")
+
+#: The clients: a greeting client per model; urllib clients per way of reading; quoting modules.
+CLIENT_REFERENCES: tuple[Reference, ...] = (
+    Reference("greeting-client", "blocking", args=_GREETING_CLIENT_ARGS),
+    Reference("greeting-client", "asyncio", args=_GREETING_CLIENT_ARGS),
+    Reference("greeting-client", "twisted", args=_GREETING_CLIENT_ARGS),
+    Reference("fetch-client", "read", module_name="reference.urllib.fetch_read", args=("{url}",)),
+    Reference("fetch-client", "lines", module_name="reference.urllib.fetch_lines", args=("{url}",)),
+    Reference("fetch-client", "readlines", module_name="reference.urllib.fetch_readlines", args=("{url}",)),
+    Reference("link-client", "regex", module_name="reference.urllib.link_regex", args=("{url}",)),
+    Reference("link-client", "htmlparser", module_name="reference.urllib.link_htmlparser", args=("{url}",)),
+    Reference("download-client", "reporthook", module_name="reference.urllib.download_reporthook",
+              args=("{url}", "{output}")),
+    Reference("download-client", "urlcleanup", module_name="reference.urllib.download_urlcleanup",
+              args=("{url}", "{output}")),
+    Reference("quote-module", "stdlib", module_name="urllib.parse", args=()),
+    Reference("quote-module", "handwritten", module_name="reference.quoting", args=()),
+)
+
+REFERENCES: tuple[Reference, ...] = (
+    *(Reference(role, model, concurrent) for role in SERVER_ROLES for model, concurrent in SERVER_MODELS.items()),
+    *CLIENT_REFERENCES,
 )

@@ -23,15 +23,27 @@ import shlex
 import uuid
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from specs.harness import capabilities, requirements
+from specs.harness.client import ClientTarget
+from specs.harness.fixture_servers import HttpFixture
+from specs.harness.modules import load_module
 from specs.harness.process import become_subreaper
 from specs.harness.server import ServerTarget, Settings, TargetPool, TestContext
-from specs.harness.targets import ROLES, SERVER_ROLES, ImplSyntaxError, TargetSpec, parse_impls, reference_targets
+from specs.harness.targets import (
+    MODULE_ROLES,
+    ROLES,
+    SERVER_ROLES,
+    ImplSyntaxError,
+    TargetSpec,
+    parse_impls,
+    reference_targets,
+)
 
 POOL = pytest.StashKey[TargetPool]()
 TARGETS = pytest.StashKey[list[TargetSpec]]()
@@ -123,11 +135,12 @@ def _capability_marks(spec: TargetSpec) -> list[pytest.MarkDecorator]:
     return [getattr(pytest.mark, need) for need in spec.needs]
 
 
-#: The fixtures that hand specs a running target, and the roles each covers.
+#: The fixtures that hand specs a target, and the roles each covers.
 TARGET_FIXTURES: dict[str, tuple[str, ...]] = {
-    **{role.replace("-", "_"): (role,) for role in SERVER_ROLES},
+    **{role.replace("-", "_"): (role,) for role in ROLES},
     "logging_server": ("logger-server", "line-logger-server"),
     "server": SERVER_ROLES,
+    "url_client": ("fetch-client", "link-client", "download-client"),
 }
 
 
@@ -145,22 +158,40 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             metafunc.parametrize(fixture, params, indirect=True, scope="session")
 
 
-def _server_fixture(role: str) -> Callable[..., Any]:
-    @pytest.fixture(scope="session", name=role.replace("-", "_"))
-    def target(request: pytest.FixtureRequest) -> Iterator[ServerTarget]:
-        handle = request.config.stash[POOL].get(request.param)
+def _target_fixture(name: str) -> Callable[..., Any]:
+    @pytest.fixture(scope="session", name=name)
+    def target(request: pytest.FixtureRequest) -> Iterator[Any]:
+        spec: TargetSpec = request.param
+        if spec.role in MODULE_ROLES:
+            yield _load_module_target(spec)
+            return
+        pool = request.config.stash[POOL]
+        handle = pool.get(spec) if spec.role in SERVER_ROLES else pool.client(spec)
         yield handle
-        handle.stop()  # pytest moves to the next target: this one is done
+        if isinstance(handle, ServerTarget):
+            handle.stop()  # pytest moves to the next target: this one is done
 
-    target.__doc__ = f"A running `{role}` target (parametrized over the targets of that role)."
+    target.__doc__ = f"A `{name}` target (parametrized over the targets of the roles {TARGET_FIXTURES[name]})."
     return target
 
 
-greeting_server = _server_fixture("greeting-server")
-logger_server = _server_fixture("logger-server")
-line_logger_server = _server_fixture("line-logger-server")
-logging_server = _server_fixture("logging-server")
-server = _server_fixture("server")
+def _load_module_target(spec: TargetSpec) -> ModuleType:
+    try:
+        return load_module(spec.command[0], cwd=spec.cwd)
+    except ImportError as exc:
+        pytest.fail(f"target {spec.name!r} ({spec.role}) could not be imported: {exc}", pytrace=False)
+
+
+for _name in TARGET_FIXTURES:
+    globals()[f"_{_name}_fixture"] = _target_fixture(_name)
+
+
+@pytest.fixture(scope="session")
+def http_fixture_server() -> Iterator[HttpFixture]:
+    """The suite's HTTP server (``fixtures/http`` and generated responses) on 127.0.0.1."""
+    server = HttpFixture()
+    yield server
+    server.close()
 
 
 def _target_of(item: pytest.Item) -> TargetSpec | None:
@@ -241,7 +272,7 @@ def _repro(item: pytest.Item, spec: TargetSpec) -> str:
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     """Tell the target which spec runs (for messages); restart it if a previous spec killed it."""
     funcargs = getattr(item, "funcargs", {})
-    targets = [v for v in funcargs.values() if isinstance(v, ServerTarget)]
+    targets = [v for v in funcargs.values() if isinstance(v, ServerTarget | ClientTarget)]
     marks = list(item.iter_markers("req"))
     req = requirements.registry().get(marks[0].args[0]) if marks else None
     seen = {id(t): len(t.events) for t in targets}

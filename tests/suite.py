@@ -81,8 +81,11 @@ class BadFixture:
         return self.path.stem
 
     def impl(self) -> str:
+        """The ``--impl`` value that runs this fixture as its role's programs are run."""
         rel = self.path.relative_to(ROOT)
-        return f"{self.role}:{self.name}=python3 {rel} {{port}}"
+        args = {"quote-module": None, "greeting-client": "{host} {port}", "fetch-client": "{url}",
+                "link-client": "{url}", "download-client": "{url} {output}"}.get(self.role, "{port}")
+        return f"{self.role}:{self.name}={rel}" if args is None else f"{self.role}:{self.name}=python3 {rel} {args}"
 
 
 def bad_fixtures() -> list[BadFixture]:

@@ -20,6 +20,7 @@ PASSING = [
     ("threading_server", "greeting-server"),  # 14-5
     ("select_server", "logger-server"),  # 14-6
     ("poll_server_corrected", "logger-server"),  # 14-7, with fd == s.fileno()
+    ("minimal_client", "greeting-client"),  # 14-2
 ]
 
 
@@ -35,7 +36,7 @@ def run_book(program: str, role: str, tmp_path: Path, *args: str) -> SuiteRun:
 @pytest.mark.netns
 @pytest.mark.parametrize(("program", "role"), PASSING, ids=[p for p, _ in PASSING])
 def test_book_program_passes_the_must_specs(program: str, role: str, tmp_path: Path) -> None:
-    """The book's greeting servers and its select and (corrected) poll servers pass every MUST of their role."""
+    """The book's greeting servers and client, and its select and (corrected) poll servers, pass every MUST."""
     run = run_book(program, role, tmp_path)
     failed = [r["nodeid"] for r in run.results if r["outcome"] == "failed"]
     assert not failed, f"{failed}\n{run.output[-4000:]}"

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from reference import REFERENCES
 from tests.suite import run_suite
 
 
+@pytest.mark.timeout(900)  # two whole runs of the matrix
 def test_references_pass_every_spec_serially_and_in_parallel(tmp_path: Path) -> None:
     """The reference matrix is all green, and ``pytest -n 2`` reaches the same verdicts."""
-    serial = run_suite([], tmp_path)
-    parallel = run_suite(["-n", "2"], tmp_path)
+    serial = run_suite([], tmp_path, timeout=800)
+    parallel = run_suite(["-n", "2"], tmp_path, timeout=800)
     failed = [r["nodeid"] for r in serial.results
               if r["outcome"] != "passed" and not r["message"].startswith("not applicable")]
     assert not failed, f"references failed: {failed}\n{serial.output[-3000:]}"

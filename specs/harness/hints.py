@@ -25,6 +25,7 @@ class Evidence:
     exit_code: int | None = None
     phase: str = "run"  # "startup" or "run"
     symptom: str = ""  # a named observation without bytes: "zombies", "fd leak", ...
+    role: str = ""  # the target's role, e.g. "greeting-server"
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ HINTS: tuple[Hint, ...] = (
          "The connection was reset (RST) instead of closed. Do not set SO_LINGER to (1, 0); and note that "
          "closing a socket with unread received data also sends a reset."),
     Hint("stopped after one client",
-         lambda ev: ev.exit_code is not None and ev.phase == "run",
+         lambda ev: ev.exit_code is not None and ev.phase == "run" and ev.role.endswith("-server"),
          "The server process exited. A server keeps serving: put accept() in a while True: loop (or use "
          "serve_forever()), and do not let one client's error end it: catch OSError around each "
          "connection's work."),
@@ -147,6 +148,34 @@ HINTS: tuple[Hint, ...] = (
          "The server burns CPU while nothing happens: its event loop spins. With poll(), register clients for "
          "select.POLLIN only: the default mask includes POLLOUT, which is always ready, so poll() returns at "
          "once for ever. With select(), do not pass idle sockets in the write list."),
+    Hint("single recv",
+         lambda ev: ev.symptom == "client" and ev.expected is not None and ev.got is not None
+         and ev.got != ev.expected and bool(ev.got) and ev.expected.startswith(ev.got),
+         "Only the start of the greeting was printed: one recv(n) returns whatever has arrived so far, up to n "
+         "bytes, not the whole message. Call recv() in a loop until it returns b'' (the server closed), and "
+         "print what you collected."),
+    Hint("refused connection",
+         lambda ev: ev.symptom == "refused",
+         "Catch the error of connect() (ConnectionRefusedError, an OSError), print one line such as "
+         "'cannot connect to HOST:PORT: connection refused' to stderr, and exit with sys.exit(1)."),
+    Hint("first line only",
+         lambda ev: ev.symptom == "fetch" and ev.expected is not None and ev.got is not None
+         and bool(ev.got.strip()) and ev.expected.startswith(ev.got.rstrip(b"\r\n")) and ev.got != ev.expected,
+         "Only the first line (or part) of the body was printed: readline() reads one line. Read the whole "
+         "body with read(), or loop over the response's lines."),
+    Hint("letter case",
+         lambda ev: ev.symptom == "link",
+         "The book's regex, '<a href=\"([^\"]+)\" .*?>about</a>', needs re.IGNORECASE: python.org writes "
+         "'About' in upper case. Beyond the book, allow single quotes, other attributes before href, or none "
+         "(or use html.parser)."),
+    Hint("binary mode",
+         lambda ev: ev.symptom == "download",
+         "Save the bytes unchanged: open the output file in binary mode ('wb') and do not decode the body "
+         "(text mode translates line ends and an encoding changes bytes), or let urlretrieve() save it."),
+    Hint("temporary file",
+         lambda ev: ev.symptom == "tempfile",
+         "urlretrieve(url) without a file name downloads to a temporary file; call urllib.request.urlcleanup() "
+         "when done (in a finally:), which removes it."),
     Hint("shared state between connections",
          lambda ev: ev.symptom == "concurrent",
          "Clients that come one after another may be served while clients connected at the same time are "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import socket
 import textwrap
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, Protocol
 
 import pytest
 
@@ -19,7 +19,23 @@ from specs.harness.hints import Evidence, diagnose
 from specs.harness.wire import Received, describe
 
 if TYPE_CHECKING:
-    from specs.harness.server import ServerTarget
+    from specs.harness.server import ServerTarget, TestContext
+    from specs.harness.targets import TargetSpec
+    from specs.harness.wire import Transcript
+
+
+class Target(Protocol):
+    """What a failure message needs from a target, server or client."""
+
+    spec: TargetSpec
+    context: TestContext | None
+    transcript: Transcript
+
+    @property
+    def exit_code(self) -> int | None: ...
+    def stderr_text(self, n: int = 30) -> str: ...
+    def stdout_text(self, n: int = 30) -> str: ...
+    def output_tail(self) -> str: ...
 
 
 def first_difference(expected: bytes, got: bytes) -> str:
@@ -39,7 +55,7 @@ def _indent(text: str, prefix: str = "    ") -> str:
 
 
 def failure_message(
-    target: ServerTarget,
+    target: Target,
     summary: str,
     *,
     expected: str | None = None,
@@ -48,6 +64,10 @@ def failure_message(
     details: str | None = None,
 ) -> str:
     """Compose the whole message (see the module docstring for its parts)."""
+    settle = getattr(target, "settle_output", None)
+    if settle is not None:
+        nothing_or_cut = evidence is None or evidence.end in ("reset", "timeout") or not evidence.got
+        settle(suspicious=nothing_or_cut and (evidence is None or evidence.symptom == ""))
     ctx = target.context
     lines: list[str] = []
     if ctx is not None and ctx.requirement is not None:
@@ -66,7 +86,7 @@ def failure_message(
         lines.append(_indent(details, "  "))
     ev = evidence or Evidence()
     ev = Evidence(**{**ev.__dict__, "stderr": ev.stderr or target.stderr_text(),
-                     "stdout": ev.stdout or target.stdout_text(),
+                     "stdout": ev.stdout or target.stdout_text(), "role": target.spec.role,
                      "exit_code": ev.exit_code if ev.exit_code is not None else target.exit_code})
     for hint in diagnose(ev):
         advice = textwrap.fill(hint.advice, width=96, initial_indent="    ", subsequent_indent="    ")
@@ -74,20 +94,20 @@ def failure_message(
     if target.transcript.events:
         lines.append("  wire transcript:\n" + _indent(target.transcript.render(), "  "))
     lines.append("  target output (last lines):\n" + _indent(target.output_tail(), "  "))
-    if target.exit_code is not None:
+    if target.exit_code is not None and target.spec.role.endswith("-server"):
         lines.append(f"  the target process has exited with code {target.exit_code}")
     if ctx is not None and ctx.repro:
         lines.append(f"  reproduce: {ctx.repro}")
     return "\n".join(lines)
 
 
-def fail(target: ServerTarget, summary: str, **kwargs: object) -> NoReturn:
+def fail(target: Target, summary: str, **kwargs: object) -> NoReturn:
     """Fail the current spec with :func:`failure_message`."""
     __tracebackhide__ = True
     pytest.fail(failure_message(target, summary, **kwargs), pytrace=False)  # type: ignore[arg-type]
 
 
-def expect_bytes(target: ServerTarget, received: Received, expected: bytes, *, what: str, symptom: str = "") -> None:
+def expect_bytes(target: Target, received: Received, expected: bytes, *, what: str, symptom: str = "") -> None:
     """``received.data`` must equal ``expected`` exactly (``symptom``: see ``hints.Evidence``)."""
     __tracebackhide__ = True
     if received.data == expected:
@@ -102,7 +122,7 @@ def expect_bytes(target: ServerTarget, received: Received, expected: bytes, *, w
     )
 
 
-def expect_end(target: ServerTarget, received: Received, allowed: tuple[str, ...], *, summary: str,
+def expect_end(target: Target, received: Received, allowed: tuple[str, ...], *, summary: str,
                expected: str) -> None:
     """The read must have ended in one of ``allowed`` (``eof``, ``reset``, ``timeout``...)."""
     __tracebackhide__ = True

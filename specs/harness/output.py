@@ -46,6 +46,7 @@ class Output:
         self._size = 0
         self._partial: dict[str, bytearray] = {"stdout": bytearray(), "stderr": bytearray()}
         self._partial_since: dict[str, float | None] = {"stdout": None, "stderr": None}
+        self._raw: dict[str, bytearray] = {"stdout": bytearray(), "stderr": bytearray()}
         self._open = 0
         self._cond = threading.Condition()
         self._threads: list[threading.Thread] = []
@@ -73,6 +74,9 @@ class Output:
         """Add raw bytes from ``stream``; complete lines become :class:`Line` objects."""
         now = time.monotonic()
         with self._cond:
+            raw = self._raw[stream]
+            if len(raw) < self._cap:
+                raw += chunk[: self._cap - len(raw)]
             buf = self._partial[stream]
             if chunk and not buf:
                 self._partial_since[stream] = now
@@ -110,6 +114,11 @@ class Output:
         with self._cond:
             start = max(0, since - self._first)
             return [ln for ln in self._lines[start:] if stream is None or ln.stream == stream]
+
+    def raw(self, stream: str = "stdout") -> bytes:
+        """Everything received on ``stream``, byte for byte (its first ``cap`` bytes)."""
+        with self._cond:
+            return bytes(self._raw[stream])
 
     def partial(self, stream: str = "stdout") -> bytes:
         """Bytes received on ``stream`` that no newline has ended yet."""

@@ -8,6 +8,7 @@ startup error is cached, so the startup timeout is paid once per target.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import random
@@ -15,8 +16,9 @@ import re
 import socket
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, NoReturn
+from typing import IO, TYPE_CHECKING, NoReturn
 
 import psutil
 
@@ -28,6 +30,9 @@ from specs.harness.process import ProcessGroup
 from specs.harness.requirements import Requirement
 from specs.harness.targets import TargetSpec
 from specs.harness.wire import Client, Transcript, is_loopback
+
+if TYPE_CHECKING:
+    from specs.harness.client import ClientTarget
 
 _PYTHON = re.compile(r"python\d(?:\.\d+)?")
 
@@ -54,10 +59,13 @@ class TargetUnavailable(AssertionError):
     """The target could not be started; the message says why and how to fix it."""
 
 
+_PORTS = random.SystemRandom()  # not the global random: Hypothesis seeds that one, repeating our picks
+
+
 def free_port() -> int:
     """A port that is free now, outside the kernel's ephemeral range (client ports)."""
     for _ in range(100):
-        port = random.randrange(20000, 32000)
+        port = _PORTS.randrange(20000, 32000)
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
@@ -340,7 +348,7 @@ class ServerTarget:
         except OSError as exc:
             error = exc
         if self.group is not None and isinstance(error, ConnectionRefusedError):
-            self.group.wait_exit(1.0)  # refused: the server is probably exiting; let it finish
+            self.group.wait_exit(3.0)  # refused: the server is probably exiting; let it finish
         matchers.connect_failed(self, error)
 
     @property
@@ -369,6 +377,20 @@ class ServerTarget:
     def exit_code(self) -> int | None:
         """The process's exit status if it exited, else None."""
         return None if self.group is None else self.group.returncode
+
+    def settle_output(self, *, suspicious: bool) -> None:
+        """Before a failure is described: let a dying target finish dying, and its output arrive.
+
+        A server that crashes on a client's input may still be printing its traceback
+        when the spec notices (the client saw a reset, or nothing); the message should
+        show it. Only on the failure path, and only then, it waits up to a second.
+        """
+        if self.group is None:
+            return
+        if self.group.alive and suspicious:
+            self.group.wait_exit(1.0)
+        if not self.group.alive:
+            self.group.output.wait_closed(2.0)
 
     def stderr_text(self, n: int = 30) -> str:
         """The last ``n`` lines of stderr (for hints)."""
@@ -449,6 +471,7 @@ class TargetPool:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._targets: dict[tuple[str, str], ServerTarget] = {}
+        self._clients: dict[tuple[str, str], ClientTarget] = {}
         self._fixed_lock = FixedPortLock()
         self._fixed_holder: ServerTarget | None = None
 
@@ -472,6 +495,26 @@ class TargetPool:
         if self._fixed_holder is target:
             self._fixed_lock.release()
             self._fixed_holder = None
+
+    def client(self, spec: TargetSpec) -> ClientTarget:
+        """The (single) handle for a client target ``spec``."""
+        from specs.harness.client import ClientTarget
+
+        key = (spec.role, spec.name)
+        if key not in self._clients:
+            self._clients[key] = ClientTarget(spec, self.settings, self)
+        return self._clients[key]
+
+    @contextlib.contextmanager
+    def fixed_port(self) -> Iterator[None]:
+        """Hold the fixed-port lock (for a fixture server on the book's 1234)."""
+        if self._fixed_holder is not None:
+            self._fixed_holder.stop()
+        self._fixed_lock.acquire(timeout=300)
+        try:
+            yield
+        finally:
+            self._fixed_lock.release()
 
     def stop_all(self) -> None:
         """Stop every target (at session end, and on interruption)."""

@@ -79,22 +79,24 @@ class TargetSpec:
 def reference_targets(roles: Iterable[str] = ROLES) -> list[TargetSpec]:
     """One target per reference implementation of each role in ``roles``."""
     wanted = set(roles)
-    return [
-        TargetSpec(
+    specs = []
+    for ref in REFERENCES:
+        if ref.role not in wanted:
+            continue
+        module_role = ref.role in MODULE_ROLES
+        specs.append(TargetSpec(
             role=ref.role,
             name=ref.model,
-            command=(sys.executable, "-m", ref.module, "--port", "0"),
+            command=(ref.module,) if module_role else (sys.executable, "-m", ref.module, *ref.args),
             model=ref.model,
             concurrent=ref.concurrent,
             needs=ref.needs,
             origin="reference",
-            port_policy="ephemeral",
+            port_policy="ephemeral" if ref.role in SERVER_ROLES else "assigned",
             env=(("PYTHONPATH", str(PROJECT_ROOT)),),
             cwd=str(PROJECT_ROOT),
-        )
-        for ref in REFERENCES
-        if ref.role in wanted
-    ]
+        ))
+    return specs
 
 
 _PYTHON = re.compile(r"python(\d(?:\.\d+)?)?")
@@ -107,7 +109,7 @@ def _default_name(argv: list[str]) -> str:
             return argv[i + 1].rsplit(".", 1)[-1]
         if token.endswith((".py", ".rb", ".js", ".go", ".c", ".sh", ".pl")):
             return Path(token).stem
-    return Path(argv[0]).name
+    return Path(argv[0]).name.rsplit(".", 1)[-1] if len(argv) == 1 else Path(argv[0]).name
 
 
 def parse_impl(value: str, *, cwd: str | None = None) -> TargetSpec:
@@ -122,7 +124,7 @@ def parse_impl(value: str, *, cwd: str | None = None) -> TargetSpec:
     if role not in ROLES:
         raise ImplSyntaxError(f"--impl {value!r}: unknown role {role!r}; roles are: {', '.join(ROLES)}")
     try:
-        argv = shlex.split(command)
+        argv = [command.strip()] if role in MODULE_ROLES else shlex.split(command)
     except ValueError as exc:
         raise ImplSyntaxError(f"--impl {value!r}: cannot split the command ({exc})") from None
     needs: tuple[str, ...] = ()
@@ -130,8 +132,8 @@ def parse_impl(value: str, *, cwd: str | None = None) -> TargetSpec:
     if match and (match.group(1) or "").startswith("2"):
         needs = ("python2",)
     policy = "assigned" if any("{port}" in tok for tok in argv) else "fixed"
-    if role not in SERVER_ROLES:
-        policy = "assigned"
+    if role not in (*SERVER_ROLES, "greeting-client"):
+        policy = "assigned"  # URL clients get {url}; modules are imported
     return TargetSpec(
         role=role,
         name=name or _default_name(argv),

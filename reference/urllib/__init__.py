@@ -1,0 +1,1 @@
+"""Reference clients of ``urllib.request``: fetching a page, finding a link, downloading a file."""

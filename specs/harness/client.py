@@ -1,0 +1,118 @@
+"""Client targets: a program the suite runs once per scenario, against a server the suite plays.
+
+Each run gets the placeholders it needs (``{host}``, ``{port}``, ``{url}``, ``{output}``),
+its own empty TMPDIR (so temporary files it leaves behind can be seen), its own process
+group, and a timeout after which the whole group is killed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from specs.harness.capabilities import find_interpreter
+from specs.harness.process import ProcessGroup
+from specs.harness.server import Settings, TargetPool, TestContext
+from specs.harness.targets import TargetSpec
+from specs.harness.wire import Transcript, describe
+
+_PYTHON = re.compile(r"python\d(?:\.\d+)?")
+
+
+@dataclass
+class ClientRun:
+    """One finished run of a client target."""
+
+    argv: list[str]
+    returncode: int | None  # None: killed at the timeout
+    stdout: bytes
+    stderr: bytes
+    elapsed: float
+    leftovers: list[str] = field(default_factory=list)  # files left in its TMPDIR
+
+    @property
+    def timed_out(self) -> bool:
+        return self.returncode is None
+
+    def describe_exit(self) -> str:
+        if self.returncode is None:
+            return f"still running after {self.elapsed:.1f}s (killed)"
+        return f"exit status {self.returncode} after {self.elapsed:.2f}s"
+
+
+class ClientTarget:
+    """A client target: the handle every client spec receives."""
+
+    def __init__(self, spec: TargetSpec, settings: Settings, pool: TargetPool) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.pool = pool
+        self.context: TestContext | None = None
+        self.transcript = Transcript()
+        self.events: list[str] = []
+        self.last: ClientRun | None = None
+
+    def begin_test(self, context: TestContext) -> None:
+        """Called before each spec (for messages)."""
+        self.context = context
+        self.transcript = Transcript()
+        self.last = None
+
+    def run(self, *, host: str = "127.0.0.1", port: int | None = None, url: str | None = None,
+            output: str | None = None, timeout: float | None = None) -> ClientRun:
+        """Run the command once with these placeholder values; wait for it (or kill it at ``timeout``)."""
+        values = {"{host}": host, "{port}": str(port or ""), "{url}": url or "", "{output}": output or ""}
+        argv = []
+        for token in self.spec.command:
+            for key, value in values.items():
+                token = token.replace(key, value)
+            argv.append(token)
+        if _PYTHON.fullmatch(argv[0]):
+            argv[0] = find_interpreter(argv[0]) or argv[0]
+        tmpdir = tempfile.mkdtemp(prefix="netconform-client-")
+        env = dict(os.environ)
+        env.update(HOST=host, PYTHONUNBUFFERED="1", NETCONFORM_RUN=self.settings.run_id, TMPDIR=tmpdir,
+                   TEMP=tmpdir, TMP=tmpdir)
+        if port:
+            env["PORT"] = str(port)
+        for key, value in self.spec.env:
+            env[key] = value + (os.pathsep + env[key] if key == "PYTHONPATH" and env.get(key) else "")
+        self.transcript.add("suite", f"runs {' '.join(argv)}")
+        start = time.monotonic()
+        group = ProcessGroup(argv, env=env, cwd=self.spec.cwd)
+        try:
+            code = group.wait_exit(timeout or 4 * self.settings.net_timeout)
+        finally:
+            group.stop()
+        elapsed = time.monotonic() - start
+        leftovers = sorted(str(p.relative_to(tmpdir)) for p in Path(tmpdir).rglob("*"))
+        shutil.rmtree(tmpdir, ignore_errors=True)
+        run = ClientRun(argv, code, group.output.raw("stdout"), group.output.raw("stderr"), elapsed, leftovers)
+        self.transcript.add("suite", f"it printed {describe(run.stdout, 160)} and ended: {run.describe_exit()}")
+        self.last = run
+        return run
+
+    # -- what failure messages read (the same names as ServerTarget's) ----------
+    @property
+    def exit_code(self) -> int | None:
+        return None if self.last is None else self.last.returncode
+
+    def stderr_text(self, n: int = 30) -> str:
+        return "" if self.last is None else "\n".join(
+            self.last.stderr.decode("utf-8", "backslashreplace").splitlines()[-n:])
+
+    def stdout_text(self, n: int = 30) -> str:
+        return "" if self.last is None else "\n".join(
+            self.last.stdout.decode("utf-8", "backslashreplace").splitlines()[-n:])
+
+    def output_tail(self) -> str:
+        if self.last is None:
+            return "    (not run)"
+        lines = [f"    [stdout] {ln}" for ln in self.stdout_text(10).splitlines()]
+        lines += [f"    [stderr] {ln}" for ln in self.stderr_text(15).splitlines()]
+        return "\n".join(lines) or "    (nothing)"

@@ -1,0 +1,190 @@
+"""Servers the suite plays when the target is a client: greeting and HTTP, in-process, loopback only.
+
+Both bind 127.0.0.1, record what they did in the spec's transcript, and stop in a
+``finally``. The greeting server can send the greeting whole, in fragments with
+pauses, or byte by byte; the HTTP server serves ``fixtures/http`` plus generated
+responses (errors, a redirect, chunked encoding, a body shorter than announced).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+
+from specs.harness.targets import PROJECT_ROOT
+from specs.harness.wire import Transcript, describe
+
+HTTP_ROOT = PROJECT_ROOT / "fixtures" / "http"
+LARGE_SIZE = 3 * 1024 * 1024
+
+
+def large_body() -> bytes:
+    """3 MiB of deterministic pseudo-random bytes (every byte value occurs)."""
+    blocks = [hashlib.sha256(b"netconform %d" % i).digest() for i in range(LARGE_SIZE // 32)]
+    return b"".join(blocks)
+
+
+class GreetingFixture:
+    """A greeting server that sends ``pieces`` to each client, pausing between them, then closes."""
+
+    def __init__(self, pieces: list[bytes], *, pause: float = 0.0, port: int = 0,
+                 transcript: Transcript | None = None) -> None:
+        self.pieces = pieces
+        self.pause = pause
+        self.transcript = transcript or Transcript()
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = int(self.sock.getsockname()[1])
+        self.served = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True, name="greeting-fixture")
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, addr = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.transcript.add("server", f"accepted {addr[0]}:{addr[1]}")
+            with conn:
+                try:
+                    for n, piece in enumerate(self.pieces):
+                        if n and self.pause:
+                            time.sleep(self.pause)  # the scenario: fragments travel apart
+                        conn.sendall(piece)
+                        self.transcript.add("server", f"sent {describe(piece)}")
+                    conn.shutdown(socket.SHUT_WR)
+                    self.transcript.add("server", "closed (FIN)")
+                except OSError as exc:
+                    self.transcript.add("server", f"sending failed: {exc}")
+            self.served += 1
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.sock.close()
+
+    def __enter__(self) -> GreetingFixture:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def refused_port() -> int:
+    """A loopback port nothing listens on (bound, then closed, without listening)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    server: HttpFixture._Server
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, directory=str(HTTP_ROOT), **kwargs)  # type: ignore[arg-type]
+
+    def log_message(self, format: str, *args: object) -> None:
+        self.server.log.append(f"{self.command} {self.path} -> {args[1] if len(args) > 1 else ''}")
+
+    def _send(self, status: int, body: bytes, *, length: int | None = None, chunked: bool = False,
+              content_type: str = "application/octet-stream") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(body) if length is None else length))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if chunked:
+            for start in range(0, len(body), 100):
+                part = body[start:start + 100]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
+        else:
+            self.wfile.write(body)
+        self.close_connection = True
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path == "/large.bin":
+            self._send(200, self.server.large)
+        elif path.startswith("/status/"):
+            code = int(path.rsplit("/", 1)[1])
+            self._send(code, f"<h1>{code}</h1>".encode(), content_type="text/html")
+        elif path == "/redirect":
+            self.send_response(302)
+            self.send_header("Location", "/index.html")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif path.startswith(("/chunked/", "/short/")):
+            kind, name = path[1:].split("/", 1)
+            body = (HTTP_ROOT / name).read_bytes()
+            if kind == "chunked":
+                self._send(200, body, chunked=True)
+            else:
+                self._send(200, body, length=len(body) + 100)
+        else:
+            super().do_GET()
+
+
+class HttpFixture:
+    """The HTTP fixture server, on 127.0.0.1 with a free port, in a thread."""
+
+    class _Server(http.server.ThreadingHTTPServer):
+        allow_reuse_address = True
+        daemon_threads = True
+        log: list[str]
+        large: bytes
+
+    def __init__(self) -> None:
+        self.server = self._Server(("127.0.0.1", 0), _Handler)
+        self.server.log = []
+        self.server.large = large_body()
+        self.port = int(self.server.server_address[1])
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        daemon=True, name="http-fixture")
+        self._thread.start()
+
+    def url(self, path: str) -> str:
+        """``http://127.0.0.1:PORT/path``."""
+        return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"
+
+    def body(self, path: str) -> bytes:
+        """What the server sends as the body of ``path`` (a file under fixtures/http, or large.bin)."""
+        if path.lstrip("/") == "large.bin":
+            return self.server.large
+        return (HTTP_ROOT / path.lstrip("/")).read_bytes()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(5)
+
+
+@contextmanager
+def http_fixture() -> Iterator[HttpFixture]:
+    """Run the HTTP fixture server for the duration of the ``with`` block."""
+    server = HttpFixture()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def file_url(path: Path) -> str:
+    """A ``file:`` URL for a local path."""
+    return path.resolve().as_uri()

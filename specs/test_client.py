@@ -1,0 +1,95 @@
+"""Greeting client specs (CLIENT-*): print what the server says, whole, then exit.
+
+The suite plays the server (``fixture_servers.GreetingFixture``) on 127.0.0.1: on a
+free port for a command with ``{port}``, on the book's 1234 for one without.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from specs.harness.client import ClientRun, ClientTarget
+from specs.harness.fixture_servers import GreetingFixture, refused_port
+from specs.harness.hints import Evidence
+from specs.harness.matchers import fail
+from specs.harness.wire import describe
+
+GREETING = b"Thank you for connecting"
+GREETING_LINE = GREETING + b"\n"
+
+
+@contextmanager
+def greeting_fixture(target: ClientTarget, pieces: list[bytes], pause: float = 0.0) -> Iterator[GreetingFixture]:
+    """The fixture server for one scenario, on the port the target's command expects."""
+    if target.spec.port_policy == "fixed":
+        with target.pool.fixed_port(), GreetingFixture(pieces, pause=pause, port=1234,
+                                                       transcript=target.transcript) as server:
+            yield server
+    else:
+        with GreetingFixture(pieces, pause=pause, transcript=target.transcript) as server:
+            yield server
+
+
+def printed_greeting(run: ClientRun) -> bool:
+    """Did the client print exactly the greeting (one trailing newline allowed)?"""
+    return run.stdout in (GREETING, GREETING + b"\n", GREETING + b"\r\n")
+
+
+def expect_greeting_printed(target: ClientTarget, run: ClientRun, *, how: str) -> None:
+    __tracebackhide__ = True
+    if not printed_greeting(run):
+        fail(target, f"the client did not print the greeting it received ({how})",
+             expected=f"{describe(GREETING_LINE)} on stdout", got=f"{describe(run.stdout)}; {run.describe_exit()}",
+             evidence=Evidence(expected=GREETING, got=run.stdout.rstrip(b"\r\n"), end="eof", symptom="client"))
+
+
+@pytest.mark.req("CLIENT-1")
+def test_prints_the_greeting(greeting_client: ClientTarget) -> None:
+    """The client prints the greeting it receives, as text, not as a bytes repr and not cut short."""
+    with greeting_fixture(greeting_client, [GREETING]) as server:
+        run = greeting_client.run(port=server.port)
+    expect_greeting_printed(greeting_client, run, how="sent whole")
+
+
+@pytest.mark.req("CLIENT-2")
+def test_exits_with_status_zero(greeting_client: ClientTarget) -> None:
+    """The client exits with status 0 after printing the greeting."""
+    with greeting_fixture(greeting_client, [GREETING]) as server:
+        run = greeting_client.run(port=server.port)
+    if run.returncode != 0:
+        fail(greeting_client, "the client did not exit with status 0", expected="exit status 0",
+             got=run.describe_exit())
+
+
+@pytest.mark.req("CLIENT-3")
+@given(cuts=st.lists(st.integers(1, len(GREETING) - 1), min_size=1, max_size=4, unique=True))
+@example(cuts=[10])
+@example(cuts=[1, 2, 3])
+def test_prints_a_fragmented_greeting_whole(greeting_client: ClientTarget, cuts: list[int]) -> None:
+    """The client prints the whole greeting even when it arrives in fragments, with pauses between them."""
+    bounds = [0, *sorted(cuts), len(GREETING)]
+    pieces = [GREETING[a:b] for a, b in itertools.pairwise(bounds)]
+    with greeting_fixture(greeting_client, pieces, pause=0.2) as server:
+        run = greeting_client.run(port=server.port)
+    expect_greeting_printed(greeting_client, run, how=f"sent in {len(pieces)} fragments {pieces!r}, 0.2 s apart")
+
+
+@pytest.mark.req("CLIENT-4")
+def test_refused_connection_is_reported(greeting_client: ClientTarget) -> None:
+    """When the connection is refused, the client exits non-zero with a readable message, not a traceback."""
+    if greeting_client.spec.port_policy == "fixed":
+        with greeting_client.pool.fixed_port():
+            run = greeting_client.run(port=1234)
+    else:
+        run = greeting_client.run(port=refused_port())
+    if run.returncode in (0, None) or b"Traceback" in run.stderr or not (run.stderr or run.stdout).strip():
+        fail(greeting_client, "a refused connection was not reported as it should be",
+             expected="a non-zero exit status and a one-line message such as 'cannot connect: connection refused'",
+             got=f"{run.describe_exit()}; stderr {describe(run.stderr, 200)}",
+             evidence=Evidence(symptom="refused"))

@@ -1,0 +1,135 @@
+"""URL client specs (URL-*): urlopen prints pages, finds the About link; urlretrieve saves files.
+
+The suite's HTTP server (``fixture_servers.HttpFixture``) serves ``fixtures/http`` on
+127.0.0.1, plus errors, a redirect, chunked encoding and a body shorter than announced.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from specs.harness.client import ClientRun, ClientTarget
+from specs.harness.fixture_servers import HTTP_ROOT, HttpFixture, file_url
+from specs.harness.hints import Evidence
+from specs.harness.matchers import fail, first_difference
+from specs.harness.wire import describe
+
+ABOUT = b"/about/"
+ABOUT_LINE = ABOUT + b"\n"
+
+
+def expect_body_printed(target: ClientTarget, run: ClientRun, body: bytes, what: str) -> None:
+    __tracebackhide__ = True
+    if run.stdout not in (body, body + b"\n", body + b"\r\n"):
+        fail(target, f"the body of {what} was not printed byte for byte", expected=describe(body, 200),
+             got=f"{describe(run.stdout, 200)}; {run.describe_exit()}", details=first_difference(body, run.stdout),
+             evidence=Evidence(expected=body, got=run.stdout, symptom="fetch"))
+
+
+@pytest.mark.req("URL-1")
+@pytest.mark.parametrize("path", ["index.html", "utf8.html", "crlf.txt", "chunked/utf8.html"])
+def test_body_is_printed_as_served(fetch_client: ClientTarget, http_fixture_server: HttpFixture, path: str) -> None:
+    """The body is printed byte for byte as served, non-ASCII UTF-8 and chunked responses included."""
+    run = fetch_client.run(url=http_fixture_server.url(path))
+    expect_body_printed(fetch_client, run, http_fixture_server.body(path.removeprefix("chunked/")), path)
+
+
+@pytest.mark.req("URL-2")
+def test_redirect_and_file_urls(fetch_client: ClientTarget, http_fixture_server: HttpFixture) -> None:
+    """A redirect is followed and the final page printed; a ``file:`` URL is printed as well."""
+    run = fetch_client.run(url=http_fixture_server.url("redirect"))
+    expect_body_printed(fetch_client, run, http_fixture_server.body("index.html"), "a redirect to /index.html")
+    run = fetch_client.run(url=file_url(HTTP_ROOT / "utf8.html"))
+    expect_body_printed(fetch_client, run, (HTTP_ROOT / "utf8.html").read_bytes(), "a file: URL")
+
+
+@pytest.mark.req("URL-3")
+@pytest.mark.parametrize("status", [404, 500])
+def test_http_error_gives_nonzero_exit(url_client: ClientTarget, http_fixture_server: HttpFixture, status: int,
+                                       tmp_path: Path) -> None:
+    """An HTTP error status (404, 500) makes the client exit with a non-zero status."""
+    run = url_client.run(url=http_fixture_server.url(f"status/{status}"), output=str(tmp_path / "saved"))
+    if run.returncode in (0, None):
+        fail(url_client, f"an HTTP {status} response did not give a non-zero exit status",
+             expected="a non-zero exit status (and a message)", got=run.describe_exit())
+
+
+def expect_link(target: ClientTarget, server: HttpFixture, page: str, form: str) -> None:
+    __tracebackhide__ = True
+    run = target.run(url=server.url(page))
+    if run.stdout.strip() != ABOUT or run.returncode != 0:
+        link = next((ln.strip() for ln in server.body(page).splitlines() if b"/about/" in ln), b"")
+        fail(target, f"the About link ({form}) was not found", expected=f"{describe(ABOUT_LINE)}, exit status 0",
+             got=f"{describe(run.stdout)}; {run.describe_exit()}", details=f"the link in the page: {link!r}",
+             evidence=Evidence(symptom="link"))
+
+
+@pytest.mark.req("URL-4")
+def test_finds_the_about_link(link_client: ClientTarget, http_fixture_server: HttpFixture) -> None:
+    """The relative URL of python.org's About link, ``<a href="/about/" title="" class="">About</a>``, is printed."""
+    expect_link(link_client, http_fixture_server, "index.html", "as python.org writes it")
+
+
+@pytest.mark.req("URL-5")
+@pytest.mark.parametrize("page", ["about/upper-case.html", "about/lower-case.html"])
+def test_about_matches_in_any_letter_case(link_client: ClientTarget, http_fixture_server: HttpFixture,
+                                          page: str) -> None:
+    """The link text matches ``about`` case-insensitively (the book's ``re.IGNORECASE``)."""
+    expect_link(link_client, http_fixture_server, page, f"in other letter case, {page}")
+
+
+@pytest.mark.req("URL-6")
+@pytest.mark.parametrize("page", ["about/single-quotes.html", "about/no-other-attribute.html",
+                                  "about/attribute-first.html"])
+def test_about_link_in_other_forms(link_client: ClientTarget, http_fixture_server: HttpFixture, page: str) -> None:
+    """The link is found with single quotes, with no other attribute, and with attributes before href."""
+    expect_link(link_client, http_fixture_server, page, f"written differently, {page}")
+
+
+@pytest.mark.req("URL-7")
+def test_page_without_about_link(link_client: ClientTarget, http_fixture_server: HttpFixture) -> None:
+    """A page without an About link gives a non-zero exit status and a readable message, not a traceback."""
+    run = link_client.run(url=http_fixture_server.url("about/none.html"))
+    if run.returncode in (0, None) or b"Traceback" in run.stderr:
+        fail(link_client, "a page without an About link was not reported as such",
+             expected="a non-zero exit status and a one-line message",
+             got=f"{run.describe_exit()}; stderr {describe(run.stderr, 200)}")
+
+
+@pytest.mark.req("URL-8")
+@pytest.mark.parametrize("path", ["crlf.txt", "binary.bin", "large.bin"])
+def test_download_is_byte_identical(download_client: ClientTarget, http_fixture_server: HttpFixture, path: str,
+                                    tmp_path: Path) -> None:
+    """The saved file is byte for byte what was served: CR/LF text, every byte value, 3 MiB."""
+    output = tmp_path / f"saved-{path}"
+    run = download_client.run(url=http_fixture_server.url(path), output=str(output), timeout=60)
+    body = http_fixture_server.body(path)
+    saved = output.read_bytes() if output.exists() else None
+    if saved != body or run.returncode != 0:
+        fail(download_client, f"{path} was not saved byte for byte", expected=f"{describe(body, 80)} in {output}",
+             got=("no file" if saved is None else describe(saved, 80)) + f"; {run.describe_exit()}",
+             details=first_difference(body, saved) if saved is not None else None,
+             evidence=Evidence(symptom="download"))
+
+
+@pytest.mark.req("URL-9")
+def test_short_body_is_an_error(download_client: ClientTarget, http_fixture_server: HttpFixture,
+                                tmp_path: Path) -> None:
+    """A response shorter than its Content-Length gives a non-zero exit status (ContentTooShortError)."""
+    run = download_client.run(url=http_fixture_server.url("short/binary.bin"), output=str(tmp_path / "saved"))
+    if run.returncode in (0, None):
+        fail(download_client, "a body 100 bytes shorter than its Content-Length was accepted",
+             expected="a non-zero exit status (urlretrieve raises ContentTooShortError)", got=run.describe_exit())
+
+
+@pytest.mark.req("URL-10")
+def test_no_temporary_file_is_left(download_client: ClientTarget, http_fixture_server: HttpFixture,
+                                   tmp_path: Path) -> None:
+    """No temporary file is left behind (``urlcleanup``)."""
+    run = download_client.run(url=http_fixture_server.url("binary.bin"), output=str(tmp_path / "saved"))
+    if run.leftovers:
+        fail(download_client, f"{len(run.leftovers)} temporary file(s) were left behind",
+             expected="an empty TMPDIR after the client exits (call urllib.request.urlcleanup())",
+             got=", ".join(run.leftovers), evidence=Evidence(symptom="tempfile"))
