@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from specs.harness import capabilities, requirements
+from specs.harness import capabilities, report, requirements
 from specs.harness.client import ClientTarget
 from specs.harness.fixture_servers import HttpFixture
 from specs.harness.modules import load_module
@@ -80,6 +80,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--requirement", action="append", default=[], metavar="ID",
                     help="run only the specs of these requirements (IDs like GREET-3, or families like GREET; "
                     "may repeat or be comma-separated)")
+    group.addoption("--conformance-report", metavar="PATH", default=None,
+                    help="write the conformance matrix to PATH: .html (one self-contained page) or .md; "
+                    "written even when specs fail")
     group.addoption("--netconform-json", metavar="PATH", default=None,
                     help="write every verdict (target, requirement, outcome, message) to PATH as JSON")
     group.addoption("--netconform-profile", choices=("dev", "ci", "thorough"), default=None,
@@ -95,6 +98,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "concurrency: applies only to targets that claim to serve clients at once")
     for cap in capabilities.CAPABILITIES.values():
         config.addinivalue_line("markers", f"{cap.name}: {cap.description}; skipped where missing")
+    report_path = config.getoption("conformance_report")
+    if report_path:
+        try:
+            report.report_format(report_path)
+        except ValueError as exc:
+            raise pytest.UsageError(f"--conformance-report: {exc}") from None
     profile = (config.getoption("netconform_profile") or os.environ.get("NETCONFORM_PROFILE")
                or ("ci" if os.environ.get("CI") else "dev"))
     settings.load_profile(profile)
@@ -358,21 +367,30 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         tr.write_line(line, red=red, green=green, yellow=bool(row["first"]) and not red)
         for event in row["events"]:
             tr.write_line(f"{'':<{width}}note: {event}")
-    path = config.getoption("netconform_json")
-    if path:
-        tr.write_line(f"verdicts written to {path}")
+    for option, what in (("netconform_json", "verdicts"), ("conformance_report", "conformance report")):
+        if config.getoption(option):
+            tr.write_line(f"{what} written to {config.getoption(option)}")
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    config = session.config
-    path = config.getoption("netconform_json")
-    if not path or hasattr(config, "workerinput"):
-        return
-    payload = {
+def _payload(config: pytest.Config) -> dict[str, Any]:
+    """Every verdict of the run, with the requirements and targets they refer to."""
+    return {
         "requirements": {r.id: {"level": r.level, "text": r.text, "section": r.section}
                          for r in requirements.registry().values()},
         "targets": [{"role": t.role, "name": t.name, "command": t.command_line, "origin": t.origin,
                      "model": t.model, "concurrent": t.concurrent} for t in config.stash[TARGETS]],
         "results": config.stash[RECORDER].results,
     }
-    Path(path).write_text(json.dumps(payload, indent=2), encoding="utf-8")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write the JSON verdicts and the conformance report (also when specs failed or timed out)."""
+    config = session.config
+    if hasattr(config, "workerinput") or RECORDER not in config.stash:
+        return
+    json_path = config.getoption("netconform_json")
+    report_path = config.getoption("conformance_report")
+    if json_path:
+        Path(json_path).write_text(json.dumps(_payload(config), indent=2), encoding="utf-8")
+    if report_path:
+        report.write_report(_payload(config), report_path)

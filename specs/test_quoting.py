@@ -24,6 +24,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from specs.harness import requirements
+from specs.harness.hints import QUOTING_HINTS
 
 REFERENCE = urllib.parse
 VECTORS = Path(__file__).resolve().parent.parent / "fixtures" / "quoting" / "vectors.json"
@@ -94,37 +95,11 @@ def _first_difference(expected: str, got: str) -> str:
 
 # -- likely mistakes -----------------------------------------------------------------------------
 
-HINTS = {
-    "lower-case hex": "percent-escapes use upper-case hex digits, as urllib.parse does: '%C3%A9', not '%c3%a9' "
-                      "(RFC 3986 section 2.1). Format each byte with '%{:02X}'.format(b) or f'%{b:02X}'.",
-    "~ unreserved": "'~' is unreserved since Python 3.7 / RFC 3986: it stays literal and does not become %7E "
-                    "(Python 2 and 3.6 escaped it).",
-    "quote_plus spaces": "quote_plus must turn spaces into '+', not '%20' (that is what quote does): quote with "
-                         "' ' added to safe, then replace ' ' by '+'. urlencode quotes with quote_plus.",
-    "encode as UTF-8": "encode as UTF-8 before escaping: quote('é') == '%C3%A9'; '%E9' is the Latin-1 byte.",
-    "decode as UTF-8": "decode the unescaped bytes as UTF-8: unquote('%C3%A9') == 'é'; Latin-1 gives 'Ã©'.",
-    "safe ignored": "the safe argument was ignored: characters in safe stay literal and safe replaces the "
-                    "default, e.g. quote('a@b/c', safe='@') == 'a@b%2Fc'.",
-    "malformed escapes": "malformed escapes pass through unchanged: unquote('%') == '%', unquote('%zz') == '%zz', "
-                         "unquote('%2') == '%2'; only '%' followed by two hex digits is decoded, and nothing raises.",
-    "invalid UTF-8": "invalid or truncated UTF-8 becomes U+FFFD (errors='replace' is the default): "
-                     "unquote('%e2%82') == '\\ufffd'; it does not raise.",
-    "unquote_plus '+'": "unquote_plus turns '+' into a space, then decodes the escapes: "
-                        "unquote_plus('a+b%2B') == 'a b+'.",
-    "unquote keeps '+'": "unquote leaves '+' as it is (only unquote_plus makes it a space).",
-    "doseq": "doseq=True expands a list or tuple value into one key=value pair per element "
-             "(urlencode({'a': ['1', '2']}, doseq=True) == 'a=1&a=2'); with doseq=False the value is str()-ed "
-             "('a=%5B%271%27%2C+%272%27%5D').",
-    "not a str": "return a str, as urllib.parse does (not bytes or another type).",
-    "signature": "accept the same parameters as urllib.parse: quote(string, safe='/', encoding=None, errors=None), "
-                 "quote_plus(string, safe='', ...), unquote(string, encoding='utf-8', errors='replace'), "
-                 "urlencode(query, doseq=False, safe='', ...).",
-}
 
 
 def _likely_mistakes(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], ref: Outcome,
                      got: Outcome) -> list[str]:
-    """Names of :data:`HINTS` that explain how ``got`` differs from ``ref``."""
+    """Names of :data:`QUOTING_HINTS` that explain how ``got`` differs from ``ref``."""
     found: list[str] = []
     text = args[0] if args else None
 
@@ -203,7 +178,7 @@ def _fail(req_id: str, module: types.ModuleType, summary: str, *, call: str | No
     if details:
         lines.append(f"  {details}")
     for hint in dict.fromkeys(hints):
-        lines.append(f"  likely mistake ({hint}): {HINTS[hint]}")
+        lines.append(f"  likely mistake ({hint}): {QUOTING_HINTS[hint]}")
     lines.append(f"  reproduce: pytest --impl 'quote-module={_impl_option(module)}' --requirement {req_id}")
     pytest.fail("\n".join(lines), pytrace=False)
 
