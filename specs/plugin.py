@@ -37,6 +37,7 @@ from specs.harness.process import become_subreaper
 from specs.harness.server import ServerTarget, Settings, TargetPool, TestContext
 from specs.harness.targets import (
     MODULE_ROLES,
+    PROJECT_ROOT,
     ROLES,
     SERVER_ROLES,
     ImplSyntaxError,
@@ -271,7 +272,17 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 def _repro(item: pytest.Item, spec: TargetSpec) -> str:
-    parts = ["pytest", shlex.quote(item.nodeid)]
+    """The command that runs just this spec again, for this target.
+
+    Inside the checkout the node ID does it; elsewhere (an installed suite) the specs are
+    named with ``--pyargs``, and the test is picked by name (``--impl`` picks the target).
+    """
+    if item.config.rootpath == PROJECT_ROOT:
+        parts = ["pytest", shlex.quote(item.nodeid)]
+    else:
+        module = item.nodeid.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
+        test = getattr(item, "originalname", item.name)
+        parts = ["pytest", "--pyargs", f"specs.{module}", "-k", shlex.quote(test)]
     if spec.origin == "user":
         parts += ["--impl", shlex.quote(spec.impl_option)]
     return " ".join(parts)
