@@ -112,6 +112,21 @@ def tcp_states() -> list[tuple[int, str]]:
     return found
 
 
+def accept_queue(port: int) -> int | None:
+    """Connections waiting in ``accept()``'s queue of the socket listening on ``port`` (Linux /proc)."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                return int(fields[4].split(":")[1], 16)
+    return None
+
+
 def ports_in_time_wait() -> set[int]:
     """Local ports with connections in TIME_WAIT and no listener: a server can't rebind them yet."""
     states = tcp_states()
@@ -424,6 +439,23 @@ class ServerTarget:
             except psutil.Error:
                 continue
         return found
+
+    def pace(self, *, max_waiting: int = 2, timeout: float = 0.2) -> None:
+        """Before another connection: wait (briefly) until the server's accept queue has room.
+
+        A burst of connects to a server with the book's ``listen(5)`` overflows its accept
+        queue; Linux then drops the SYN and ``connect()`` waits a 1 s retransmission. This
+        waits until at most ``max_waiting`` connections are not yet accepted (or
+        ``timeout`` passes), so clients still pile up concurrently but no SYN is dropped.
+        """
+        if self.address is None:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            waiting = accept_queue(self.address[1])
+            if waiting is None or waiting <= max_waiting:
+                return
+            time.sleep(0.002)
 
     def interrupt(self) -> bool:
         """Send Ctrl-C (SIGINT) to the leader and wait for it to exit; True if it did.

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import select
 import socket
 import struct
 import time
@@ -118,11 +117,6 @@ class Client:
     def port(self) -> int:
         """This client's own (ephemeral) port: what the server should log."""
         return int(self.local[1])
-
-    def wait_readable(self, timeout: float) -> bool:
-        """Wait until something (data or end-of-file) can be read, without reading it."""
-        readable, _, _ = select.select([self.sock], [], [], timeout)
-        return bool(readable)
 
     def send(self, data: bytes) -> bool:
         """Send all of ``data`` (TCP_NODELAY is on, so small writes leave at once).
