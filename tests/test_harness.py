@@ -10,6 +10,7 @@ import pytest
 from specs.harness import hints, logparse, requirements
 from specs.harness.matchers import first_difference
 from specs.harness.output import Output, OutputTimeout
+from specs.harness.server import accept_queue
 from specs.harness.targets import ImplSyntaxError, parse_impl, parse_impls
 from specs.harness.wire import Client, NotLoopback, is_loopback
 
@@ -135,3 +136,19 @@ def test_log_addresses_parse_like_python_prints_them() -> None:
     assert logparse.tuple_addresses("Got connection from ('127.0.0.1', 42)") == [("127.0.0.1", 42)]
     assert logparse.twisted_addresses("IPv4Address(type='TCP', host='127.0.0.1', port=42)") == [("127.0.0.1", 42)]
     assert logparse.mentions("('127.0.0.1', 42) disconnected", ("127.0.0.1", 42))
+
+
+def test_accept_queue_counts_connections_not_yet_accepted() -> None:
+    """The pacing of simultaneous clients reads a listening socket's accept queue from /proc."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(5)
+        port = listener.getsockname()[1]
+        if accept_queue(port) is None:
+            pytest.skip("no /proc/net/tcp on this platform")
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+        assert accept_queue(port) == 3
+        conn, _ = listener.accept()
+        assert accept_queue(port) == 2
+        for sock in [conn, *clients]:
+            sock.close()

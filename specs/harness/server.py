@@ -96,10 +96,11 @@ def _hostname_note() -> str:
     return f"socket.gethostname() is {name!r}, which resolves to {', '.join(map(str, addrs))} ({where})"
 
 
-def tcp_states() -> list[tuple[int, str]]:
-    """(local port, state) of every TCP socket on this machine (Linux ``/proc/net/tcp*``)."""
-    states = {"06": "TIME_WAIT", "0A": "LISTEN"}
-    found = []
+def _proc_tcp() -> Iterator[tuple[int, str, int]]:
+    """(local port, state code, receive queue) of every TCP socket here (Linux ``/proc/net/tcp*``).
+
+    For a LISTEN socket the receive queue is the number of connections waiting in accept().
+    """
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             with open(table) as f:
@@ -108,23 +109,18 @@ def tcp_states() -> list[tuple[int, str]]:
             continue
         for row in rows:
             fields = row.split()
-            found.append((int(fields[1].rsplit(":", 1)[1], 16), states.get(fields[3], fields[3])))
-    return found
+            yield int(fields[1].rsplit(":", 1)[1], 16), fields[3], int(fields[4].split(":")[1], 16)
+
+
+def tcp_states() -> list[tuple[int, str]]:
+    """(local port, state) of every TCP socket on this machine."""
+    names = {"06": "TIME_WAIT", "0A": "LISTEN"}
+    return [(port, names.get(code, code)) for port, code, _ in _proc_tcp()]
 
 
 def accept_queue(port: int) -> int | None:
-    """Connections waiting in ``accept()``'s queue of the socket listening on ``port`` (Linux /proc)."""
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as f:
-                rows = f.read().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            fields = row.split()
-            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                return int(fields[4].split(":")[1], 16)
-    return None
+    """Connections waiting in ``accept()``'s queue of the socket listening on ``port``."""
+    return next((queue for p, code, queue in _proc_tcp() if p == port and code == "0A"), None)
 
 
 def ports_in_time_wait() -> set[int]:
