@@ -7,21 +7,16 @@ group, and a timeout after which the whole group is killed.
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from specs.harness.capabilities import find_interpreter
 from specs.harness.process import ProcessGroup
 from specs.harness.server import Settings, TargetPool, TestContext
-from specs.harness.targets import TargetSpec
+from specs.harness.targets import TargetSpec, render_argv, target_env
 from specs.harness.wire import Transcript, describe
-
-_PYTHON = re.compile(r"python\d(?:\.\d+)?")
 
 
 @dataclass
@@ -66,22 +61,13 @@ class ClientTarget:
     def run(self, *, host: str = "127.0.0.1", port: int | None = None, url: str | None = None,
             output: str | None = None, timeout: float | None = None) -> ClientRun:
         """Run the command once with these placeholder values; wait for it (or kill it at ``timeout``)."""
-        values = {"{host}": host, "{port}": str(port or ""), "{url}": url or "", "{output}": output or ""}
-        argv = []
-        for token in self.spec.command:
-            for key, value in values.items():
-                token = token.replace(key, value)
-            argv.append(token)
-        if _PYTHON.fullmatch(argv[0]):
-            argv[0] = find_interpreter(argv[0]) or argv[0]
         tmpdir = tempfile.mkdtemp(prefix="netconform-client-")
-        env = dict(os.environ)
-        env.update(HOST=host, PYTHONUNBUFFERED="1", NETCONFORM_RUN=self.settings.run_id, TMPDIR=tmpdir,
-                   TEMP=tmpdir, TMP=tmpdir)
+        argv = render_argv(self.spec, {"host": host, "port": str(port or ""), "url": url or "",
+                                       "output": output or ""})
+        extra = {"HOST": host, "TMPDIR": tmpdir, "TEMP": tmpdir, "TMP": tmpdir}
         if port:
-            env["PORT"] = str(port)
-        for key, value in self.spec.env:
-            env[key] = value + (os.pathsep + env[key] if key == "PYTHONPATH" and env.get(key) else "")
+            extra["PORT"] = str(port)
+        env = target_env(self.spec, self.settings.run_id, **extra)
         self.transcript.add("suite", f"runs {' '.join(argv)}")
         start = time.monotonic()
         group = ProcessGroup(argv, env=env, cwd=self.spec.cwd)

@@ -12,7 +12,6 @@ import contextlib
 import fcntl
 import os
 import random
-import re
 import socket
 import tempfile
 import time
@@ -23,18 +22,16 @@ from typing import IO, TYPE_CHECKING, NoReturn
 import psutil
 
 from specs.harness import matchers
-from specs.harness.capabilities import find_interpreter
 from specs.harness.hints import Evidence, diagnose
 from specs.harness.output import Output
 from specs.harness.process import ProcessGroup
 from specs.harness.requirements import Requirement
-from specs.harness.targets import TargetSpec
+from specs.harness.targets import TargetSpec, render_argv, target_env
 from specs.harness.wire import Client, Transcript, is_loopback
 
 if TYPE_CHECKING:
     from specs.harness.client import ClientTarget
 
-_PYTHON = re.compile(r"python\d(?:\.\d+)?")
 
 
 @dataclass(frozen=True)
@@ -213,13 +210,8 @@ class ServerTarget:
         if self.spec.port_policy == "fixed":
             self._pool.claim_fixed_port(self)
         port = free_port()
-        argv = [tok.replace("{host}", "127.0.0.1").replace("{port}", str(port)) for tok in self.spec.command]
-        if _PYTHON.fullmatch(argv[0]):
-            argv[0] = find_interpreter(argv[0]) or argv[0]
-        env = dict(os.environ)
-        env.update(HOST="127.0.0.1", PORT=str(port), PYTHONUNBUFFERED="1", NETCONFORM_RUN=self.settings.run_id)
-        for key, value in self.spec.env:
-            env[key] = value + (os.pathsep + env[key] if key == "PYTHONPATH" and env.get(key) else "")
+        argv = render_argv(self.spec, {"host": "127.0.0.1", "port": str(port)})
+        env = target_env(self.spec, self.settings.run_id, HOST="127.0.0.1", PORT=str(port))
         for attempt in (1, 2):
             try:
                 self.group = ProcessGroup(argv, env=env, cwd=self.spec.cwd)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reference import REFERENCES
+from specs.harness.capabilities import find_interpreter
 
 #: Role names are a public interface: users and later specs depend on them.
 SERVER_ROLES = ("greeting-server", "logger-server", "line-logger-server")
@@ -158,3 +159,36 @@ def parse_impls(values: Iterable[str], *, cwd: str | None = None) -> list[Target
         seen.add((spec.role, name))
         specs.append(TargetSpec(**{**spec.__dict__, "name": name}))
     return specs
+
+
+_INTERPRETER = re.compile(r"python\d(?:\.\d+)?")
+
+
+def render_argv(spec: TargetSpec, values: dict[str, str]) -> list[str]:
+    """The target's command with ``{host}``/``{port}``/``{url}``/``{output}`` filled in.
+
+    A ``python2`` or ``python3.12``-style program name is resolved to a working
+    interpreter (PATH, then pyenv), so the book's ``python2`` commands run where only
+    pyenv has Python 2.
+    """
+
+    argv = []
+    for token in spec.command:
+        for key, value in values.items():
+            token = token.replace("{" + key + "}", value)
+        argv.append(token)
+    if _INTERPRETER.fullmatch(argv[0]):
+        argv[0] = find_interpreter(argv[0]) or argv[0]
+    return argv
+
+
+def target_env(spec: TargetSpec, run_id: str, **extra: str) -> dict[str, str]:
+    """The environment a target runs in: ours, plus unbuffered Python, the run's id and ``extra``.
+
+    The spec's own entries are added too; PYTHONPATH is prepended, not replaced.
+    """
+    env = dict(os.environ)
+    env.update(PYTHONUNBUFFERED="1", NETCONFORM_RUN=run_id, **extra)
+    for key, value in spec.env:
+        env[key] = value + (os.pathsep + env[key] if key == "PYTHONPATH" and env.get(key) else "")
+    return env
