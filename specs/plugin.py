@@ -20,6 +20,8 @@ import json
 import os
 import re
 import shlex
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -29,11 +31,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from specs.harness import capabilities, report, requirements
+from specs.harness import capabilities, gradescope, report, requirements, submissions
 from specs.harness.client import ClientTarget
 from specs.harness.fixture_servers import HttpFixture
 from specs.harness.modules import load_module
-from specs.harness.process import become_subreaper
+from specs.harness.process import Limits, become_subreaper
 from specs.harness.server import ServerTarget, Settings, TargetPool, TestContext
 from specs.harness.targets import (
     MODULE_ROLES,
@@ -49,6 +51,8 @@ from specs.harness.targets import (
 POOL = pytest.StashKey[TargetPool]()
 TARGETS = pytest.StashKey[list[TargetSpec]]()
 RECORDER = pytest.StashKey["Recorder"]()
+SUBMISSIONS = pytest.StashKey[list[submissions.Submission]]()
+WORKDIR = pytest.StashKey[str]()
 SPECS_DIR = Path(__file__).resolve().parent
 TESTS_DIR = SPECS_DIR.parent / "tests"
 
@@ -86,6 +90,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     "written even when specs fail")
     group.addoption("--netconform-json", metavar="PATH", default=None,
                     help="write every verdict (target, requirement, outcome, message) to PATH as JSON")
+    group.addoption("--submission", action="append", default=[], metavar="DIR",
+                    help=f"validate the submission in folder DIR: its {submissions.MANIFEST} (role, command) or its "
+                    "files named after roles (greeting_server.py...); may repeat")
+    group.addoption("--impl-dir", action="append", default=[], metavar="DIR",
+                    help="validate every submission folder in DIR (a class): one report row per submission")
+    group.addoption("--gradescope", metavar="PATH", default=None,
+                    help="write Gradescope's results.json: to PATH if it ends in .json (one submission), else "
+                    "PATH/<submission>/results.json for each submission")
+    group.addoption("--gradescope-points", metavar="MUST,SHOULD", default="2,1",
+                    help="points per MUST and per SHOULD requirement met, per role (default 2,1)")
+    group.addoption("--limit-cpu", type=int, default=Limits.cpu_seconds, metavar="SECONDS",
+                    help=f"CPU seconds each of your processes may use (default {Limits.cpu_seconds}; 0: no limit)")
+    group.addoption("--limit-memory", type=int, default=Limits.memory_mb, metavar="MB",
+                    help=f"resident memory of a target's processes together, in MB (default {Limits.memory_mb}; "
+                    "0: no limit)")
+    group.addoption("--limit-processes", type=int, default=Limits.processes, metavar="N",
+                    help=f"processes a target may run at once (default {Limits.processes}; 0: no limit)")
+    group.addoption("--limit-file-size", type=int, default=Limits.file_mb, metavar="MB",
+                    help=f"largest file a target may write, in MB (default {Limits.file_mb}; 0: no limit)")
     group.addoption("--netconform-profile", choices=("dev", "ci", "thorough"), default=None,
                     help="Hypothesis profile (default: $NETCONFORM_PROFILE, else 'ci' when $CI is set, else 'dev');"
                     " --hypothesis-profile also works")
@@ -97,6 +120,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "must: the spec checks a MUST requirement (added from SPEC.md)")
     config.addinivalue_line("markers", "should: the spec checks a SHOULD requirement (added from SPEC.md)")
     config.addinivalue_line("markers", "concurrency: applies only to targets that claim to serve clients at once")
+    config.addinivalue_line("markers", "observes_process: reads the target's output or processes (not applicable "
+                            "to a tcp:// target, which the suite did not start)")
     for cap in capabilities.CAPABILITIES.values():
         config.addinivalue_line("markers", f"{cap.name}: {cap.description}; skipped where missing")
     report_path = config.getoption("conformance_report")
@@ -117,26 +142,66 @@ def pytest_configure(config: pytest.Config) -> None:
     if unknown:
         raise pytest.UsageError(f"--serial {', '.join(sorted(unknown))}: no --impl target has that name")
     impls = [dataclasses.replace(t, concurrent=t.name not in serial) for t in impls]
-    config.stash[TARGETS] = impls or reference_targets()
+    try:
+        gradescope.parse_points(config.getoption("gradescope_points"))
+    except ValueError as exc:
+        raise pytest.UsageError(f"--gradescope-points {exc}") from None
+    subs = _load_submissions(config)
+    impls += [t for sub in subs for t in sub.targets]
+    if gradescope.wants_one_file(config.getoption("gradescope")) and len(subs) > 1:
+        raise pytest.UsageError("--gradescope PATH.json holds one submission's results; for several, give a "
+                                "directory: --gradescope results/ writes results/<submission>/results.json")
+    config.stash[TARGETS] = impls if _user_mode(config) else reference_targets()
     run_id = os.environ.get("NETCONFORM_RUN") or uuid.uuid4().hex[:12]
     os.environ["NETCONFORM_RUN"] = run_id  # xdist workers inherit it
+    limits = Limits(config.getoption("limit_cpu"), config.getoption("limit_memory"),
+                    config.getoption("limit_processes"), config.getoption("limit_file_size"))
     config.stash[POOL] = TargetPool(Settings(config.getoption("startup_timeout"),
-                                             config.getoption("net_timeout"), run_id))
+                                             config.getoption("net_timeout"), run_id, limits))
     config.stash[RECORDER] = Recorder(config)
+    config.pluginmanager.register(JUnitNames(config), "netconform-junit-names")
     config.pluginmanager.register(config.stash[RECORDER], "netconform-recorder")
     become_subreaper()
     if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") in ("no", "load"):
         config.option.dist = "loadgroup"  # all specs of one target on one worker: started once
 
 
+def _user_mode(config: pytest.Config) -> bool:
+    """Is this run validating given programs (``--impl``, ``--submission``, ``--impl-dir``)?"""
+    return bool(config.getoption("impl") or config.getoption("submission") or config.getoption("impl_dir"))
+
+
+def _load_submissions(config: pytest.Config) -> list[submissions.Submission]:
+    """The ``--submission`` and ``--impl-dir`` folders, each copied into this process's work directory."""
+    base = config.invocation_params.dir
+    try:
+        folders = [base / d for d in config.getoption("submission")]
+        for folder in folders:
+            if not folder.is_dir():
+                raise ImplSyntaxError(f"--submission {folder}: not a directory")
+        for impl_dir in config.getoption("impl_dir"):
+            folders += submissions.submission_folders(base / impl_dir)
+    except ImplSyntaxError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if not folders:
+        config.stash[SUBMISSIONS] = []
+        return []
+    config.stash[WORKDIR] = tempfile.mkdtemp(prefix="netconform-submissions-")
+    subs = submissions.load_submissions(folders, Path(config.stash[WORKDIR]))
+    config.stash[SUBMISSIONS] = subs
+    return subs
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     if POOL in config.stash:
         config.stash[POOL].stop_all()
+    if WORKDIR in config.stash:
+        shutil.rmtree(config.stash[WORKDIR], ignore_errors=True)
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """With ``--impl``, only the specs run: the suite's self-tests are not collected."""
-    if config.getoption("impl") and (collection_path == TESTS_DIR or TESTS_DIR in collection_path.parents):
+    """When validating given programs, only the specs run: the suite's self-tests are not collected."""
+    if _user_mode(config) and (collection_path == TESTS_DIR or TESTS_DIR in collection_path.parents):
         return True
     return None
 
@@ -187,7 +252,9 @@ def _target_fixture(name: str) -> Callable[..., Any]:
 
 def _load_module_target(spec: TargetSpec) -> ModuleType:
     try:
-        return load_module(spec.command[0], cwd=spec.cwd)
+        module = load_module(spec.command[0], cwd=spec.cwd)
+        module.__netconform_target__ = spec  # type: ignore[attr-defined]  # for the specs' messages
+        return module
     except ImportError as exc:
         pytest.fail(f"target {spec.name!r} ({spec.role}) could not be imported: {exc}", pytrace=False)
 
@@ -228,7 +295,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         spec = _target_of(item)
         marks = list(item.iter_markers("req"))
         if spec is None:
-            if config.getoption("impl") or wanted or set(TARGET_FIXTURES) & set(getattr(item, "fixturenames", ())):
+            if _user_mode(config) or wanted or set(TARGET_FIXTURES) & set(getattr(item, "fixturenames", ())):
                 deselected.append(item)
                 continue
             kept.append(item)
@@ -252,6 +319,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             kept.append(item)
             item.user_properties.append(("target", spec.name))
             item.user_properties.append(("role", spec.role))
+            if spec.submission:
+                item.user_properties.append(("submission", spec.submission))
             item.add_marker(pytest.mark.xdist_group(spec.xdist_group))
     if errors:
         raise pytest.UsageError("invalid requirement markers:\n  " + "\n  ".join(errors))
@@ -269,6 +338,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if spec is not None and not spec.concurrent and item.get_closest_marker("concurrency"):
         pytest.skip(f"not applicable: {spec.name} serves one client at a time by design "
                     f"({'model ' + spec.model if spec.origin == 'reference' else '--serial'})")
+    if spec is not None and spec.port_policy == "external" and item.get_closest_marker("observes_process"):
+        pytest.skip(f"not applicable: {spec.name} ({spec.command[0]}) is a server netconform did not start, "
+                    "so its output and processes cannot be observed")
 
 
 def _repro(item: pytest.Item, spec: TargetSpec) -> str:
@@ -284,7 +356,7 @@ def _repro(item: pytest.Item, spec: TargetSpec) -> str:
         test = getattr(item, "originalname", item.name)
         parts = ["pytest", "--pyargs", f"specs.{module}", "-k", shlex.quote(test)]
     if spec.origin == "user":
-        parts += ["--impl", shlex.quote(spec.impl_option)]
+        parts.append(spec.select_option)
     return " ".join(parts)
 
 
@@ -301,6 +373,32 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     yield
     for target in targets:
         item.user_properties.extend(("event", event) for event in target.events[seen[id(target)]:])
+
+
+class JUnitNames:
+    """Put the requirement ID in each JUnit XML test name: ``GREET-1 test_greeting_is_exact[select]``.
+
+    pytest's ``--junitxml`` names a test case after its node ID, and CI systems show that
+    name, so the requirement goes first. The name is set on the test case's reporter when
+    its setup is reported, before anything about it is written.
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        requirement = dict(report.user_properties).get("requirement")
+        if report.when != "setup" or not requirement:
+            return
+        try:
+            from _pytest.junitxml import xml_key
+        except ImportError:  # a pytest without it: names stay plain node IDs
+            return
+        xml = self.config.stash.get(xml_key, None)
+        if xml is not None:
+            leaf = report.nodeid.rsplit("::", 1)[-1]
+            xml.node_reporter(report).add_attribute("name", f"{requirement} {leaf}")
 
 
 class Recorder:
@@ -323,6 +421,7 @@ class Recorder:
             message = str(report.longrepr[2]).removeprefix("Skipped: ")
         self.results.append({
             "nodeid": report.nodeid, "target": props["target"], "role": props["role"],
+            "submission": props.get("submission", ""),
             "requirement": props["requirement"], "level": props["level"],
             "outcome": report.outcome, "message": message,
             "events": [v for k, v in report.user_properties if k == "event"],
@@ -331,7 +430,12 @@ class Recorder:
 
 
 def _first_line(message: str) -> str:
-    for line in message.splitlines():
+    """The failure's one-line reason: the first line of its message (``E`` lines of a traceback)."""
+    lines = message.splitlines()
+    errors = [ln[1:].strip() for ln in lines if ln.startswith("E ")]
+    if errors:
+        lines = [re.sub(r"^[\w.]+(Error|Unavailable|Exception): ", "", errors[0]), *errors[1:]]
+    for line in lines:
         line = re.sub(r"^[A-Z]+-\d+ \((MUST|SHOULD)\) not met: ", "", line.strip())
         if line and not line.startswith(("Failed:", "[XPASS", "_ ")):
             return line[:110]
@@ -340,7 +444,8 @@ def _first_line(message: str) -> str:
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     results = config.stash[RECORDER].results if RECORDER in config.stash else []
-    if not results or hasattr(config, "workerinput"):
+    problems = [sub for sub in config.stash.get(SUBMISSIONS, []) if sub.problem]
+    if not (results or problems) or hasattr(config, "workerinput"):
         return
     tr = terminalreporter
     tr.section("netconform conformance")
@@ -361,7 +466,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         worse = row["first"] is None or (res["level"] == "MUST" and row["first"][1] != "MUST")
         if res["outcome"] == "failed" and worse:
             row["first"] = (res["requirement"], res["level"], _first_line(res["message"]))
-    width = max([len("target"), *(len(t) for _, t in rows)]) + 2
+    width = max([len("target"), *(len(t) for _, t in rows), *(len(sub.name) for sub in problems)]) + 2
     tr.write_line(f"{'target':<{width}}{'role':<20}{'MUST':>8}{'SHOULD':>9}{'n/a':>5}  first failure")
     for (role, target), row in sorted(rows.items()):
         must, should = row["MUST"], row["SHOULD"]
@@ -378,7 +483,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         tr.write_line(line, red=red, green=green, yellow=bool(row["first"]) and not red)
         for event in row["events"]:
             tr.write_line(f"{'':<{width}}note: {event}")
-    for option, what in (("netconform_json", "verdicts"), ("conformance_report", "conformance report")):
+    for sub in config.stash.get(SUBMISSIONS, []):
+        if sub.problem:
+            tr.write_line(f"{sub.name:<{width}}{'(none)':<20}{'-':>8}{'-':>9}{'-':>5}  no program run: {sub.problem}",
+                          red=True)
+    for option, what in (("netconform_json", "verdicts"), ("conformance_report", "conformance report"),
+                         ("gradescope", "Gradescope results")):
         if config.getoption(option):
             tr.write_line(f"{what} written to {config.getoption(option)}")
 
@@ -391,6 +501,8 @@ def _payload(config: pytest.Config) -> dict[str, Any]:
         "targets": [{"role": t.role, "name": t.name, "command": t.command_line, "origin": t.origin,
                      "model": t.model, "concurrent": t.concurrent} for t in config.stash[TARGETS]],
         "results": config.stash[RECORDER].results,
+        "submissions": [{"name": sub.name, "source": str(sub.source), "problem": sub.problem,
+                         "roles": [t.role for t in sub.targets]} for sub in config.stash.get(SUBMISSIONS, [])],
     }
 
 
@@ -405,3 +517,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         Path(json_path).write_text(json.dumps(_payload(config), indent=2), encoding="utf-8")
     if report_path:
         report.write_report(_payload(config), report_path)
+    if config.getoption("gradescope"):
+        points = gradescope.parse_points(config.getoption("gradescope_points"))
+        gradescope.write_results(config.getoption("gradescope"), _payload(config), points)

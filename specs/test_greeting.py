@@ -159,6 +159,7 @@ def test_survives_clients_that_reset(greeting_server: ServerTarget, delays: list
 
 
 @pytest.mark.req("GREET-9")
+@pytest.mark.observes_process
 def test_logs_connection_with_client_address(greeting_server: ServerTarget) -> None:
     """Each connection is logged as ``Got connection from ('127.0.0.1', <port>)``, the client's own address."""
     since = greeting_server.mark()

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from specs.harness import requirements
 from specs.harness.hints import QUOTING_HINTS
+from specs.harness.targets import TargetSpec
 
 REFERENCE = urllib.parse
 VECTORS = Path(__file__).resolve().parent.parent / "fixtures" / "quoting" / "vectors.json"
@@ -153,9 +154,12 @@ def _describe(module: types.ModuleType) -> str:
     return f"module {module.__name__}" + (f" ({where})" if where else "")
 
 
-def _impl_option(module: types.ModuleType) -> str:
-    where = getattr(module, "__file__", None)
-    return where if module.__name__.startswith("_netconform_target_") and where else module.__name__
+def _select_option(module: types.ModuleType) -> str:
+    """How to select this module as the target again: ``--impl quote-module=...`` or ``--submission DIR``."""
+    spec = getattr(module, "__netconform_target__", None)
+    if isinstance(spec, TargetSpec):
+        return spec.select_option
+    return f"--impl 'quote-module={module.__name__}'"
 
 
 def _fail(req_id: str, module: types.ModuleType, summary: str, *, call: str | None = None,
@@ -179,7 +183,7 @@ def _fail(req_id: str, module: types.ModuleType, summary: str, *, call: str | No
         lines.append(f"  {details}")
     for hint in dict.fromkeys(hints):
         lines.append(f"  likely mistake ({hint}): {QUOTING_HINTS[hint]}")
-    lines.append(f"  reproduce: pytest --impl 'quote-module={_impl_option(module)}' --requirement {req_id}")
+    lines.append(f"  reproduce: pytest --pyargs specs {_select_option(module)} --requirement {req_id}")
     pytest.fail("\n".join(lines), pytrace=False)
 
 

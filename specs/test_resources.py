@@ -43,6 +43,7 @@ def settle(measure: Callable[[], int], *, until: Callable[[int], bool], timeout:
 
 
 @pytest.mark.req("RES-1")
+@pytest.mark.observes_process
 def test_leaves_no_zombie_children(server: ServerTarget) -> None:
     """Once its clients are done, the server leaves no zombie child process behind."""
     for n in range(1, VISITS + 1):
@@ -55,6 +56,7 @@ def test_leaves_no_zombie_children(server: ServerTarget) -> None:
 
 
 @pytest.mark.req("RES-2")
+@pytest.mark.observes_process
 def test_releases_file_descriptors(server: ServerTarget) -> None:
     """Once its clients are done, the server's open file descriptors return to their baseline."""
     visit(server, 0)  # warm-up: lazily created descriptors (epoll, pipes) belong to the baseline
@@ -81,6 +83,7 @@ SPIN_LIMIT = 0.5  # CPU seconds per second: a spinning loop uses a whole core, a
 
 
 @pytest.mark.req("RES-3")
+@pytest.mark.observes_process
 def test_does_not_spin_while_idle(server: ServerTarget) -> None:
     """While a client is connected and idle, the server uses well under half a CPU core."""
     since = server.mark()

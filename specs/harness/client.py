@@ -70,7 +70,7 @@ class ClientTarget:
         env = target_env(self.spec, self.settings.run_id, **extra)
         self.transcript.add("suite", f"runs {' '.join(argv)}")
         start = time.monotonic()
-        group = ProcessGroup(argv, env=env, cwd=self.spec.cwd)
+        group = ProcessGroup(argv, env=env, cwd=self.spec.cwd, limits=self.settings.limits_for(self.spec))
         try:
             code = group.wait_exit(timeout or 4 * self.settings.net_timeout)
         finally:

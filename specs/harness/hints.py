@@ -65,6 +65,18 @@ def _has(pattern: str) -> Callable[[Evidence], bool]:
 
 
 HINTS: tuple[Hint, ...] = (
+    Hint("CPU limit", lambda ev: ev.exit_code == -24,  # SIGXCPU
+         "The program used up its CPU time (--limit-cpu) and was killed with SIGXCPU. "
+         "A server that waits for clients uses almost no CPU: look for a loop that spins (polling without "
+         "blocking, or select/poll with a zero timeout)."),
+    Hint("process limit", _has(r"process tree grew past|fork.*(Resource temporarily unavailable|errno 11)"
+                               r"|BlockingIOError: \[Errno 11\]"),
+         "The program started more processes than allowed (--limit-processes). A forking "
+         "server forks one child per client and each child must exit when its client is done; the parent "
+         "must reap them (os.waitpid, or socketserver's ForkingMixIn)."),
+    Hint("memory limit", _has(r"MemoryError|Cannot allocate memory|std::bad_alloc|MB of memory, over"),
+         "The program used too much memory (--limit-memory): does it "
+         "keep everything every client sent, or read a whole stream into memory?"),
     Hint("python 2 syntax", _has(r"SyntaxError: Missing parentheses in call to 'print'|SyntaxError: invalid syntax"),
          "The program does not compile under this interpreter. The book's programs are Python 2: run them "
          "with python2, or port them (print x becomes print(x), SocketServer becomes socketserver)."),

@@ -94,6 +94,13 @@ class Output:
                 self._open -= 1
             self._cond.notify_all()
 
+    def note(self, text: str) -> None:
+        """Add a line from the harness itself (stream ``netconform``), e.g. why it killed the target."""
+        with self._cond:
+            index = self._first + len(self._lines)
+            self._append(Line(index, time.monotonic(), "netconform", text.encode()))
+            self._cond.notify_all()
+
     def _append(self, line: Line) -> None:
         self._lines.append(line)
         self._size += len(line.data) + 1

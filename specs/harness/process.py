@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import psutil
 
@@ -69,15 +70,59 @@ def group_members(pgid: int) -> list[psutil.Process]:
     return members
 
 
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for a target (0: no limit), in force from before it starts.
+
+    - ``cpu_seconds``: RLIMIT_CPU of each process (SIGXCPU when used up);
+    - ``memory_mb``: the resident memory of the whole process tree; a watcher kills the
+      group past it (an address-space rlimit would also count the untouched stacks and
+      malloc arenas of a threaded server's 200 threads);
+    - ``processes``: the size of the process tree, enforced by the same watcher, and by
+      RLIMIT_NPROC, set to the user's current task count plus the limit (it counts every
+      task of the user, and does not bind root);
+    - ``file_mb``: RLIMIT_FSIZE, the largest file a process may write.
+
+    The rlimits are set by ``limited.py``, which then execs the target's command.
+    """
+
+    cpu_seconds: int = 120
+    memory_mb: int = 1024
+    processes: int = 300  # CONC-2 connects 200 clients at once: a forking server runs 200 children
+    file_mb: int = 256
+
+    def launcher(self, argv: Sequence[str]) -> list[str]:
+        """``argv`` wrapped in the launcher that sets the rlimits."""
+        nproc = 0
+        if self.processes and os.getuid() != 0:
+            uid = os.getuid()
+            tasks = sum(p.info["num_threads"] or 1 for p in psutil.process_iter(["uids", "num_threads"])
+                        if p.info["uids"] and p.info["uids"].real == uid)
+            nproc = tasks + self.processes
+        script = os.path.join(os.path.dirname(__file__), "limited.py")
+        return [sys.executable, "-I", "-S", script, str(self.cpu_seconds), str(nproc), str(self.file_mb), "--", *argv]
+
+    def describe(self) -> str:
+        """The limits in words, for messages."""
+        parts = [f"{self.cpu_seconds} CPU seconds per process" if self.cpu_seconds else "",
+                 f"{self.memory_mb} MB of memory" if self.memory_mb else "",
+                 f"{self.processes} processes" if self.processes else "",
+                 f"{self.file_mb} MB per file" if self.file_mb else ""]
+        return ", ".join(p for p in parts if p) or "none"
+
+
 class ProcessGroup:
     """A command running in its own process group, with its output captured."""
 
-    def __init__(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: str | None) -> None:
+    def __init__(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: str | None,
+                 limits: Limits | None = None) -> None:
         self.argv = list(argv)
         self.output = Output()
         self.started_at = time.monotonic()
+        self.limits = limits
+        self.killed_because: str | None = None
         self._popen = subprocess.Popen(
-            self.argv,
+            limits.launcher(self.argv) if limits else self.argv,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -93,6 +138,41 @@ class ProcessGroup:
         self.output.attach("stdout", self._popen.stdout)
         self.output.attach("stderr", self._popen.stderr)
         self._stopped = False
+        if limits and (limits.processes or limits.memory_mb):
+            threading.Thread(target=self._watch, args=(limits,), daemon=True, name=f"limits-{self.pid}").start()
+
+    def _watch(self, limits: Limits, every: float = 0.05) -> None:
+        """Kill the group when its process tree grows past the limits (processes; memory, 5 times less often)."""
+        try:
+            leader = psutil.Process(self.pid)
+        except psutil.Error:
+            return
+        rounds = 0
+        while not self._stopped and self._popen.poll() is None:
+            try:
+                tree = [leader, *leader.children(recursive=True)]
+            except psutil.Error:
+                return
+            why = ""
+            if limits.processes and len(tree) > limits.processes:
+                why = f"its process tree grew past {limits.processes} processes (--limit-processes)"
+            elif limits.memory_mb and rounds % 5 == 0:
+                rss = 0
+                for proc in tree:
+                    with contextlib.suppress(psutil.Error):
+                        rss += proc.memory_info().rss
+                if rss > limits.memory_mb * 1024 * 1024:
+                    why = f"its processes used {rss // 2**20} MB of memory, over {limits.memory_mb} MB (--limit-memory)"
+            if why:
+                self.killed_because = f"netconform killed it: {why}"
+                self.output.note(self.killed_because)
+                for _ in range(3):  # members forked while we kill are caught by the next round
+                    with contextlib.suppress(OSError):
+                        os.killpg(self.pgid, signal.SIGKILL)
+                    time.sleep(every)
+                return
+            rounds += 1
+            time.sleep(every)
 
     @property
     def returncode(self) -> int | None:

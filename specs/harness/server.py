@@ -24,7 +24,7 @@ import psutil
 from specs.harness import matchers
 from specs.harness.hints import Evidence, diagnose
 from specs.harness.output import Output
-from specs.harness.process import ProcessGroup
+from specs.harness.process import Limits, ProcessGroup
 from specs.harness.requirements import Requirement
 from specs.harness.targets import TargetSpec, render_argv, target_env
 from specs.harness.wire import Client, Transcript, is_loopback
@@ -41,6 +41,11 @@ class Settings:
     startup_timeout: float = 10.0
     net_timeout: float = 5.0
     run_id: str = ""
+    limits: Limits | None = None  # for user programs (--impl, submissions); references run without
+
+    def limits_for(self, spec: TargetSpec) -> Limits | None:
+        """The resource limits ``spec``'s processes run under."""
+        return self.limits if spec.origin == "user" else None
 
 
 @dataclass(frozen=True)
@@ -200,6 +205,8 @@ class ServerTarget:
                                     "not retried: every spec of this target fails with it)")
         if self.group is not None and self.group.alive:
             return
+        if self.spec.port_policy == "external" and self.address is not None:
+            return  # not ours to restart: a refused connection will say it is gone
         if not self._may_start:
             matchers.fail(self, "the server process exited during this spec")
         self._may_start = False
@@ -207,6 +214,9 @@ class ServerTarget:
 
     def _start(self) -> None:
         __tracebackhide__ = True
+        if self.spec.port_policy == "external":
+            self._attach_external()
+            return
         if self.spec.port_policy == "fixed":
             self._pool.claim_fixed_port(self)
         port = free_port()
@@ -214,7 +224,8 @@ class ServerTarget:
         env = target_env(self.spec, self.settings.run_id, HOST="127.0.0.1", PORT=str(port))
         for attempt in (1, 2):
             try:
-                self.group = ProcessGroup(argv, env=env, cwd=self.spec.cwd)
+                self.group = ProcessGroup(argv, env=env, cwd=self.spec.cwd,
+                                          limits=self.settings.limits_for(self.spec))
             except OSError as exc:
                 self._startup_failed(f"the command could not be run: {exc}")
             self.starts += 1
@@ -223,6 +234,18 @@ class ServerTarget:
                 continue
             self._wait_listening(port if self.spec.port_policy == "assigned" else None)
             return
+
+    def _attach_external(self) -> None:
+        """A ``tcp://`` target: check, without connecting, that something listens there."""
+        __tracebackhide__ = True
+        address = self.spec.external_address
+        assert address is not None
+        if accept_queue(address[1]) is None and any(True for _ in _proc_tcp()):
+            self._startup_failed(f"nothing listens on port {address[1]} on this machine. Start your server "
+                                 "first (bound to 127.0.0.1), then run netconform; it does not start or stop "
+                                 "a tcp:// target")
+        self.starts += 1
+        self.address = address
 
     def _blocked_by_time_wait(self, limit: float = 65.0) -> bool:
         """A fixed-port program failed to bind a port that only TIME_WAIT holds: wait, then say retry.
@@ -315,11 +338,13 @@ class ServerTarget:
             output = self.group.output.tail(20)
             evidence = Evidence(phase="startup", stderr=self.stderr_text(), stdout=self.stdout_text(),
                                 exit_code=self.group.returncode)
-        lines = [f"target {self.spec.name!r} ({self.spec.role}) could not be started: {reason}",
+        verb = "reached" if self.spec.port_policy == "external" else "started"
+        lines = [f"target {self.spec.name!r} ({self.spec.role}) could not be {verb}: {reason}",
                  f"  command: {self.spec.command_line}"]
         for hint in diagnose(evidence):
             lines.append(f"  likely mistake ({hint.name}): {hint.advice}")
-        lines.append("  its output (last lines):\n" + "\n".join("  " + ln for ln in output.splitlines()))
+        if self.spec.port_policy != "external":
+            lines.append("  its output (last lines):\n" + "\n".join("  " + ln for ln in output.splitlines()))
         self._startup_error = "\n".join(lines)
         self.stop()
         raise TargetUnavailable(self._startup_error)
@@ -399,7 +424,8 @@ class ServerTarget:
         """The last ``n`` lines of stderr (for hints)."""
         if self.group is None:
             return ""
-        return "\n".join(ln.text for ln in self.group.output.lines(0, "stderr")[-n:])
+        lines = [ln for ln in self.group.output.lines(0, None) if ln.stream != "stdout"]  # and netconform's notes
+        return "\n".join(ln.text for ln in lines[-n:])
 
     def stdout_text(self, n: int = 30) -> str:
         """The last ``n`` lines of stdout (for hints)."""
@@ -414,6 +440,9 @@ class ServerTarget:
     def processes(self) -> list[psutil.Process]:
         """The target's live process tree (leader, forked children, zombies)."""
         self.ensure_running()
+        if self.spec.port_policy == "external":
+            raise TargetUnavailable(f"{self.spec.name} is a tcp:// target: netconform did not start it and cannot "
+                                    "see its processes (a spec that needs them must carry @observes_process)")
         assert self.group is not None
         return self.group.tree()
 

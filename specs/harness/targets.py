@@ -17,6 +17,7 @@ from pathlib import Path
 
 from reference import REFERENCES
 from specs.harness.capabilities import find_interpreter
+from specs.harness.wire import is_loopback
 
 #: Role names are a public interface: users and later specs depend on them.
 SERVER_ROLES = ("greeting-server", "logger-server", "line-logger-server")
@@ -29,7 +30,13 @@ ROLES = SERVER_ROLES + CLIENT_ROLES + MODULE_ROLES
 #: ``ephemeral``: a reference run with ``--port 0``; the harness discovers the port.
 #: ``fixed``: a command without ``{port}`` (the book's programs hard-code 1234); the
 #: harness discovers the port and runs such targets one at a time.
-PORT_POLICIES = ("assigned", "ephemeral", "fixed")
+#: ``external``: ``tcp://127.0.0.1:PORT``, a server already running, which the suite
+#: neither starts nor stops (its output and processes cannot be observed).
+PORT_POLICIES = ("assigned", "ephemeral", "fixed", "external")
+
+#: Roles a ``tcp://`` target may take: a logger's log is its stdout, readable only from
+#: a process the suite starts.
+EXTERNAL_ROLES = ("greeting-server",)
 
 _PLAIN = re.compile(r"[\w@%+=:,./{}-]+")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -53,6 +60,16 @@ class TargetSpec:
     port_policy: str = "assigned"
     env: tuple[tuple[str, str], ...] = field(default=())
     cwd: str | None = None
+    submission: str = ""  # the name of the submission it came from (--impl-dir, --submission)
+    source: str = ""  # that submission's folder
+
+    @property
+    def external_address(self) -> tuple[str, int] | None:
+        """For a ``tcp://`` target, the loopback (host, port) it listens on; else None."""
+        if self.port_policy != "external":
+            return None
+        host, port = parse_tcp_url(self.command[0])
+        return host, port
 
     @property
     def fixture_name(self) -> str:
@@ -68,6 +85,13 @@ class TargetSpec:
     def impl_option(self) -> str:
         """The ``--impl`` value that selects exactly this target (for reproduction lines)."""
         return f"{self.role}:{self.name}={self.command_line}"
+
+    @property
+    def select_option(self) -> str:
+        """The command-line option that selects this target again (for reproduction lines)."""
+        if self.source:
+            return f"--submission {shlex.quote(self.source)}"
+        return f"--impl {shlex.quote(self.impl_option)}"
 
     @property
     def xdist_group(self) -> str:
@@ -113,8 +137,47 @@ def _default_name(argv: list[str]) -> str:
     return Path(argv[0]).name.rsplit(".", 1)[-1] if len(argv) == 1 else Path(argv[0]).name
 
 
+_TCP = re.compile(r"tcp://(?:\[(?P<ip6>[^\]]+)\]|(?P<host>[^:/\[\]]+)):(?P<port>\d{1,5})/?")
+
+
+def parse_tcp_url(url: str) -> tuple[str, int]:
+    """``tcp://127.0.0.1:1234`` (or ``[::1]``, ``localhost``) as a loopback (host, port).
+
+    Only loopback IP literals (and ``localhost``, taken as 127.0.0.1 without a lookup)
+    are accepted: netconform never connects anywhere else.
+    """
+    match = _TCP.fullmatch(url.strip())
+    if match is None:
+        raise ImplSyntaxError(f"{url!r}: expected tcp://HOST:PORT, e.g. tcp://127.0.0.1:1234")
+    host = match.group("ip6") or match.group("host")
+    host = "127.0.0.1" if host.lower() == "localhost" else host
+    port = int(match.group("port"))
+    if not 0 < port < 65536:
+        raise ImplSyntaxError(f"{url!r}: port {port} is out of range")
+    if not is_loopback(host):
+        raise ImplSyntaxError(f"{url!r}: {host} is not a loopback address (127.0.0.0/8 or ::1); netconform "
+                              "only connects to loopback, so run your server on this machine, bound to 127.0.0.1")
+    return host, port
+
+
+def _parse_external(role: str, name: str, command: str, value: str) -> TargetSpec:
+    if role not in EXTERNAL_ROLES:
+        raise ImplSyntaxError(f"--impl {value!r}: a tcp:// target can only be a {' or '.join(EXTERNAL_ROLES)}; "
+                              f"a {role}'s log is its output, which netconform reads only from a program it "
+                              "starts: give its command instead")
+    try:
+        _host, port = parse_tcp_url(command)
+    except ImplSyntaxError as exc:
+        raise ImplSyntaxError(f"--impl {value!r}: {exc}") from None
+    return TargetSpec(role=role, name=name or f"tcp-{port}", command=(command.strip(),), origin="user",
+                      port_policy="external")
+
+
 def parse_impl(value: str, *, cwd: str | None = None) -> TargetSpec:
-    """Parse ``ROLE=COMMAND`` or ``ROLE:NAME=COMMAND`` from ``--impl``."""
+    """Parse ``ROLE=COMMAND`` or ``ROLE:NAME=COMMAND`` from ``--impl``.
+
+    ``COMMAND`` may be ``tcp://127.0.0.1:PORT``: a server that is already running.
+    """
     head, sep, command = value.partition("=")
     if not sep or not command.strip():
         raise ImplSyntaxError(
@@ -124,6 +187,8 @@ def parse_impl(value: str, *, cwd: str | None = None) -> TargetSpec:
     role, _, name = head.strip().partition(":")
     if role not in ROLES:
         raise ImplSyntaxError(f"--impl {value!r}: unknown role {role!r}; roles are: {', '.join(ROLES)}")
+    if command.strip().startswith("tcp://"):
+        return _parse_external(role, name, command, value)
     try:
         argv = [command.strip()] if role in MODULE_ROLES else shlex.split(command)
     except ValueError as exc:
@@ -185,10 +250,11 @@ def render_argv(spec: TargetSpec, values: dict[str, str]) -> list[str]:
 def target_env(spec: TargetSpec, run_id: str, **extra: str) -> dict[str, str]:
     """The environment a target runs in: ours, plus unbuffered Python, the run's id and ``extra``.
 
-    The spec's own entries are added too; PYTHONPATH is prepended, not replaced.
+    The spec's own entries are added too (``extra`` wins over them); PYTHONPATH is
+    prepended, not replaced.
     """
     env = dict(os.environ)
-    env.update(PYTHONUNBUFFERED="1", NETCONFORM_RUN=run_id, **extra)
     for key, value in spec.env:
         env[key] = value + (os.pathsep + env[key] if key == "PYTHONPATH" and env.get(key) else "")
+    env.update(PYTHONUNBUFFERED="1", NETCONFORM_RUN=run_id, **extra)
     return env

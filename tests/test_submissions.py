@@ -1,0 +1,198 @@
+"""Submission folders (manifest or naming convention), Gradescope scoring, and resource limits."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from specs.harness import gradescope
+from specs.harness.process import Limits, ProcessGroup
+from specs.harness.submissions import load_submissions, submission_folders
+
+# -- finding a submission's programs ---------------------------------------------------------------
+
+
+def _folder(root: Path, name: str, files: dict[str, str]) -> Path:
+    folder = root / "in" / name
+    folder.mkdir(parents=True)
+    for rel, text in files.items():
+        (folder / rel).write_text(textwrap.dedent(text))
+    return folder
+
+
+def test_manifest_names_role_and_command(tmp_path: Path) -> None:
+    """``netconform.toml`` with role and command: one target, named after the folder, run in a copy of it."""
+    folder = _folder(tmp_path, "alice", {"netconform.toml": 'role = "greeting-server"\n'
+                                         'command = "python2 server.py"\nserial = true\n', "server.py": "pass\n"})
+    [sub] = load_submissions([folder], tmp_path / "work")
+    [target] = sub.targets
+    assert (sub.name, sub.problem) == ("alice", "")
+    assert (target.role, target.name, target.command) == ("greeting-server", "alice", ("python2", "server.py"))
+    assert target.port_policy == "fixed"
+    assert target.needs == ("python2",)
+    assert not target.concurrent
+    assert target.cwd == str(tmp_path / "work" / "alice")
+    assert (Path(target.cwd) / "server.py").is_file()
+    assert target.select_option == f"--submission {folder}"
+
+
+def test_manifest_with_several_targets(tmp_path: Path) -> None:
+    """``[[target]]`` tables give one target per role, all named after the submission."""
+    folder = _folder(tmp_path, "erin", {"netconform.toml": """\
+        [[target]]
+        role = "logger-server"
+        command = "python3 log.py {port}"
+        [[target]]
+        role = "quote-module"
+        command = "q.py"
+        """})
+    [sub] = load_submissions([folder], tmp_path / "work")
+    assert [(t.role, t.name) for t in sub.targets] == [("logger-server", "erin"), ("quote-module", "erin")]
+
+
+def test_naming_convention(tmp_path: Path) -> None:
+    """Without a manifest, files named after roles are run, with python2 when the shebang says so."""
+    folder = _folder(tmp_path, "dave", {"greeting_server.py": "#!/usr/bin/env python2\nprint 1\n",
+                                        "logger-server.py": "print(1)\n", "download_client.py": "",
+                                        "notes.txt": ""})
+    [sub] = load_submissions([folder], tmp_path / "work")
+    commands = {t.role: " ".join(t.command) for t in sub.targets}
+    assert commands == {"greeting-server": "python2 greeting_server.py {port}",
+                        "logger-server": "python3 logger-server.py {port}",
+                        "download-client": "python3 download_client.py {url} {output}"}
+
+
+@pytest.mark.parametrize(("files", "problem"), [
+    ({"README.md": "my server is on a USB stick"}, "no netconform.toml and no program named after a role"),
+    ({"netconform.toml": "role = 'greeting-server'\n"}, "needs role"),
+    ({"netconform.toml": "role = 'greeting-server'\ncommand = 'x'\nport = 3\n"}, "unknown key(s) port"),
+    ({"netconform.toml": "role = 'chat-server'\ncommand = 'x {port}'\n"}, "unknown role 'chat-server'"),
+    ({"netconform.toml": "role = \n"}, "cannot be read"),
+])
+def test_unusable_submission_is_reported_not_fatal(tmp_path: Path, files: dict[str, str], problem: str) -> None:
+    """A folder the suite cannot run becomes a reported problem; the other submissions still run."""
+    bad = _folder(tmp_path, "bad", files)
+    _folder(tmp_path, "good", {"greeting_server.py": ""})
+    subs = load_submissions(submission_folders(bad.parent), tmp_path / "work")
+    assert [s.name for s in subs] == ["bad", "good"]
+    assert problem in subs[0].problem
+    assert not subs[0].targets
+    assert subs[1].targets
+    assert not subs[1].problem
+
+
+def test_class_folder_lists_submissions_only(tmp_path: Path) -> None:
+    """Hidden folders, caches and plain files in a class folder are not submissions."""
+    for name in ("b", "a", ".git", "__pycache__"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "grades.csv").write_text("")
+    assert [p.name for p in submission_folders(tmp_path)] == ["a", "b"]
+
+
+# -- Gradescope ------------------------------------------------------------------------------------
+
+def _result(req: str, level: str, outcome: str, message: str = "") -> dict[str, str]:
+    return {"requirement": req, "level": level, "outcome": outcome, "message": message,
+            "role": "greeting-server", "target": "a", "submission": "a"}
+
+
+def test_gradescope_scores_must_and_should() -> None:
+    """2 points per MUST met, 1 per SHOULD; not applicable left out; not run scores 0 and says why."""
+    results = [_result("GREET-1", "MUST", "passed"), _result("GREET-2", "MUST", "failed", "GREET-2 not met: x"),
+               _result("GREET-7", "SHOULD", "passed"), _result("CONC-1", "MUST", "skipped", "not applicable: y"),
+               _result("GREET-8", "SHOULD", "skipped", "python2 is not installed")]
+    data = gradescope.results_for("a", results, {"GREET-1": {"text": "exact greeting"}}, (2, 1))
+    assert data["score"] == 3
+    assert [(t["number"], t["score"], t["max_score"], t["status"]) for t in data["tests"]] == [
+        ("GREET-1", 2, 2, "passed"), ("GREET-2", 0, 2, "failed"), ("GREET-7", 1, 1, "passed"),
+        ("GREET-8", 0, 1, "failed")]
+    assert data["tests"][0]["name"] == "GREET-1 (MUST) greeting-server: exact greeting"
+    assert data["tests"][3]["output"] == "not run: python2 is not installed"
+    assert "3/6 points" in data["output"]
+
+
+def test_gradescope_points_option() -> None:
+    assert gradescope.parse_points("3,0.5") == (3.0, 0.5)
+    with pytest.raises(ValueError, match="MUST,SHOULD"):
+        gradescope.parse_points("3")
+
+
+# -- resource limits -------------------------------------------------------------------------------
+
+def _run_limited(tmp_path: Path, code: str, limits: Limits, timeout: float = 30) -> ProcessGroup:
+    script = tmp_path / "prog.py"
+    script.write_text(textwrap.dedent(code))
+    group = ProcessGroup([sys.executable, str(script)], env={"PATH": "/usr/bin:/bin"}, cwd=str(tmp_path),
+                         limits=limits)
+    group.wait_exit(timeout)
+    return group
+
+
+def test_process_limit_stops_a_fork_bomb(tmp_path: Path) -> None:
+    """A program that forks more than --limit-processes children is killed, children and all."""
+    group = _run_limited(tmp_path, """\
+        import os, time
+        for _ in range(60):  # bounded: at most 60 children
+            if os.fork() == 0:
+                time.sleep(60)
+                os._exit(0)
+        time.sleep(60)
+        """, Limits(processes=20))
+    try:
+        assert group.returncode == -9
+        assert group.killed_because
+        assert "grew past 20 processes" in group.killed_because
+        assert "grew past 20 processes" in group.output.tail()
+    finally:
+        group.stop()
+    assert not [p for p in psutil.process_iter(["cmdline"]) if str(tmp_path / "prog.py") in (p.info["cmdline"] or [])]
+
+
+def test_memory_limit_stops_a_hog(tmp_path: Path) -> None:
+    """A program whose resident memory passes --limit-memory is killed."""
+    group = _run_limited(tmp_path, """\
+        import time
+        hog = []
+        for _ in range(40):  # bounded: at most 400 MB
+            hog.append(bytearray(10 * 1024 * 1024))
+            time.sleep(0.02)
+        time.sleep(60)
+        """, Limits(memory_mb=100))
+    try:
+        assert group.returncode == -9
+        assert group.killed_because
+        assert "over 100 MB" in group.killed_because
+    finally:
+        group.stop()
+
+
+def test_cpu_limit_stops_a_spinning_program(tmp_path: Path) -> None:
+    """A program that spins past --limit-cpu seconds gets SIGXCPU (exit status -24)."""
+    start = time.monotonic()
+    group = _run_limited(tmp_path, """\
+        import time
+        end = time.monotonic() + 30  # bounded: 30 s at most
+        while time.monotonic() < end:
+            pass
+        """, Limits(cpu_seconds=1))
+    try:
+        assert group.returncode == -24
+        assert time.monotonic() - start < 20
+    finally:
+        group.stop()
+
+
+def test_file_size_limit(tmp_path: Path) -> None:
+    """A program cannot write a file larger than --limit-file-size."""
+    group = _run_limited(tmp_path, """\
+        with open("big", "wb") as f:
+            f.write(b"x" * (3 * 1024 * 1024))
+        """, Limits(file_mb=1))
+    group.stop()
+    assert group.returncode != 0
+    assert (tmp_path / "big").stat().st_size <= 1024 * 1024

@@ -1,0 +1,203 @@
+"""The README's three uses, each run with its one documented command, from outside the checkout.
+
+- a student validates a program in a folder of their own;
+- an instructor grades a class folder of five submissions (correct and buggy, Python 2 and 3);
+- another repository installs the suite from a path into a fresh virtualenv and validates its server;
+
+plus a server that is already running (``tcp://``) and the requirement IDs in JUnit XML names.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from specs.harness.capabilities import available
+from specs.harness.server import accept_queue, free_port
+from tests.suite import ROOT, processes_of_run, suite_env
+
+CLASS = ROOT / "fixtures" / "class"
+PYTEST = [sys.executable, "-m", "pytest"]  # the `pytest` of the environment the suite is installed in
+
+
+def documented(args: list[str], cwd: Path, *, timeout: float = 300, pytest_cmd: list[str] = PYTEST,
+               ) -> subprocess.CompletedProcess[str]:
+    """Run ``pytest ARGS`` in ``cwd`` (as the README writes it), with a fresh run id."""
+    env = suite_env("test-" + uuid.uuid4().hex[:10])
+    return subprocess.run([*pytest_cmd, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def summary_row(output: str, target: str, role: str) -> list[str]:
+    """The conformance-matrix row of ``target`` in the terminal output, split into words."""
+    for line in output.splitlines():
+        words = line.split()
+        if words[:2] == [target, role]:
+            return words
+    raise AssertionError(f"no matrix row for {target} {role} in:\n{output[-3000:]}")
+
+
+def test_student_validates_a_program_in_their_own_folder(tmp_path: Path) -> None:
+    """README: ``pytest --pyargs specs --impl 'greeting-server=python3 my_server.py {port}'``."""
+    shutil.copy(CLASS / "alice" / "greeting_server.py", tmp_path / "my_server.py")
+    run = documented(["--pyargs", "specs", "--impl", "greeting-server=python3 my_server.py {port}"], tmp_path)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert summary_row(run.stdout, "my_server", "greeting-server")[2:4] == ["7/7", "6/6"]
+
+
+def test_student_sees_what_is_wrong_with_a_buggy_program(tmp_path: Path) -> None:
+    """The same command on a buggy program fails, naming the requirement, the bytes and the hint."""
+    shutil.copy(CLASS / "bob" / "server.py", tmp_path / "my_server.py")
+    run = documented(["--pyargs", "specs", "--impl", "greeting-server=python3 my_server.py {port}"], tmp_path)
+    assert run.returncode == 1
+    assert "GREET-1 (MUST) not met" in run.stdout
+    assert "likely mistake (bytes repr)" in run.stdout
+    assert "reproduce: pytest --pyargs specs.test_greeting -k test_greeting_is_exact" in run.stdout
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """The instructor's run over a copy of ``fixtures/class``: the README's command, with every output."""
+    where = tmp_path_factory.mktemp("instructor")
+    shutil.copytree(CLASS, where / "submissions")
+    run = documented(["--pyargs", "specs", "--impl-dir", "submissions", "-n", "2",
+                      "--conformance-report", "class.html", "--gradescope", "grades",
+                      "--netconform-json", "verdicts.json", "--junitxml", "junit.xml"], where, timeout=600)
+    return run, where
+
+
+def test_instructor_grades_a_class_folder(graded_class: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    """One run, one row per submission (and role), correct ones passing, buggy ones failing the right spec."""
+    run, where = graded_class
+    assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-2000:]  # bob, dave and erin fail specs
+    verdicts = {(r["target"], r["role"], r["requirement"]): r["outcome"]
+                for r in json.loads((where / "verdicts.json").read_text())["results"]}
+    by_target: dict[tuple[str, str], set[str]] = {}
+    for (target, role, _req), outcome in verdicts.items():
+        by_target.setdefault((target, role), set()).add(outcome)
+    assert sorted(by_target) == [("alice", "greeting-server"), ("bob", "greeting-server"),
+                                 ("carol", "greeting-server"), ("dave", "greeting-server"),
+                                 ("erin", "greeting-server"), ("erin", "quote-module")]
+    assert by_target["alice", "greeting-server"] == {"passed"}
+    assert by_target["erin", "greeting-server"] == {"passed"}
+    assert verdicts["bob", "greeting-server", "GREET-1"] == "failed"
+    assert verdicts["erin", "quote-module", "QUOTE-1"] == "failed"
+    if available("python2"):
+        assert by_target["carol", "greeting-server"] == {"passed"}
+        assert verdicts["dave", "greeting-server", "GREET-1"] == "failed"
+    else:
+        assert by_target["carol", "greeting-server"] == {"skipped"}
+    for name in ("alice", "bob", "carol", "dave", "erin"):
+        assert summary_row(run.stdout, name, "greeting-server")
+
+
+def test_instructor_gets_gradescope_results(graded_class: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    """``--gradescope grades`` writes grades/<submission>/results.json, scored 2 per MUST and 1 per SHOULD met."""
+    _run, where = graded_class
+    scores = {}
+    for name in ("alice", "bob", "carol", "dave", "erin"):
+        data = json.loads((where / "grades" / name / "results.json").read_text())
+        assert data["score"] == sum(t["score"] for t in data["tests"])
+        assert {t["status"] for t in data["tests"]} <= {"passed", "failed"}
+        scores[name] = (data["score"], sum(t["max_score"] for t in data["tests"]))
+    assert scores["alice"] == (2 * 7 + 6, 2 * 7 + 6)  # 7 MUST and 6 SHOULD greeting-server requirements
+    assert scores["bob"][0] < scores["bob"][1]
+    assert scores["erin"][0] < scores["erin"][1]
+    bob = json.loads((where / "grades" / "bob" / "results.json").read_text())
+    greet1 = next(t for t in bob["tests"] if t["number"] == "GREET-1")
+    assert greet1["status"] == "failed"
+    assert greet1["score"] == 0
+    assert greet1["max_score"] == 2
+    assert "bytes repr" in greet1["output"]
+
+
+def test_junit_xml_names_carry_the_requirement(graded_class: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    """Each JUnit test case is named ``REQ-ID test_name[target]`` (also under ``-n 2``), so CI shows the ID."""
+    _run, where = graded_class
+    cases = ET.parse(where / "junit.xml").getroot().iter("testcase")
+    names = [case.get("name", "") for case in cases]
+    assert len(names) == len(json.loads((where / "verdicts.json").read_text())["results"])
+    assert all(name.split(" ", 1)[0].split("-")[0] in {"GREET", "RES", "QUOTE"} for name in names), names[:5]
+    assert "GREET-1 test_greeting_is_exact[bob]" in names
+
+
+def test_another_repository_installs_the_suite_from_a_path(tmp_path: Path) -> None:
+    """README: ``pip install /path/to/netconform`` in a fresh virtualenv, then the student's one command."""
+    repo = tmp_path / "student-repo"
+    repo.mkdir()
+    shutil.copy(CLASS / "alice" / "greeting_server.py", repo / "server.py")
+    venv = repo / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    install = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(ROOT)], capture_output=True,
+                             text=True, timeout=600, check=False)
+    assert install.returncode == 0, install.stderr[-3000:]
+    run = documented(["--pyargs", "specs", "--impl", "greeting-server=python3 server.py {port}"], repo,
+                     pytest_cmd=[str(venv / "bin" / "pytest")])
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert summary_row(run.stdout, "server", "greeting-server")[2:4] == ["7/7", "6/6"]
+    assert str(ROOT) not in run.stdout  # the specs ran from the installed package, not from this checkout
+
+
+@pytest.fixture
+def running_server(tmp_path: Path) -> Iterator[tuple[int, str]]:
+    """Alice's server, started by hand (as a user would) on a free port; killed at the end."""
+    port = free_port()
+    run_id = "test-" + uuid.uuid4().hex[:10]
+    proc = subprocess.Popen([sys.executable, str(CLASS / "alice" / "greeting_server.py"), str(port)],
+                            cwd=tmp_path, env=suite_env(run_id), stdout=subprocess.DEVNULL, start_new_session=True)
+    try:
+        assert _wait_listening(port), "alice's server did not start listening"
+        yield port, run_id
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        assert not processes_of_run(run_id)
+
+
+def _wait_listening(port: int, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if accept_queue(port) is not None:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_already_running_server_is_a_target(running_server: tuple[int, str], tmp_path: Path) -> None:
+    """``--impl 'greeting-server=tcp://127.0.0.1:PORT'``: network specs run; output/process specs are n/a."""
+    port, _run_id = running_server
+    run = documented(["--pyargs", "specs", "--impl", f"greeting-server=tcp://127.0.0.1:{port}",
+                      "--netconform-json", "v.json"], tmp_path)
+    assert run.returncode == 0, run.stdout[-3000:]
+    results = json.loads((tmp_path / "v.json").read_text())["results"]
+    na = {r["requirement"] for r in results if r["message"].startswith("not applicable")}
+    assert na == {"GREET-9", "RES-1", "RES-2", "RES-3"}
+    assert {r["outcome"] for r in results if r["requirement"] not in na} == {"passed"}
+
+
+def test_tcp_target_where_nothing_listens_fails_fast(tmp_path: Path) -> None:
+    """A ``tcp://`` target with no server behind it fails every spec at once, saying to start it first."""
+    run = documented(["--pyargs", "specs", "--impl", f"greeting-server=tcp://127.0.0.1:{free_port()}"], tmp_path,
+                     timeout=60)
+    assert run.returncode == 1
+    assert "nothing listens on port" in run.stdout
+    assert "Start your server first" in run.stdout
+
+
+@pytest.mark.parametrize("url", ["tcp://10.1.2.3:1234", "tcp://example.org:80", "tcp://[2001:db8::1]:1234"])
+def test_tcp_target_must_be_loopback(url: str, tmp_path: Path) -> None:
+    """A ``tcp://`` target elsewhere than loopback is refused before anything is contacted."""
+    run = documented(["--pyargs", "specs", "--impl", f"greeting-server={url}"], tmp_path, timeout=60)
+    assert run.returncode == 4  # pytest's usage error
+    assert "not a loopback address" in run.stderr
