@@ -368,3 +368,15 @@ def test_report_of_a_real_run(real_payload: dict[str, Any], tmp_path: Path) -> N
     md = tmp_path / "report.md"
     write_report(real_payload, md)
     assert '<a id="req-greet-1"></a>' in md.read_text(encoding="utf-8")
+
+
+def test_submissions_that_could_not_run_are_listed() -> None:
+    """A submission folder with no program has no row; the report names it and says why."""
+    payload: dict[str, Any] = {"requirements": {}, "targets": [], "results": [], "submissions": [
+        {"name": "zoe", "source": "/class/zoe", "problem": "no netconform.toml and no program named after a role",
+         "roles": []}]}
+    html = render_html(payload, WHEN)
+    check_html(payload, html)
+    assert '<li data-submission="zoe"><strong>zoe</strong>' in html
+    assert "no program named after a role" in html
+    assert "- **zoe** (`/class/zoe`): no netconform.toml" in render_markdown(payload, WHEN)

@@ -201,3 +201,15 @@ def test_tcp_target_must_be_loopback(url: str, tmp_path: Path) -> None:
     run = documented(["--pyargs", "specs", "--impl", f"greeting-server={url}"], tmp_path, timeout=60)
     assert run.returncode == 4  # pytest's usage error
     assert "not a loopback address" in run.stderr
+
+
+def test_class_report_has_a_row_per_submission(graded_class: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    """The class's HTML report: one row per submission and role, its cells matching the run's verdicts."""
+    from tests.test_report import check_html
+
+    _run, where = graded_class
+    payload = json.loads((where / "verdicts.json").read_text())
+    page = check_html(payload, (where / "class.html").read_text(encoding="utf-8"))
+    assert sorted(name for _role, name in page.rows) == ["alice", "bob", "carol", "dave", "erin", "erin"]
+    assert page.rows["greeting-server", "bob"]["verdict"] == "does not conform"
+    assert page.rows["greeting-server", "alice"]["verdict"] == "conforms"

@@ -196,6 +196,11 @@ def _first_per_requirement(failures: Iterable[Failure]) -> list[Failure]:
     return list(first.values())
 
 
+def _unrun(payload: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Submissions (``--impl-dir``) in which no program could be found: they have no row."""
+    return [s for s in payload.get("submissions", []) if s.get("problem")]
+
+
 def _totals(report: Report) -> list[str]:
     o = report.overall
     conforming = sum(row.verdict == "conforms" for row in report.rows)
@@ -274,7 +279,13 @@ def render_html(payload: Mapping[str, Any], generated: datetime | None = None) -
                 *(f'<td class="total">{o.passed[level]}/{o.total[level]}</td>' for level in LEVELS),
                 f'<td class="verdict {slug(row.verdict)}"{_data(verdict=row.verdict)}>{_e(row.verdict)}</td>',
                 f"<td>{events}</td>", "</tr>"]
-    out += ["</tbody>", "</table>", "<h2>Failures</h2>"]
+    out += ["</tbody>", "</table>"]
+    unrun = _unrun(payload)
+    if unrun:
+        out += ["<h2>Submissions not run</h2>", '<ul class="unrun">',
+                *(f'<li{_data(submission=s["name"])}><strong>{_e(s["name"])}</strong> '
+                  f'(<code>{_e(s.get("source", ""))}</code>): {_e(s["problem"])}</li>' for s in unrun), "</ul>"]
+    out += ["<h2>Failures</h2>"]
     failing = [row for row in report.rows if row.overall.failures]
     out += [] if failing else ["<p>None.</p>"]
     for row in failing:
@@ -334,6 +345,10 @@ def render_markdown(payload: Mapping[str, Any], generated: datetime | None = Non
         cells += [f"{row.overall.passed[level]}/{row.overall.total[level]}" for level in LEVELS]
         cells += [f"**{row.verdict}**", f"[{len(row.events)}](#events-{row.anchor})" if row.events else "0"]
         out.append("| " + " | ".join(cells) + " |")
+    unrun = _unrun(payload)
+    if unrun:
+        out += ["", "## Submissions not run", "",
+                *(f"- **{s['name']}** (`{s.get('source', '')}`): {s['problem']}" for s in unrun)]
     out += ["", "## Failures", ""]
     failing = [row for row in report.rows if row.overall.failures]
     out += [] if failing else ["None.", ""]
