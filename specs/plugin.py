@@ -511,6 +511,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     if hasattr(config, "workerinput") or RECORDER not in config.stash:
         return
+    if any(sub.problem for sub in config.stash.get(SUBMISSIONS, [])) and exitstatus in (0, 5):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a submission that could not run is not a pass
     json_path = config.getoption("netconform_json")
     report_path = config.getoption("conformance_report")
     if json_path:

@@ -213,3 +213,15 @@ def test_class_report_has_a_row_per_submission(graded_class: tuple[subprocess.Co
     assert sorted(name for _role, name in page.rows) == ["alice", "bob", "carol", "dave", "erin", "erin"]
     assert page.rows["greeting-server", "bob"]["verdict"] == "does not conform"
     assert page.rows["greeting-server", "alice"]["verdict"] == "conforms"
+
+
+def test_a_submission_that_cannot_run_fails_the_run(tmp_path: Path) -> None:
+    """A folder with no program is listed as not run, and the run fails though the others pass."""
+    shutil.copytree(CLASS / "alice", tmp_path / "submissions" / "alice")
+    (tmp_path / "submissions" / "zoe").mkdir()
+    (tmp_path / "submissions" / "zoe" / "README").write_text("my server is on a USB stick\n")
+    run = documented(["--pyargs", "specs", "--impl-dir", "submissions", "--gradescope", "grades"], tmp_path)
+    assert run.returncode == 1, run.stdout[-2000:]
+    assert summary_row(run.stdout, "alice", "greeting-server")[2:4] == ["7/7", "6/6"]
+    assert "no program run: no netconform.toml and no program named after a role" in run.stdout
+    assert json.loads((tmp_path / "grades" / "zoe" / "results.json").read_text())["score"] == 0
