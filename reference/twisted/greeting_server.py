@@ -10,12 +10,12 @@ closes in order (shutdown, then close) once the greeting is out.
 from __future__ import annotations
 
 import contextlib
-import socket
 from typing import Any
 
-from twisted.internet.protocol import Factory, Protocol
+from twisted.internet.protocol import Protocol
 
-from reference._common import GREETING, announce, log_connection, parse_args
+from reference._common import GREETING, log_connection, parse_args
+from reference.twisted._reactor import listen_and_run
 
 
 class Greeter(Protocol):
@@ -31,14 +31,7 @@ class Greeter(Protocol):
 
 def serve(host: str, port: int) -> None:
     """Greet every client connecting to ``(host, port)``, all on the reactor."""
-    from twisted.internet import reactor as installed  # importing it installs it
-
-    reactor: Any = installed  # zope interfaces again: typed only via mypy-zope
-
-    listening = reactor.listenTCP(port, Factory.forProtocol(Greeter), backlog=socket.SOMAXCONN, interface=host)
-    address = listening.getHost()
-    announce((address.host, address.port))
-    reactor.run()
+    listen_and_run(Greeter, host, port)
 
 
 def main(argv: list[str] | None = None) -> int:

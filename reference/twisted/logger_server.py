@@ -11,13 +11,13 @@ then ``dataReceived`` with every chunk as it arrives, then ``connectionLost`` on
 from __future__ import annotations
 
 import contextlib
-import socket
 from typing import Any
 
-from twisted.internet.protocol import Factory, Protocol, connectionDone
+from twisted.internet.protocol import Protocol, connectionDone
 from twisted.python.failure import Failure
 
-from reference._common import announce, log_connection, log_data, log_disconnection, parse_args
+from reference._common import log_connection, log_data, log_disconnection, parse_args
+from reference.twisted._reactor import listen_and_run
 
 
 class SimpleLogger(Protocol):
@@ -40,14 +40,7 @@ class SimpleLogger(Protocol):
 
 def serve(host: str, port: int) -> None:
     """Log every client connecting to ``(host, port)``, all on the reactor."""
-    from twisted.internet import reactor as installed  # importing it installs it
-
-    reactor: Any = installed  # zope interfaces again: typed only via mypy-zope
-
-    listening = reactor.listenTCP(port, Factory.forProtocol(SimpleLogger), backlog=socket.SOMAXCONN, interface=host)
-    address = listening.getHost()
-    announce((address.host, address.port))
-    reactor.run()
+    listen_and_run(SimpleLogger, host, port)
 
 
 def main(argv: list[str] | None = None) -> int:
