@@ -225,3 +225,16 @@ def test_a_submission_that_cannot_run_fails_the_run(tmp_path: Path) -> None:
     assert summary_row(run.stdout, "alice", "greeting-server")[2:4] == ["7/7", "6/6"]
     assert "no program run: no netconform.toml and no program named after a role" in run.stdout
     assert json.loads((tmp_path / "grades" / "zoe" / "results.json").read_text())["score"] == 0
+
+
+def test_gradescope_autograder_script(tmp_path: Path) -> None:
+    """``docs/examples/gradescope/run_autograder`` grades /autograder/submission into results.json."""
+    root = tmp_path / "autograder"
+    shutil.copytree(CLASS / "bob", root / "submission")
+    script = ROOT / "docs" / "examples" / "gradescope" / "run_autograder"
+    env = {**suite_env("test-" + uuid.uuid4().hex[:10]), "AUTOGRADER": str(root), "PYTHON": sys.executable}
+    run = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert 0 < results["score"] < sum(t["max_score"] for t in results["tests"])
+    assert (root / "results" / "report.html").is_file()
