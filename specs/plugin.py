@@ -7,10 +7,13 @@ directory). It
 - registers the markers: ``req(ID)`` (validated against ``specs/SPEC.md``), ``must``
   and ``should`` (added from the requirement's level), one per capability;
 - parametrizes every spec that asks for a role's fixture (``greeting_server``...)
-  over that role's targets: the references, or only the ``--impl`` ones;
+  over that role's targets: the references, or only the given programs (``--impl``,
+  ``--submission``, ``--impl-dir``; see ``harness/submissions.py``);
 - hands each spec a running target, started once per target and reused;
 - prints a conformance summary (per target: MUST x/y, SHOULD x/y, first failure)
-  and, with ``--netconform-json``, writes every verdict as JSON.
+  and writes the verdicts: JSON (``--netconform-json``), the report
+  (``--conformance-report``), Gradescope's results (``--gradescope``); JUnit XML names
+  carry the requirement (``harness/verdicts.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import shlex
 import shutil
 import tempfile
@@ -47,10 +49,11 @@ from specs.harness.targets import (
     parse_impls,
     reference_targets,
 )
+from specs.harness.verdicts import JUnitNames, Recorder, write_matrix
 
 POOL = pytest.StashKey[TargetPool]()
 TARGETS = pytest.StashKey[list[TargetSpec]]()
-RECORDER = pytest.StashKey["Recorder"]()
+RECORDER = pytest.StashKey[Recorder]()
 SUBMISSIONS = pytest.StashKey[list[submissions.Submission]]()
 WORKDIR = pytest.StashKey[str]()
 SPECS_DIR = Path(__file__).resolve().parent
@@ -375,122 +378,18 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         item.user_properties.extend(("event", event) for event in target.events[seen[id(target)]:])
 
 
-class JUnitNames:
-    """Put the requirement ID in each JUnit XML test name: ``GREET-1 test_greeting_is_exact[select]``.
-
-    pytest's ``--junitxml`` names a test case after its node ID, and CI systems show that
-    name, so the requirement goes first. The name is set on the test case's reporter when
-    its setup is reported, before anything about it is written.
-    """
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        requirement = dict(report.user_properties).get("requirement")
-        if report.when != "setup" or not requirement:
-            return
-        try:
-            from _pytest.junitxml import xml_key
-        except ImportError:  # a pytest without it: names stay plain node IDs
-            return
-        xml = self.config.stash.get(xml_key, None)
-        if xml is not None:
-            leaf = report.nodeid.rsplit("::", 1)[-1]
-            xml.node_reporter(report).add_attribute("name", f"{requirement} {leaf}")
-
-
-class Recorder:
-    """Collects one verdict per spec (on the controller, when running under xdist)."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-        self.results: list[dict[str, Any]] = []
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        props = dict((k, v) for k, v in report.user_properties if k != "event")
-        if "target" not in props:
-            return
-        if not (report.when == "call" or (report.when == "setup" and not report.passed)):
-            return
-        message = ""
-        if report.failed:
-            message = str(report.longrepr)
-        elif report.skipped and isinstance(report.longrepr, tuple):
-            message = str(report.longrepr[2]).removeprefix("Skipped: ")
-        self.results.append({
-            "nodeid": report.nodeid, "target": props["target"], "role": props["role"],
-            "submission": props.get("submission", ""),
-            "requirement": props["requirement"], "level": props["level"],
-            "outcome": report.outcome, "message": message,
-            "events": [v for k, v in report.user_properties if k == "event"],
-            "duration": round(report.duration, 3),
-        })
-
-
-def _first_line(message: str) -> str:
-    """The failure's one-line reason: the first line of its message (``E`` lines of a traceback)."""
-    lines = message.splitlines()
-    errors = [ln[1:].strip() for ln in lines if ln.startswith("E ")]
-    if errors:
-        lines = [re.sub(r"^[\w.]+(Error|Unavailable|Exception): ", "", errors[0]), *errors[1:]]
-    for line in lines:
-        line = re.sub(r"^[A-Z]+-\d+ \((MUST|SHOULD)\) not met: ", "", line.strip())
-        if line and not line.startswith(("Failed:", "[XPASS", "_ ")):
-            return line[:110]
-    return ""
-
-
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    results = config.stash[RECORDER].results if RECORDER in config.stash else []
-    problems = [sub for sub in config.stash.get(SUBMISSIONS, []) if sub.problem]
-    if not (results or problems) or hasattr(config, "workerinput"):
+    if hasattr(config, "workerinput") or RECORDER not in config.stash:
         return
-    tr = terminalreporter
-    tr.section("netconform conformance")
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for res in results:
-        row = rows.setdefault((res["role"], res["target"]), {"MUST": [0, 0], "SHOULD": [0, 0], "first": None,
-                                                              "skipped": 0, "na": 0, "events": []})
-        if res["outcome"] == "skipped" and res["message"].startswith("not applicable"):
-            row["na"] += 1
-            continue
-        if res["outcome"] == "skipped":
-            row["skipped"] += 1
-            row["skip_reason"] = res["message"]
-            continue
-        row[res["level"]][1] += 1
-        row[res["level"]][0] += res["outcome"] == "passed"
-        row["events"] += res["events"]
-        worse = row["first"] is None or (res["level"] == "MUST" and row["first"][1] != "MUST")
-        if res["outcome"] == "failed" and worse:
-            row["first"] = (res["requirement"], res["level"], _first_line(res["message"]))
-    width = max([len("target"), *(len(t) for _, t in rows), *(len(sub.name) for sub in problems)]) + 2
-    tr.write_line(f"{'target':<{width}}{'role':<20}{'MUST':>8}{'SHOULD':>9}{'n/a':>5}  first failure")
-    for (role, target), row in sorted(rows.items()):
-        must, should = row["MUST"], row["SHOULD"]
-        if must[1] + should[1] == 0:
-            verdict = f"skipped: {row.get('skip_reason', '')}"[:90]
-        elif row["first"]:
-            verdict = f"{row['first'][0]}: {row['first'][2]}"
-        else:
-            verdict = "-"
-        na = row["na"] or "-"
-        line = f"{target:<{width}}{role:<20}{must[0]:>4}/{must[1]:<3}{should[0]:>5}/{should[1]:<3}{na:>4}  {verdict}"
-        red = bool(row["first"]) and row["first"][1] == "MUST"
-        green = not row["first"] and must[1] + should[1] > 0
-        tr.write_line(line, red=red, green=green, yellow=bool(row["first"]) and not red)
-        for event in row["events"]:
-            tr.write_line(f"{'':<{width}}note: {event}")
-    for sub in config.stash.get(SUBMISSIONS, []):
-        if sub.problem:
-            tr.write_line(f"{sub.name:<{width}}{'(none)':<20}{'-':>8}{'-':>9}{'-':>5}  no program run: {sub.problem}",
-                          red=True)
+    results = config.stash[RECORDER].results
+    problems = [(sub.name, sub.problem) for sub in config.stash.get(SUBMISSIONS, []) if sub.problem]
+    if not (results or problems):
+        return
+    write_matrix(terminalreporter, results, problems)
     for option, what in (("netconform_json", "verdicts"), ("conformance_report", "conformance report"),
                          ("gradescope", "Gradescope results")):
         if config.getoption(option):
-            tr.write_line(f"{what} written to {config.getoption(option)}")
+            terminalreporter.write_line(f"{what} written to {config.getoption(option)}")
 
 
 def _payload(config: pytest.Config) -> dict[str, Any]:
