@@ -58,13 +58,16 @@ def test_manifest_with_several_targets(tmp_path: Path) -> None:
 def test_naming_convention(tmp_path: Path) -> None:
     """Without a manifest, files named after roles are run, with python2 when the shebang says so."""
     folder = _folder(tmp_path, "dave", {"greeting_server.py": "#!/usr/bin/env python2\nprint 1\n",
-                                        "logger-server.py": "print(1)\n", "download_client.py": "",
-                                        "notes.txt": ""})
+                                        "greeting-server.py": "", "logger-server.py": "print(1)\n",
+                                        "download_client.py": "", "line_logger_server": "#!/bin/sh\n",
+                                        "fetch_client": "not executable", "notes.txt": ""})
+    (folder / "line_logger_server").chmod(0o755)
     [sub] = load_submissions([folder], tmp_path / "work")
-    commands = {t.role: " ".join(t.command) for t in sub.targets}
-    assert commands == {"greeting-server": "python2 greeting_server.py {port}",
-                        "logger-server": "python3 logger-server.py {port}",
-                        "download-client": "python3 download_client.py {url} {output}"}
+    commands = [(t.role, " ".join(t.command)) for t in sub.targets]
+    assert commands == [("greeting-server", "python2 greeting_server.py {port}"),  # one per role: the first
+                        ("logger-server", "python3 logger-server.py {port}"),
+                        ("line-logger-server", "./line_logger_server {port}"),
+                        ("download-client", "python3 download_client.py {url} {output}")]
 
 
 @pytest.mark.parametrize(("files", "problem"), [

@@ -72,21 +72,20 @@ def _python_for(script: Path) -> str:
 
 
 def _by_convention(folder: Path) -> list[tuple[str, str]]:
-    """(role, command) for each file named after a role."""
+    """(role, command) for each role with a file named after it (the first of ``a_b.py``, ``a-b.py``, ``a_b``...)."""
     found = []
     for role in ROLES:
-        stems = {role.replace("-", "_"), role}
-        for stem in sorted(stems):
-            script = folder / f"{stem}.py"
-            program = folder / stem
-            if role in MODULE_ROLES:
-                if script.is_file():
-                    found.append((role, script.name))
-                continue
+        for stem in (role.replace("-", "_"), role):
+            script, program = folder / f"{stem}.py", folder / stem
             if script.is_file():
-                found.append((role, f"{_python_for(script)} {script.name} {CONVENTION[role]}"))
-            elif program.is_file() and os.access(program, os.X_OK):
-                found.append((role, f"./{program.name} {CONVENTION[role]}"))
+                command = script.name if role in MODULE_ROLES else \
+                    f"{_python_for(script)} {script.name} {CONVENTION[role]}"
+            elif role not in MODULE_ROLES and program.is_file() and os.access(program, os.X_OK):
+                command = f"./{program.name} {CONVENTION[role]}"
+            else:
+                continue
+            found.append((role, command))
+            break  # one program per role
     return found
 
 
