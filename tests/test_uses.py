@@ -133,7 +133,7 @@ def test_junit_xml_names_carry_the_requirement(graded_class: tuple[subprocess.Co
 
 
 def test_another_repository_installs_the_suite_from_a_path(tmp_path: Path) -> None:
-    """README: ``pip install /path/to/netconform`` in a fresh virtualenv, then the student's one command."""
+    """README: ``pip install /path/to/netconform`` in a fresh virtualenv, then the gate (``-m must``)."""
     repo = tmp_path / "student-repo"
     repo.mkdir()
     shutil.copy(CLASS / "alice" / "greeting_server.py", repo / "server.py")
@@ -142,10 +142,10 @@ def test_another_repository_installs_the_suite_from_a_path(tmp_path: Path) -> No
     install = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(ROOT)], capture_output=True,
                              text=True, timeout=600, check=False)
     assert install.returncode == 0, install.stderr[-3000:]
-    run = documented(["--pyargs", "specs", "--impl", "greeting-server=python3 server.py {port}"], repo,
-                     pytest_cmd=[str(venv / "bin" / "pytest")])
+    run = documented(["--pyargs", "specs", "--impl", "greeting-server=python3 server.py {port}", "-m", "must"],
+                     repo, pytest_cmd=[str(venv / "bin" / "pytest")])
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    assert summary_row(run.stdout, "server", "greeting-server")[2:4] == ["7/7", "6/6"]
+    assert summary_row(run.stdout, "server", "greeting-server")[2:4] == ["7/7", "0/0"]  # the gate: MUST only
     assert str(ROOT) not in run.stdout  # the specs ran from the installed package, not from this checkout
 
 
