@@ -102,14 +102,6 @@ class Limits:
         script = os.path.join(os.path.dirname(__file__), "limited.py")
         return [sys.executable, "-I", "-S", script, str(self.cpu_seconds), str(nproc), str(self.file_mb), "--", *argv]
 
-    def describe(self) -> str:
-        """The limits in words, for messages."""
-        parts = [f"{self.cpu_seconds} CPU seconds per process" if self.cpu_seconds else "",
-                 f"{self.memory_mb} MB of memory" if self.memory_mb else "",
-                 f"{self.processes} processes" if self.processes else "",
-                 f"{self.file_mb} MB per file" if self.file_mb else ""]
-        return ", ".join(p for p in parts if p) or "none"
-
 
 class ProcessGroup:
     """A command running in its own process group, with its output captured."""

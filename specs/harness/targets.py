@@ -68,8 +68,7 @@ class TargetSpec:
         """For a ``tcp://`` target, the loopback (host, port) it listens on; else None."""
         if self.port_policy != "external":
             return None
-        host, port = parse_tcp_url(self.command[0])
-        return host, port
+        return parse_tcp_url(self.command[0])
 
     @property
     def fixture_name(self) -> str:
