@@ -28,16 +28,17 @@ import uuid
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from specs.harness import capabilities, gradescope, report, requirements, submissions
+from specs.harness import capabilities, findings, gradescope, report, requirements, submissions
 from specs.harness.client import ClientTarget
+from specs.harness.findings import Finding
 from specs.harness.fixture_servers import HttpFixture
 from specs.harness.modules import load_module
-from specs.harness.process import Limits, become_subreaper
+from specs.harness.process import Limits, become_subreaper, inherit_ctrl_c
 from specs.harness.server import ServerTarget, Settings, TargetPool, TestContext
 from specs.harness.targets import (
     MODULE_ROLES,
@@ -49,7 +50,7 @@ from specs.harness.targets import (
     parse_impls,
     reference_targets,
 )
-from specs.harness.verdicts import JUnitNames, Recorder, write_matrix
+from specs.harness.verdicts import JUnitNames, Recorder, finding_property, sorted_verdicts, write_matrix
 
 POOL = pytest.StashKey[TargetPool]()
 TARGETS = pytest.StashKey[list[TargetSpec]]()
@@ -164,7 +165,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[RECORDER] = Recorder(config)
     config.pluginmanager.register(JUnitNames(config), "netconform-junit-names")
     config.pluginmanager.register(config.stash[RECORDER], "netconform-recorder")
+    config.pluginmanager.register(DiagnosisOrder(), "netconform-diagnosis-order")
     become_subreaper()
+    inherit_ctrl_c()
     if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") in ("no", "load"):
         config.option.dist = "loadgroup"  # all specs of one target on one worker: started once
 
@@ -332,6 +335,38 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         items[:] = kept
 
 
+class DiagnosisOrder:
+    """Runs each target's specs in its role's diagnosis order (SPEC.md): ``-x`` stops at the root cause.
+
+    A plug-in object of its own, so that its hook runs last: after pytest has grouped the
+    items by their session-scoped target parameters.
+    """
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        order_by_diagnosis(items)
+
+
+def order_by_diagnosis(items: list[pytest.Item]) -> None:
+    """Sort the spec items (in place) by target, then by requirement rank; other items keep their places."""
+    slots = [i for i, item in enumerate(items) if _target_of(item) is not None]
+    targets: dict[tuple[str, str], int] = {}
+    for i in slots:
+        spec = _target_of(items[i])
+        assert spec is not None
+        targets.setdefault((spec.role, spec.name), len(targets))
+
+    def key(item: pytest.Item) -> tuple[int, int]:
+        spec = _target_of(item)
+        req = _requirement_of(item)
+        assert spec is not None
+        return targets[(spec.role, spec.name)], requirements.rank(spec.role, req.id if req else "")
+
+    ordered = sorted((items[i] for i in slots), key=key)
+    for i, item in zip(slots, ordered, strict=True):
+        items[i] = item
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     for mark in item.iter_markers():
         cap = capabilities.CAPABILITIES.get(mark.name)
@@ -339,11 +374,34 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             pytest.skip(cap.missing)
     spec = _target_of(item)
     if spec is not None and not spec.concurrent and item.get_closest_marker("concurrency"):
-        pytest.skip(f"not applicable: {spec.name} serves one client at a time by design "
-                    f"({'model ' + spec.model if spec.origin == 'reference' else '--serial'})")
+        _not_applicable(f"{spec.name} serves one client at a time by design "
+                        f"({'model ' + spec.model if spec.origin == 'reference' else '--serial'})")
     if spec is not None and spec.port_policy == "external" and item.get_closest_marker("observes_process"):
-        pytest.skip(f"not applicable: {spec.name} ({spec.command[0]}) is a server netconform did not start, "
-                    "so its output and processes cannot be observed")
+        _not_applicable(f"{spec.name} ({spec.command[0]}) is a server netconform did not start, "
+                        "so its output and processes cannot be observed")
+
+
+def _not_applicable(why: str) -> NoReturn:
+    """Skip the spec as not applicable to the target (a typed verdict, ``not applicable``)."""
+    __tracebackhide__ = True
+    summary = f"not applicable: {why}"
+    findings.record(Finding(summary, cause=why, outcome="not applicable"))
+    pytest.skip(summary)
+
+
+def _requirement_of(item: pytest.Item) -> requirements.Requirement | None:
+    marks = list(item.iter_markers("req"))
+    return requirements.registry().get(marks[0].args[0]) if marks and marks[0].args else None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    """Attach the spec's typed finding (what failed, its cause and hints) to its report."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    finding = findings.take()
+    if finding is not None and report.when in ("setup", "call") and not report.passed:
+        report.user_properties.append(finding_property(finding))
 
 
 def _repro(item: pytest.Item, spec: TargetSpec) -> str:
@@ -368,24 +426,27 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     """Tell the target which spec runs (for messages); restart it if a previous spec killed it."""
     funcargs = getattr(item, "funcargs", {})
     targets = [v for v in funcargs.values() if isinstance(v, ServerTarget | ClientTarget)]
-    marks = list(item.iter_markers("req"))
-    req = requirements.registry().get(marks[0].args[0]) if marks else None
+    req = _requirement_of(item)
     seen = {id(t): len(t.events) for t in targets}
     for target in targets:
         target.begin_test(TestContext(item.nodeid, req, _repro(item, target.spec)))
-    yield
-    for target in targets:
-        item.user_properties.extend(("event", event) for event in target.events[seen[id(target)]:])
+    try:
+        yield
+    finally:
+        for target in targets:
+            if isinstance(target, ServerTarget):
+                target.end_test()
+            item.user_properties.extend(("event", event) for event in target.events[seen[id(target)]:])
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     if hasattr(config, "workerinput") or RECORDER not in config.stash:
         return
-    results = config.stash[RECORDER].results
+    verdicts = config.stash[RECORDER].verdicts
     problems = [(sub.name, sub.problem) for sub in config.stash.get(SUBMISSIONS, []) if sub.problem]
-    if not (results or problems):
+    if not (verdicts or problems):
         return
-    write_matrix(terminalreporter, results, problems)
+    write_matrix(terminalreporter, sorted_verdicts(verdicts), problems)
     for option, what in (("netconform_json", "verdicts"), ("conformance_report", "conformance report"),
                          ("gradescope", "Gradescope results")):
         if config.getoption(option):
@@ -414,10 +475,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a submission that could not run is not a pass
     json_path = config.getoption("netconform_json")
     report_path = config.getoption("conformance_report")
+    payload = _payload(config)
     if json_path:
-        Path(json_path).write_text(json.dumps(_payload(config), indent=2), encoding="utf-8")
+        Path(json_path).write_text(json.dumps(payload, indent=2), encoding="utf-8")
     if report_path:
-        report.write_report(_payload(config), report_path)
+        report.write_report(payload, report_path)
     if config.getoption("gradescope"):
         points = gradescope.parse_points(config.getoption("gradescope_points"))
-        gradescope.write_results(config.getoption("gradescope"), _payload(config), points)
+        gradescope.write_results(config.getoption("gradescope"), payload, points)

@@ -18,9 +18,9 @@ from specs.harness.client import ClientRun, ClientTarget
 from specs.harness.fixture_servers import GreetingFixture, refused_port
 from specs.harness.hints import Evidence
 from specs.harness.matchers import fail
+from specs.harness.protocol import BOOK_PORT, GREETING
 from specs.harness.wire import describe
 
-GREETING = b"Thank you for connecting"
 GREETING_LINE = GREETING + b"\n"
 
 
@@ -28,7 +28,7 @@ GREETING_LINE = GREETING + b"\n"
 def greeting_fixture(target: ClientTarget, pieces: list[bytes], pause: float = 0.0) -> Iterator[GreetingFixture]:
     """The fixture server for one scenario, on the port the target's command expects."""
     if target.spec.port_policy == "fixed":
-        with target.pool.fixed_port(), GreetingFixture(pieces, pause=pause, port=1234,
+        with target.pool.fixed_port(), GreetingFixture(pieces, pause=pause, port=BOOK_PORT,
                                                        transcript=target.transcript) as server:
             yield server
     else:
@@ -51,7 +51,8 @@ def expect_greeting_printed(target: ClientTarget, run: ClientRun, *, how: str) -
 
 @pytest.mark.req("CLIENT-1")
 def test_prints_the_greeting(greeting_client: ClientTarget) -> None:
-    """The client prints the greeting it receives, as text, not as a bytes repr and not cut short."""
+    """The client prints the greeting it receives, ``Thank you for connecting``, as text (one trailing newline
+    allowed), not as a bytes repr and not cut short."""
     with greeting_fixture(greeting_client, [GREETING]) as server:
         run = greeting_client.run(port=server.port)
     expect_greeting_printed(greeting_client, run, how="sent whole")
@@ -72,7 +73,8 @@ def test_exits_with_status_zero(greeting_client: ClientTarget) -> None:
 @example(cuts=[10])
 @example(cuts=[1, 2, 3])
 def test_prints_a_fragmented_greeting_whole(greeting_client: ClientTarget, cuts: list[int]) -> None:
-    """The client prints the whole greeting even when it arrives in fragments, with pauses between them."""
+    """The client prints the whole greeting even when it arrives in fragments, with pauses between them: it reads
+    until the server closes."""
     bounds = [0, *sorted(cuts), len(GREETING)]
     pieces = [GREETING[a:b] for a, b in itertools.pairwise(bounds)]
     with greeting_fixture(greeting_client, pieces, pause=0.2) as server:
@@ -82,10 +84,11 @@ def test_prints_a_fragmented_greeting_whole(greeting_client: ClientTarget, cuts:
 
 @pytest.mark.req("CLIENT-4")
 def test_refused_connection_is_reported(greeting_client: ClientTarget) -> None:
-    """When the connection is refused, the client exits non-zero with a readable message, not a traceback."""
+    """When the connection is refused, the client exits with a non-zero status and a readable message, not a
+    traceback."""
     if greeting_client.spec.port_policy == "fixed":
         with greeting_client.pool.fixed_port():
-            run = greeting_client.run(port=1234)
+            run = greeting_client.run(port=BOOK_PORT)
     else:
         run = greeting_client.run(port=refused_port())
     if run.returncode in (0, None) or b"Traceback" in run.stderr or not (run.stderr or run.stdout).strip():

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
-from specs.harness import logparse
+from specs.harness import observe
 from specs.harness.hints import Evidence
-from specs.harness.logs import address_of, connected, disconnected, expect_line, frame
+from specs.harness.logs import address_of, connected, disconnected, expect_line, frame, logged
 from specs.harness.matchers import fail
 from specs.harness.output import Line
 from specs.harness.server import ServerTarget
@@ -22,8 +22,9 @@ def expect_exactly_once(target: ServerTarget, me: tuple[str, int], since: int) -
     __tracebackhide__ = True
     mark = target.mark()
     with target.client("witness") as witness:
-        connected(target, witness, mark)
-    shown = [ln.text for ln in target.output.lines(since) if logparse.mentions(ln.text, me)]
+        seen = connected(target, witness, mark)
+    disconnected(target, witness, seen)
+    shown = [ln.text for ln in target.output.lines(since) if observe.names_client(ln.text, me)]
     if len(shown) != 2:
         fail(target, f"{me!r} appears in {len(shown)} log lines, not 2 (connected once, disconnected once)",
              expected="one connection line and one disconnection line", got="\n    ".join(shown))
@@ -31,7 +32,8 @@ def expect_exactly_once(target: ServerTarget, me: tuple[str, int], since: int) -
 
 @pytest.mark.req("DISC-1")
 def test_clean_close_is_logged_once(logging_server: ServerTarget) -> None:
-    """When a client closes cleanly (FIN), exactly one disconnection line with its address is logged."""
+    """When a client closes cleanly (FIN), the server logs exactly one disconnection line with that client's
+    address."""
     since = logging_server.mark()
     client = logging_server.client()
     me = address_of(client)
@@ -50,8 +52,7 @@ def test_data_before_half_close_is_logged_before_disconnection(logging_server: S
     conn = connected(logging_server, client, since)
     client.send(frame(logging_server, b"last words"))
     client.half_close()
-    data = expect_line(logging_server, lambda ln: ln.data == b"last words", since=conn.index + 1,
-                       what="line 'last words'")
+    data = logged(logging_server, b"last words", since=conn.index + 1, what="line 'last words'")
     gone = disconnected(logging_server, client, conn)
     client.close()
     if gone.index < data.index:
@@ -62,7 +63,8 @@ def test_data_before_half_close_is_logged_before_disconnection(logging_server: S
 @pytest.mark.req("DISC-3")
 @pytest.mark.parametrize("when", ["mid-stream", "mid-line"])
 def test_reset_is_survived_and_logged(logging_server: ServerTarget, when: str) -> None:
-    """A client that resets (SO_LINGER 0) mid-stream or mid-line is logged as gone; the server keeps serving."""
+    """A client that resets its connection (SO_LINGER 0), mid-stream or mid-line, does not stop the server: it logs
+    the disconnection and keeps serving others."""
     since = logging_server.mark()
     rude = logging_server.client(f"client resetting {when}")
     conn = connected(logging_server, rude, since)
@@ -74,13 +76,14 @@ def test_reset_is_survived_and_logged(logging_server: ServerTarget, when: str) -
     with logging_server.client("next client") as client:
         nxt = connected(logging_server, client, since)
         client.send(frame(logging_server, b"after the reset"))
-        expect_line(logging_server, lambda ln: ln.data == b"after the reset", since=nxt.index + 1,
-                    what="line 'after the reset'", summary="after a client's reset, the next client was not served")
+        logged(logging_server, b"after the reset", since=nxt.index + 1, what="line 'after the reset'",
+               summary="after a client's reset, the next client was not served")
 
 
 @pytest.mark.req("DISC-4")
 def test_many_clients_leaving_at_once_are_each_logged_once(logging_server: ServerTarget) -> None:
     """When many clients leave at once, each is logged as disconnected exactly once, with its own address."""
+    logging_server.require("connection line")  # clients are told apart by the addresses logged
     since = logging_server.mark()
     clients = [logging_server.client(f"client {n}") for n in range(1, LEAVING_AT_ONCE + 1)]
     for client in clients:
@@ -89,14 +92,14 @@ def test_many_clients_leaving_at_once_are_each_logged_once(logging_server: Serve
     for client in clients:
         me = address_of(client)
         expect_line(logging_server, _second_mention(logging_server, me, since),
-                    since=since, what=f"line logging that {me!r} disconnected",
+                    since=since, what=f"line logging that {me!r} disconnected", observes="disconnection line",
                     timeout=max(0.1, deadline - time.monotonic()),
                     summary=f"{client.label} of {LEAVING_AT_ONCE} leaving at once was not logged as gone with "
                     "its own address")
     counts = {address_of(c): 0 for c in clients}
     for line in logging_server.output.lines(since):
         for addr in counts:
-            counts[addr] += logparse.mentions(line.text, addr)
+            counts[addr] += observe.names_client(line.text, addr)
     wrong = {a: n for a, n in counts.items() if n != 2}
     if wrong:
         fail(logging_server, "some clients leaving at once were not logged exactly once each with their own address",
@@ -108,9 +111,10 @@ def _second_mention(target: ServerTarget, me: tuple[str, int], since: int) -> Ca
     """A predicate: a line showing ``me`` that comes after the first line showing it."""
 
     def predicate(line: Line) -> bool:
-        if not logparse.mentions(line.text, me):
+        if not observe.names_client(line.text, me):
             return False
-        first = next((ln.index for ln in target.output.lines(since) if logparse.mentions(ln.text, me)), line.index)
+        first = next((ln.index for ln in target.output.lines(since) if observe.names_client(ln.text, me)),
+                     line.index)
         return line.index > first
 
     return predicate

@@ -14,53 +14,27 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, precondition, rule, run_state_machine_as_test
 
-from specs.harness import logparse
+from specs.harness import findings, logparse
+from specs.harness.greetings import SETTLE, Greeter, converse
 from specs.harness.hints import Evidence
 from specs.harness.logs import why_address_missing
 from specs.harness.matchers import expect_bytes, expect_end, fail
 from specs.harness.output import OutputTimeout
+from specs.harness.protocol import GREETING
 from specs.harness.server import ServerTarget
-from specs.harness.wire import Client, describe
+from specs.harness.wire import Client, Received, describe
 
-GREETING = b"Thank you for connecting"
 SEQUENTIAL_CLIENTS = 200
 SIMULTANEOUS_CLIENTS = 50
 LOAD_DEADLINE = 60.0  # seconds: every load loop is bounded in count and in time
-SETTLE = 1.0  # once the greeting arrived, how long to wait for more bytes or the close
-
-
-class Greeter:
-    """Checks that clients get the greeting, for specs about serving (not about exact bytes).
-
-    It reads the greeting's 24 bytes and then waits for the server's close, so that the
-    client can close abortively and leave no TIME_WAIT (see ``wire``). If the server
-    does not close (GREET-3 reports that), later clients stop waiting for it.
-    """
-
-    def __init__(self, target: ServerTarget, symptom: str = "") -> None:
-        self.target = target
-        self.symptom = symptom
-        self.wait_for_close = SETTLE
-
-    def expect_greeting(self, client: Client, what: str) -> None:
-        """``client`` must receive the greeting (anything after it is GREET-1's business)."""
-        __tracebackhide__ = True
-        got = client.read(at_least=len(GREETING))
-        if got.data[: len(GREETING)] != GREETING:
-            expect_bytes(self.target, got, GREETING, what=what, symptom=self.symptom)
-        waited = got.end == "limit" and self.wait_for_close
-        if waited and client.read(timeout=self.wait_for_close).end == "timeout":
-            self.wait_for_close = 0
-        if not client.saw_eof:
-            client.abort()
 
 
 @pytest.mark.req("GREET-1")
 def test_greeting_is_exact(greeting_server: ServerTarget) -> None:
-    """Each client receives exactly the 24 bytes ``Thank you for connecting``."""
+    """Each client receives exactly the 24 bytes ``Thank you for connecting``: no newline, no other text, ASCII."""
     with greeting_server.client() as client:
-        got = client.read(settle=SETTLE)
-    expect_bytes(greeting_server, got, GREETING, what="the greeting")
+        got = converse(greeting_server, client)
+    expect_bytes(greeting_server, Received(got.reply, got.end, 0.0), GREETING, what="the greeting")
 
 
 @pytest.mark.req("GREET-2")
@@ -68,7 +42,7 @@ def test_greeting_arrives_without_client_sending(greeting_server: ServerTarget) 
     """The greeting is sent as soon as the client connects, without the client sending anything."""
     with greeting_server.client() as client:
         got = client.read(settle=SETTLE)
-    if not got.data:
+    if not got.data and got.end == "timeout":
         fail(greeting_server, "nothing arrived although the client waited without sending anything",
              expected="the greeting, right after the connection is accepted",
              got=f"{describe(got.data)}, {got.describe_end()}",
@@ -79,17 +53,20 @@ def test_greeting_arrives_without_client_sending(greeting_server: ServerTarget) 
 def test_connection_is_closed_after_greeting(greeting_server: ServerTarget) -> None:
     """After the greeting the server closes the connection, so the client reads end-of-file."""
     with greeting_server.client() as client:
-        got = client.read()
-    expect_end(greeting_server, got, ("eof", "reset"), summary="the server did not close the connection",
-               expected="the greeting, then end-of-file")
+        got = converse(greeting_server, client, close_timeout=greeting_server.settings.net_timeout)
+    expect_end(greeting_server, Received(got.reply, got.end, 0.0), ("eof", "reset"),
+               summary="the server did not close the connection", expected="the greeting, then end-of-file")
 
 
 @pytest.mark.req("GREET-4")
 def test_close_is_orderly(greeting_server: ServerTarget) -> None:
     """The close is orderly: the client sees end-of-file (FIN), not a connection reset (RST)."""
     with greeting_server.client() as client:
-        got = client.read()
-    expect_end(greeting_server, got, ("eof",), summary="the connection did not end with an orderly close",
+        got = converse(greeting_server, client, close_timeout=greeting_server.settings.net_timeout)
+    if got.end == "timeout":  # never closed: GREET-3's failure, nothing to judge here
+        findings.block("GREET-3", "the server does not close the connection")
+    expect_end(greeting_server, Received(got.reply, got.end, 0.0), ("eof",),
+               summary="the connection did not end with an orderly close",
                expected="the greeting, then end-of-file (FIN)")
 
 
@@ -101,7 +78,7 @@ def test_keeps_serving_sequential_clients(greeting_server: ServerTarget) -> None
     for n in range(1, SEQUENTIAL_CLIENTS + 1):
         if time.monotonic() > deadline:
             fail(greeting_server, f"only {n - 1} of {SEQUENTIAL_CLIENTS} clients were served in {LOAD_DEADLINE:g}s")
-        with greeting_server.client(f"client {n}") as client:
+        with greeter.connect(f"client {n}") as client:
             greeter.expect_greeting(
                 client, f"what client {n} of {SEQUENTIAL_CLIENTS} received (the {n - 1} before were greeted)")
 
@@ -114,7 +91,7 @@ def test_greets_simultaneous_clients(greeting_server: ServerTarget) -> None:
     try:
         for n in range(1, SIMULTANEOUS_CLIENTS + 1):
             greeting_server.pace()  # the book's listen(5) must not overflow: a dropped SYN waits 1 s
-            clients.append(greeting_server.client(f"client {n}"))
+            clients.append(greeter.connect(f"client {n}"))
         for n, client in enumerate(clients, 1):
             greeter.expect_greeting(
                 client, f"what client {n} of {SIMULTANEOUS_CLIENTS}, all connected at the same time, received")
@@ -132,7 +109,9 @@ MISBEHAVIOURS = ("sends data first", "half-closes", "sends data then half-closes
 @example(behaviour="half-closes", payload=b"-")
 @example(behaviour="closes before reading", payload=b"-")
 def test_survives_clients_that_do_not_just_read(greeting_server: ServerTarget, behaviour: str, payload: bytes) -> None:
-    """A client that sends data first, half-closes, or closes before reading does not stop the server."""
+    """A client that sends data first, half-closes, or closes before reading does not stop the server greeting the
+    next client."""
+    greeter = Greeter(greeting_server)
     with greeting_server.client(f"client that {behaviour}") as rude:
         if "sends" in behaviour:
             rude.send(payload)
@@ -141,30 +120,33 @@ def test_survives_clients_that_do_not_just_read(greeting_server: ServerTarget, b
         if behaviour != "closes before reading":
             rude.read()  # the client stays until the server is done with it, then leaves
         rude.close(orderly="sends" in behaviour)  # a reset could discard the data before the server reads it
-    with greeting_server.client("next client") as client:
-        Greeter(greeting_server).expect_greeting(client, f"what the client after one that {behaviour} received")
+    with greeter.connect("next client") as client:
+        greeter.expect_greeting(client, f"what the client after one that {behaviour} received")
 
 
 @pytest.mark.req("GREET-8")
 @given(delays=st.lists(st.sampled_from([0.0, 0.001, 0.01, 0.05]), min_size=1, max_size=4))
 @example(delays=[0.0, 0.0, 0.0])
 def test_survives_clients_that_reset(greeting_server: ServerTarget, delays: list[float]) -> None:
-    """A client that resets its connection (SO_LINGER 0) before reading does not stop the server."""
+    """A client that resets its connection (SO_LINGER 0) before reading does not stop the server greeting the next
+    client."""
+    greeter = Greeter(greeting_server)
     for n, delay in enumerate(delays, 1):
         rude = greeting_server.client(f"resetting client {n}")
         time.sleep(delay)  # how long the client stays before resetting: part of the scenario, not a wait
         rude.abort()
-    with greeting_server.client("next client") as client:
-        Greeter(greeting_server).expect_greeting(client, f"what the client after {len(delays)} reset(s) received")
+    with greeter.connect("next client") as client:
+        greeter.expect_greeting(client, f"what the client after {len(delays)} reset(s) received")
 
 
 @pytest.mark.req("GREET-9")
 @pytest.mark.observes_process
 def test_logs_connection_with_client_address(greeting_server: ServerTarget) -> None:
-    """Each connection is logged as ``Got connection from ('127.0.0.1', <port>)``, the client's own address."""
+    """Each connection is logged on stdout as ``Got connection from ('127.0.0.1', <port>)``, with the client's own
+    address."""
     since = greeting_server.mark()
     with greeting_server.client() as client:
-        client.read(settle=SETTLE)
+        converse(greeting_server, client)
     me = (client.local[0], client.port)
     try:
         greeting_server.output.wait_for(
@@ -181,9 +163,10 @@ class Interleavings(RuleBasedStateMachine):
     clients = Bundle("clients")
     MAX_OPEN = 5
 
-    def __init__(self, target: ServerTarget) -> None:
+    def __init__(self, target: ServerTarget, greeter: Greeter) -> None:
         super().__init__()
         self.target = target
+        self.greeter = greeter
         self.open: list[Client] = []
         self.count = 0
 
@@ -192,7 +175,7 @@ class Interleavings(RuleBasedStateMachine):
     def connect(self) -> Client:
         self.count += 1
         self.target.pace()  # as in GREET-6: the book's backlog of 5 must not overflow
-        client = self.target.client(f"client {self.count}")
+        client = self.greeter.connect(f"client {self.count}")
         self.open.append(client)
         return client
 
@@ -200,8 +183,9 @@ class Interleavings(RuleBasedStateMachine):
     def read(self, client: Client) -> None:
         got = client.read(settle=SETTLE)
         self._forget(client)
-        expect_bytes(self.target, got, GREETING, what=f"what {client.label} read (see the interleaving below)",
-                     symptom="concurrent" if self.count > 1 else "")
+        expect_bytes(self.target, got, self.greeter.exchange.reply,
+                     what=f"what {client.label} read (see the interleaving below), compared with what a lone client "
+                     "receives", symptom="concurrent" if self.count > 1 else "")
 
     @rule(client=clients)
     def half_close(self, client: Client) -> None:
@@ -228,5 +212,7 @@ class Interleavings(RuleBasedStateMachine):
 
 @pytest.mark.req("GREET-10")
 def test_any_interleaving_of_clients_is_greeted(greeting_server: ServerTarget) -> None:
-    """Under any interleaving of connect, read, half-close, close and reset, every reader gets the greeting."""
-    run_state_machine_as_test(lambda: Interleavings(greeting_server))  # type: ignore[arg-type]
+    """Under any interleaving of connect, read, half-close, close and reset by several clients, every client that
+    reads gets the greeting a lone client gets."""
+    greeter = Greeter(greeting_server)
+    run_state_machine_as_test(lambda: Interleavings(greeting_server, greeter))  # type: ignore[arg-type]

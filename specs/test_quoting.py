@@ -23,7 +23,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from specs.harness import requirements
+from specs.harness import findings, requirements
+from specs.harness.findings import Finding
 from specs.harness.hints import QUOTING_HINTS
 from specs.harness.targets import TargetSpec
 
@@ -184,6 +185,8 @@ def _fail(req_id: str, module: types.ModuleType, summary: str, *, call: str | No
     for hint in dict.fromkeys(hints):
         lines.append(f"  likely mistake ({hint}): {QUOTING_HINTS[hint]}")
     lines.append(f"  reproduce: pytest --pyargs specs {_select_option(module)} --requirement {req_id}")
+    cause = f"{call} gave {got}" if call and got else summary
+    findings.record(Finding(summary, cause=cause, hints=tuple(dict.fromkeys(hints))))
     pytest.fail("\n".join(lines), pytrace=False)
 
 
@@ -280,7 +283,8 @@ def one_bug() -> settings:
 
 @pytest.mark.req("QUOTE-1")
 def test_quote_matches_urllib(quote_module: types.ModuleType) -> None:
-    """``quote(s, safe)`` gives what ``urllib.parse.quote`` gives, for any text and any ``safe`` set."""
+    """``quote`` gives what ``urllib.parse.quote`` gives, for any text and any ``safe`` set: UTF-8, upper-case hex,
+    ``~`` unreserved."""
     check_vectors(quote_module, "QUOTE-1")
 
     @one_bug()
@@ -298,7 +302,7 @@ def test_quote_matches_urllib(quote_module: types.ModuleType) -> None:
 
 @pytest.mark.req("QUOTE-2")
 def test_quote_plus_matches_urllib(quote_module: types.ModuleType) -> None:
-    """``quote_plus(s, safe)`` gives what ``urllib.parse.quote_plus`` gives and never emits a space."""
+    """``quote_plus`` gives what ``urllib.parse.quote_plus`` gives: spaces become ``+``, never a space or ``%20``."""
     check_vectors(quote_module, "QUOTE-2")
 
     @one_bug()
@@ -318,7 +322,8 @@ def test_quote_plus_matches_urllib(quote_module: types.ModuleType) -> None:
 
 @pytest.mark.req("QUOTE-3")
 def test_unquote_matches_urllib(quote_module: types.ModuleType) -> None:
-    """``unquote(s)`` gives what ``urllib.parse.unquote`` gives, for valid and malformed %-escapes alike."""
+    """``unquote`` gives what ``urllib.parse.unquote`` gives; malformed escapes (``%``, ``%zz``, ``%e2%82``) pass
+    through or decode as it does, without an error."""
     check_vectors(quote_module, "QUOTE-3")
 
     @one_bug()
@@ -336,7 +341,7 @@ def test_unquote_matches_urllib(quote_module: types.ModuleType) -> None:
 
 @pytest.mark.req("QUOTE-4")
 def test_unquote_plus_matches_urllib(quote_module: types.ModuleType) -> None:
-    """``unquote_plus(s)`` gives what ``urllib.parse.unquote_plus`` gives: ``+`` is a space, then as unquote."""
+    """``unquote_plus`` gives what ``urllib.parse.unquote_plus`` gives (``+`` is a space)."""
     check_vectors(quote_module, "QUOTE-4")
 
     @one_bug()
@@ -352,7 +357,8 @@ def test_unquote_plus_matches_urllib(quote_module: types.ModuleType) -> None:
 
 @pytest.mark.req("QUOTE-5")
 def test_urlencode_matches_urllib(quote_module: types.ModuleType) -> None:
-    """``urlencode(query, doseq)`` gives what ``urllib.parse.urlencode`` gives, for dicts and pair lists."""
+    """``urlencode`` gives what ``urllib.parse.urlencode`` gives, for mappings and pair lists, with ``doseq`` true
+    and false."""
     check_vectors(quote_module, "QUOTE-5")
 
     @one_bug()
@@ -370,7 +376,8 @@ def test_urlencode_matches_urllib(quote_module: types.ModuleType) -> None:
 
 @pytest.mark.req("QUOTE-6")
 def test_quote_round_trips_with_unreserved_safe_and_escapes(quote_module: types.ModuleType) -> None:
-    """``unquote(quote(s, safe)) == s``, and ``quote`` emits only unreserved and safe characters and ``%XX``.
+    """``unquote(quote(s)) == s`` for every text, and ``quote`` uses only unreserved characters, the ``safe`` ones
+    and ``%XX`` escapes with upper-case hex.
 
     ``%XX`` escapes use upper-case hex. ``safe`` here is any set of characters but ``%``
     (a literal ``%`` could not round-trip).

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from specs.harness.hints import Evidence
-from specs.harness.logs import connected, frame
+from specs.harness.logs import connected, disconnected, frame
 from specs.harness.matchers import fail
 from specs.harness.server import ServerTarget
 
@@ -23,13 +23,20 @@ POLL = 0.05
 
 
 def visit(target: ServerTarget, n: int) -> None:
-    """One client's whole visit: a greeting is read; a logger gets a message, then the client leaves."""
+    """One client's whole visit: a greeting is read; a logger gets a message, then the client leaves.
+
+    A logger's client is done once the server has logged it gone: only then are its
+    resources due back (that it is logged at all is DISC-1's business).
+    """
+    since = target.mark()
     with target.client(f"client {n}") as client:
         if target.spec.role == "greeting-server":
             client.read(settle=0.5)
             client.abort()  # whether or not the server closed: its resources are what is measured
-        else:
-            client.send(frame(target, b"visiting"))
+            return
+        conn = connected(target, client, since)
+        client.send(frame(target, b"visiting"))
+    disconnected(target, client, conn)
 
 
 def settle(measure: Callable[[], int], *, until: Callable[[int], bool], timeout: float) -> int:
@@ -85,7 +92,7 @@ SPIN_LIMIT = 0.5  # CPU seconds per second: a spinning loop uses a whole core, a
 @pytest.mark.req("RES-3")
 @pytest.mark.observes_process
 def test_does_not_spin_while_idle(server: ServerTarget) -> None:
-    """While a client is connected and idle, the server uses well under half a CPU core."""
+    """While a client is connected and idle, the server does not spin: it uses well under half a CPU core."""
     since = server.mark()
     with server.client("idle client") as client:
         if server.spec.role != "greeting-server":

@@ -31,14 +31,15 @@ def expect_body_printed(target: ClientTarget, run: ClientRun, body: bytes, what:
 @pytest.mark.req("URL-1")
 @pytest.mark.parametrize("path", ["index.html", "utf8.html", "crlf.txt", "chunked/utf8.html"])
 def test_body_is_printed_as_served(fetch_client: ClientTarget, http_fixture_server: HttpFixture, path: str) -> None:
-    """The body is printed byte for byte as served, non-ASCII UTF-8 and chunked responses included."""
+    """(``fetch-client``) The body is printed byte for byte as served, non-ASCII UTF-8 and chunked responses
+    included (one trailing newline allowed)."""
     run = fetch_client.run(url=http_fixture_server.url(path))
     expect_body_printed(fetch_client, run, http_fixture_server.body(path.removeprefix("chunked/")), path)
 
 
 @pytest.mark.req("URL-2")
 def test_redirect_and_file_urls(fetch_client: ClientTarget, http_fixture_server: HttpFixture) -> None:
-    """A redirect is followed and the final page printed; a ``file:`` URL is printed as well."""
+    """(``fetch-client``) A redirect is followed and the final page printed; a ``file:`` URL is printed as well."""
     run = fetch_client.run(url=http_fixture_server.url("redirect"))
     expect_body_printed(fetch_client, run, http_fixture_server.body("index.html"), "a redirect to /index.html")
     run = fetch_client.run(url=file_url(HTTP_ROOT / "utf8.html"))
@@ -68,7 +69,8 @@ def expect_link(target: ClientTarget, server: HttpFixture, page: str, form: str)
 
 @pytest.mark.req("URL-4")
 def test_finds_the_about_link(link_client: ClientTarget, http_fixture_server: HttpFixture) -> None:
-    """The relative URL of python.org's About link, ``<a href="/about/" title="" class="">About</a>``, is printed."""
+    """(``link-client``) The relative URL of the About link is printed, for python.org's form of it: ``<a
+    href="/about/" title="" class="">About</a>``."""
     expect_link(link_client, http_fixture_server, "index.html", "as python.org writes it")
 
 
@@ -76,7 +78,8 @@ def test_finds_the_about_link(link_client: ClientTarget, http_fixture_server: Ht
 @pytest.mark.parametrize("page", ["about/upper-case.html", "about/lower-case.html"])
 def test_about_matches_in_any_letter_case(link_client: ClientTarget, http_fixture_server: HttpFixture,
                                           page: str) -> None:
-    """The link text matches ``about`` case-insensitively (the book's ``re.IGNORECASE``)."""
+    """(``link-client``) The link text matches ``about`` case-insensitively (``About``, ``ABOUT``, ``about``), as
+    the book's ``re.IGNORECASE`` does."""
     expect_link(link_client, http_fixture_server, page, f"in other letter case, {page}")
 
 
@@ -84,13 +87,15 @@ def test_about_matches_in_any_letter_case(link_client: ClientTarget, http_fixtur
 @pytest.mark.parametrize("page", ["about/single-quotes.html", "about/no-other-attribute.html",
                                   "about/attribute-first.html"])
 def test_about_link_in_other_forms(link_client: ClientTarget, http_fixture_server: HttpFixture, page: str) -> None:
-    """The link is found with single quotes, with no other attribute, and with attributes before href."""
+    """(``link-client``) The link is also found with single quotes, with no other attribute, and with attributes
+    before ``href``, forms the book's regex misses."""
     expect_link(link_client, http_fixture_server, page, f"written differently, {page}")
 
 
 @pytest.mark.req("URL-7")
 def test_page_without_about_link(link_client: ClientTarget, http_fixture_server: HttpFixture) -> None:
-    """A page without an About link gives a non-zero exit status and a readable message, not a traceback."""
+    """(``link-client``) A page without an About link gives a non-zero exit status and a readable message, not a
+    traceback."""
     run = link_client.run(url=http_fixture_server.url("about/none.html"))
     if run.returncode in (0, None) or b"Traceback" in run.stderr:
         fail(link_client, "a page without an About link was not reported as such",
@@ -102,7 +107,8 @@ def test_page_without_about_link(link_client: ClientTarget, http_fixture_server:
 @pytest.mark.parametrize("path", ["crlf.txt", "binary.bin", "large.bin"])
 def test_download_is_byte_identical(download_client: ClientTarget, http_fixture_server: HttpFixture, path: str,
                                     tmp_path: Path) -> None:
-    """The saved file is byte for byte what was served: CR/LF text, every byte value, 3 MiB."""
+    """(``download-client``) The saved file is byte for byte what was served: text with CR/LF, binary (every byte
+    value), and a 3 MiB file."""
     output = tmp_path / f"saved-{path}"
     run = download_client.run(url=http_fixture_server.url(path), output=str(output), timeout=60)
     body = http_fixture_server.body(path)
@@ -117,7 +123,8 @@ def test_download_is_byte_identical(download_client: ClientTarget, http_fixture_
 @pytest.mark.req("URL-9")
 def test_short_body_is_an_error(download_client: ClientTarget, http_fixture_server: HttpFixture,
                                 tmp_path: Path) -> None:
-    """A response shorter than its Content-Length gives a non-zero exit status (ContentTooShortError)."""
+    """(``download-client``) A response shorter than its Content-Length gives a non-zero exit status (urlretrieve's
+    ``ContentTooShortError``)."""
     run = download_client.run(url=http_fixture_server.url("short/binary.bin"), output=str(tmp_path / "saved"))
     if run.returncode in (0, None):
         fail(download_client, "a body 100 bytes shorter than its Content-Length was accepted",
@@ -127,7 +134,7 @@ def test_short_body_is_an_error(download_client: ClientTarget, http_fixture_serv
 @pytest.mark.req("URL-10")
 def test_no_temporary_file_is_left(download_client: ClientTarget, http_fixture_server: HttpFixture,
                                    tmp_path: Path) -> None:
-    """No temporary file is left behind (``urlcleanup``)."""
+    """(``download-client``) No temporary file is left behind (``urlcleanup``)."""
     run = download_client.run(url=http_fixture_server.url("binary.bin"), output=str(tmp_path / "saved"))
     if run.leftovers:
         fail(download_client, f"{len(run.leftovers)} temporary file(s) were left behind",

@@ -68,13 +68,22 @@ def run_suite(args: list[str], tmp_path: Path, *, timeout: float = 300, own_netw
 
 @dataclass(frozen=True)
 class BadFixture:
-    """A known-bad implementation and what its docstring says it breaks."""
+    """A known-bad implementation and what its docstring says it breaks.
+
+    ``Breaks:`` the requirements its one mistake breaks (exactly the ones that fail);
+    ``Startup:`` instead, a phrase of the startup failure that fails all its specs;
+    ``Hint:`` a phrase its first failure's message contains; ``Hints:`` the names of the
+    hints (``hints.HINTS``) its messages give, and no others; ``Options:`` extra
+    command-line options it must run with (fixtures with the same options share a run).
+    """
 
     path: Path
     role: str
     breaks: tuple[str, ...]
     startup: str | None
     hint: str | None
+    hints: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -96,11 +105,15 @@ def bad_fixtures() -> list[BadFixture]:
         breaks = re.search(r"^Breaks: (.+)$", text, re.M)
         startup = re.search(r"^Startup: (.+)$", text, re.M)
         hint = re.search(r"^Hint: (.+)$", text, re.M)
+        hints = re.search(r"^Hints: (.+)$", text, re.M)
+        options = re.search(r"^Options: (.+)$", text, re.M)
         found.append(BadFixture(
             path, path.parent.name.replace("_", "-"),
             tuple(x.strip() for x in breaks.group(1).split(",")) if breaks else (),
             startup.group(1).strip() if startup else None,
             hint.group(1).strip() if hint else None,
+            tuple(x.strip() for x in hints.group(1).split(";")) if hints else (),
+            tuple(options.group(1).split()) if options else (),
         ))
     return found
 

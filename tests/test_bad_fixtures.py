@@ -1,40 +1,97 @@
-"""The specs have teeth: every known-bad implementation is rejected by the requirement it breaks.
+"""The specs have teeth, and aim: every known-bad implementation fails exactly what its mistake breaks.
 
-Each file under ``fixtures/bad/<role>/`` names, in its docstring, the requirements it
-breaks (``Breaks:``) or the startup failure it causes (``Startup:``), and the phrase
-the failure message must contain to point the student at the mistake (``Hint:``).
+Each file under ``fixtures/bad/<role>/`` names, in its docstring, the requirements its one
+mistake breaks (``Breaks:``) or the startup failure it causes (``Startup:``), the phrase
+its first failure must contain (``Hint:``) and the hints its messages give (``Hints:``).
+Each fixture runs against **all** specs of its role, several fixtures per pytest process
+(one ``--impl`` each), and
+
+- the set of requirements that fail equals its ``Breaks:`` line: no collateral failure;
+- the first failure reported (diagnosis order) is one of them, and names the mistake;
+- every hint its messages give is one it declares (a hint appears only on its evidence),
+  and every hint it declares appears.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
-from specs.harness import requirements
-from tests.suite import ROOT, BadFixture, bad_fixtures, run_suite
+from specs.harness import hints, requirements
+from tests.suite import ROOT, BadFixture, SuiteRun, bad_fixtures, run_suite
 
 FIXTURES = bad_fixtures()
+PER_RUN = 8  # fixtures per pytest process: few processes, and runs short enough to parallelise
 
 
-@pytest.mark.parametrize("fixture", FIXTURES, ids=lambda f: f"{f.role}:{f.name}")
-def test_known_bad_fixture_is_rejected(fixture: BadFixture, tmp_path: Path) -> None:
-    """The requirements a known-bad implementation breaks fail, with the hint its mistake deserves."""
-    wanted = fixture.breaks or ("GREET-1",)
-    run = run_suite(["--impl", fixture.impl(), "--requirement", ",".join(wanted), "--net-timeout", "2"], tmp_path)
-    failures: dict[str, list[str]] = {req: [] for req in wanted}
-    for verdict in run.results:
-        assert verdict["requirement"] in failures, f"unexpected verdict {verdict['nodeid']}\n{run.output}"
-        if verdict["outcome"] == "failed":
-            failures[verdict["requirement"]].append(verdict["message"])
-    for req in wanted:
-        assert failures[req], f"{fixture.name} passed every spec of {req}, which it breaks\n{run.output}"
-    message = failures[wanted[0]][0]
-    for phrase in filter(None, (fixture.hint, fixture.startup)):
-        assert phrase.lower() in message.lower(), f"the {wanted[0]} message lacks {phrase!r}:\n{message}"
-    assert f"{wanted[0]} (" in message or fixture.startup, f"the message does not name {wanted[0]}:\n{message}"
+def _runs() -> list[tuple[BadFixture, ...]]:
+    groups: dict[tuple[str, tuple[str, ...]], list[BadFixture]] = defaultdict(list)
+    for fixture in FIXTURES:
+        groups[(fixture.role, fixture.options)].append(fixture)
+    runs = []
+    for group in groups.values():
+        runs += [tuple(group[i:i + PER_RUN]) for i in range(0, len(group), PER_RUN)]
+    return runs
+
+
+RUNS = _runs()
+
+
+def _failures(run: SuiteRun, fixture: BadFixture) -> list[dict[str, object]]:
+    return [r for r in run.for_target(fixture.name) if r["outcome"] == "failed"]
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("fixtures", RUNS, ids=lambda fs: f"{fs[0].role}:{fs[0].name}..{fs[-1].name}")
+def test_known_bad_fixtures_fail_exactly_what_they_break(fixtures: tuple[BadFixture, ...], tmp_path: Path) -> None:
+    """Run against all specs of their role, known-bad fixtures fail exactly their ``Breaks:`` requirements."""
+    args = [a for f in fixtures for a in ("--impl", f.impl())]
+    run = run_suite([*args, *fixtures[0].options, "--net-timeout", "2"], tmp_path, timeout=550)
+    problems = []
+    for fixture in fixtures:
+        problems += _judge(fixture, run)
+    assert not problems, "\n\n".join(problems) + f"\n\n{run.output[-4000:]}"
+
+
+def _judge(fixture: BadFixture, run: SuiteRun) -> list[str]:
+    """What is wrong with ``fixture``'s verdicts in ``run`` (nothing: it fails exactly as declared)."""
+    mine = run.for_target(fixture.name)
+    failed = _failures(run, fixture)
+    name = f"{fixture.role}:{fixture.name}"
+    if not mine:
+        return [f"{name}: no verdict at all"]
+    if fixture.startup:
+        wrong = [r["requirement"] for r in mine if r["outcome"] != "failed"]
+        first = str(failed[0]["message"]) if failed else ""
+        out = [f"{name}: specs {wrong} did not fail at startup"] if wrong else []
+        if fixture.startup.lower() not in first.lower():
+            out.append(f"{name}: the startup failure lacks {fixture.startup!r}:\n{first}")
+        return out
+    got = {str(r["requirement"]) for r in failed}
+    out = []
+    if got != set(fixture.breaks):
+        detail = "\n".join(f"  {r['requirement']}: {r['summary']}" for r in failed)
+        out.append(f"{name}: failed {sorted(got)}, but its mistake breaks {sorted(fixture.breaks)}\n{detail}")
+    if failed:
+        first = min(failed, key=lambda r: int(str(r["rank"])))
+        if first["requirement"] not in fixture.breaks:
+            out.append(f"{name}: its first failure is {first['requirement']}, not one of {fixture.breaks}")
+        message = str(first["message"])
+        if fixture.hint and fixture.hint.lower() not in message.lower():
+            out.append(f"{name}: the first failure ({first['requirement']}) lacks {fixture.hint!r}:\n{message}")
+        if f"{first['requirement']} (" not in message:
+            out.append(f"{name}: the first failure's message does not name {first['requirement']}")
+    given = {str(h) for r in failed for h in r["hints"]}  # type: ignore[attr-defined]
+    if given - set(fixture.hints):
+        out.append(f"{name}: hints given without their evidence: {sorted(given - set(fixture.hints))} "
+                   f"(declared: {list(fixture.hints)})")
+    if set(fixture.hints) - given:
+        out.append(f"{name}: declared hints not given: {sorted(set(fixture.hints) - given)}")
+    return out
 
 
 def test_every_requirement_is_rejected_by_some_bad_fixture() -> None:
@@ -42,6 +99,15 @@ def test_every_requirement_is_rejected_by_some_bad_fixture() -> None:
     covered = {req for f in FIXTURES for req in f.breaks}
     missing = [r for r in requirements.registry() if r not in covered]
     assert not missing, f"no fixture under fixtures/bad/ breaks: {missing}"
+
+
+def test_every_hint_is_given_by_some_bad_fixture() -> None:
+    """Each hint of ``hints.HINTS`` is declared by a fixture (whose run proves it is given on its evidence)."""
+    declared = {h for f in FIXTURES for h in f.hints}
+    names = [h.name for h in hints.HINTS]
+    assert not set(declared) - set(names), f"fixtures declare unknown hints: {set(declared) - set(names)}"
+    missing = [h for h in names if h not in declared]
+    assert not missing, f"no fixture under fixtures/bad/ shows the hints {missing}"
 
 
 def test_every_requirement_has_a_spec() -> None:

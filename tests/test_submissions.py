@@ -107,7 +107,7 @@ def _result(req: str, level: str, outcome: str, message: str = "") -> dict[str, 
 def test_gradescope_scores_must_and_should() -> None:
     """2 points per MUST met, 1 per SHOULD; not applicable left out; not run scores 0 and says why."""
     results = [_result("GREET-1", "MUST", "passed"), _result("GREET-2", "MUST", "failed", "GREET-2 not met: x"),
-               _result("GREET-7", "SHOULD", "passed"), _result("CONC-1", "MUST", "skipped", "not applicable: y"),
+               _result("GREET-7", "SHOULD", "passed"), _result("CONC-1", "MUST", "not applicable", "not applicable: y"),
                _result("GREET-8", "SHOULD", "skipped", "python2 is not installed")]
     data = gradescope.results_for("a", results, {"GREET-1": {"text": "exact greeting"}}, (2, 1))
     assert data["score"] == 3

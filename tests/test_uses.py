@@ -66,6 +66,23 @@ def test_student_sees_what_is_wrong_with_a_buggy_program(tmp_path: Path) -> None
     assert "reproduce: pytest --pyargs specs.test_greeting -k test_greeting_is_exact" in run.stdout
 
 
+def test_student_port_of_the_select_logger_fails_exactly_its_two_mistakes(tmp_path: Path) -> None:
+    """The most common port of listing 14-6 (``print(data)``, the book's ``getpeername()`` after a reset):
+    exactly LOG-2 and DISC-3 fail, LOG-2 first, with the decode hint."""
+    shutil.copy(ROOT / "fixtures" / "ports" / "select_logger_py3.py", tmp_path / "my_logger.py")
+    run = documented(["--pyargs", "specs", "--impl", "logger-server=python3 my_logger.py {port}",
+                      "--netconform-json", "verdicts.json"], tmp_path)
+    assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-2000:]
+    results = json.loads((tmp_path / "verdicts.json").read_text())["results"]
+    failed = [r for r in results if r["outcome"] == "failed"]
+    assert {r["requirement"] for r in failed} == {"LOG-2", "DISC-3"}, [(r["requirement"], r["summary"]) for r in failed]
+    assert failed[0]["requirement"] == "LOG-2"
+    assert "bytes repr" in failed[0]["hints"]
+    assert "print(data.decode())" in failed[0]["message"]
+    row = summary_row(run.stdout, "my_logger", "logger-server")
+    assert row[5:6] == ["LOG-2:"], row
+
+
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     """The instructor's run over a copy of ``fixtures/class``: the README's command, with every output."""
@@ -112,7 +129,7 @@ def test_instructor_gets_gradescope_results(graded_class: tuple[subprocess.Compl
         assert {t["status"] for t in data["tests"]} <= {"passed", "failed"}
         scores[name] = (data["score"], sum(t["max_score"] for t in data["tests"]))
     assert scores["alice"] == (2 * 7 + 6, 2 * 7 + 6)  # 7 MUST and 6 SHOULD greeting-server requirements
-    assert scores["bob"][0] < scores["bob"][1]
+    assert scores["bob"] == (2 * 7 + 6 - 2, 2 * 7 + 6), "one mistake (GREET-1, a MUST) must cost its 2 points only"
     assert scores["erin"][0] < scores["erin"][1]
     bob = json.loads((where / "grades" / "bob" / "results.json").read_text())
     greet1 = next(t for t in bob["tests"] if t["number"] == "GREET-1")
@@ -181,7 +198,7 @@ def test_already_running_server_is_a_target(running_server: tuple[int, str], tmp
                       "--netconform-json", "v.json"], tmp_path)
     assert run.returncode == 0, run.stdout[-3000:]
     results = json.loads((tmp_path / "v.json").read_text())["results"]
-    na = {r["requirement"] for r in results if r["message"].startswith("not applicable")}
+    na = {r["requirement"] for r in results if r["outcome"] == "not applicable"}
     assert na == {"GREET-9", "RES-1", "RES-2", "RES-3"}
     assert {r["outcome"] for r in results if r["requirement"] not in na} == {"passed"}
 

@@ -88,6 +88,13 @@ class ClientTarget:
     def exit_code(self) -> int | None:
         return None if self.last is None else self.last.returncode
 
+    @property
+    def exited_on_its_own(self) -> int | None:
+        return self.exit_code
+
+    def interrupt_text(self) -> str:
+        return ""  # a client is never probed with Ctrl-C
+
     def stderr_text(self, n: int = 30) -> str:
         return "" if self.last is None else "\n".join(
             self.last.stderr.decode("utf-8", "backslashreplace").splitlines()[-n:])

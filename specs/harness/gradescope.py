@@ -5,7 +5,9 @@ Format: https://gradescope-autograders.readthedocs.io/en/latest/specs/ (top-leve
 ``max_score``, ``status`` and ``output``). One test per (role, requirement) that
 applies to the submission: a met MUST is worth ``must`` points, a met SHOULD
 ``should`` points; a requirement that is not applicable is left out, one that could
-not run (no Python 2 here, say) scores 0 and says why.
+not run (no Python 2 here, say) scores 0 and says why. A requirement that was not
+judged because a more basic one failed first (``blocked``) is listed, worth 0 of 0:
+one mistake costs the points of the requirements it breaks, not of those it hides.
 """
 
 from __future__ import annotations
@@ -38,9 +40,15 @@ def _first_lines(message: str, limit: int = 1500) -> str:
 def results_for(submission: str, results: Iterable[Mapping[str, Any]], requirements: Mapping[str, Mapping[str, Any]],
                 points: tuple[float, float], problem: str = "") -> dict[str, Any]:
     """The results.json of one submission, from the run's verdicts of its targets."""
-    tests = []
-    for res in sorted(results, key=lambda r: (r["role"], _order(r["requirement"]))):
-        if res["outcome"] == "skipped" and res["message"].startswith("not applicable"):
+    tests: list[dict[str, Any]] = []
+    for res in sorted(results, key=lambda r: (r["role"], r.get("rank", 0), _order(r["requirement"]))):
+        if res["outcome"] == "not applicable":
+            continue
+        text = requirements.get(res["requirement"], {}).get("text", "")
+        if res["outcome"] == "blocked":  # not judged: worth nothing either way until its blocker passes
+            tests.append({"name": f"{res['requirement']} ({res['level']}) {res['role']}: not judged yet"[:200],
+                          "number": res["requirement"], "score": 0.0, "max_score": 0.0,
+                          "output": str(res.get("summary", "")), "visibility": "visible"})
             continue
         worth = points[0] if res["level"] == "MUST" else points[1]
         passed = res["outcome"] == "passed"
@@ -50,7 +58,6 @@ def results_for(submission: str, results: Iterable[Mapping[str, Any]], requireme
             output = ""
         else:
             output = _first_lines(res["message"])
-        text = requirements.get(res["requirement"], {}).get("text", "")
         tests.append({
             "name": f"{res['requirement']} ({res['level']}) {res['role']}: {text}"[:200],
             "number": res["requirement"],
@@ -62,7 +69,7 @@ def results_for(submission: str, results: Iterable[Mapping[str, Any]], requireme
         })
     score = sum(t["score"] for t in tests)
     possible = sum(t["max_score"] for t in tests)
-    must = [t for t in tests if "(MUST)" in t["name"]]
+    must = [t for t in tests if "(MUST)" in t["name"] and t["max_score"]]
     summary = (f"netconform: {submission}: {score:g}/{possible:g} points; MUST "
                f"{sum(t['status'] == 'passed' for t in must)}/{len(must)} met")
     if problem:

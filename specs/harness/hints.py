@@ -11,6 +11,19 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
+
+from specs.harness.wire import End
+
+#: A named observation without bytes, set by the spec that made it.
+Symptom = Literal["", "buffered", "serial", "framing", "spin", "client", "refused", "fetch", "link", "download",
+                  "tempfile", "concurrent", "zombies", "fd leak"]
+Phase = Literal["startup", "run"]
+
+#: Where a Python program's KeyboardInterrupt traceback shows it was merely waiting for
+#: events (an idle event loop), which is not being stuck.
+_EVENT_WAITS = ("select(", "select.select", ".poll(", "poll.poll", "epoll", "selector.select", ".select(",
+                "serve_forever", "run_forever", "doPoll", "doIteration", "_run_once", "run_until_complete")
 
 
 @dataclass(frozen=True)
@@ -19,13 +32,26 @@ class Evidence:
 
     expected: bytes | None = None
     got: bytes | None = None
-    end: str | None = None  # "eof", "reset", "timeout", "limit"
-    stderr: str = ""
+    end: End | None = None
+    stderr: str = ""  # the program's own stderr during this spec (not its reaction to our Ctrl-C)
     stdout: str = ""
-    exit_code: int | None = None
-    phase: str = "run"  # "startup" or "run"
-    symptom: str = ""  # a named observation without bytes: "zombies", "fd leak", ...
+    exit_code: int | None = None  # only when the process exited on its own (not stopped by netconform)
+    phase: Phase = "run"
+    symptom: Symptom = ""
     role: str = ""  # the target's role, e.g. "greeting-server"
+    interrupt: str = ""  # what the program printed after netconform's Ctrl-C probe (a traceback: where it was)
+
+
+def stuck_in(ev: Evidence) -> str | None:
+    """The call the Ctrl-C traceback shows the program was blocked in, unless it was an idle event wait."""
+    if "KeyboardInterrupt" not in ev.interrupt:
+        return None
+    frames = [ln.strip() for ln in ev.interrupt.split("KeyboardInterrupt")[0].splitlines() if ln.strip()]
+    code = [ln for ln in frames if not ln.startswith(("File ", "Traceback", "^", "~"))]
+    last = code[-1] if code else ""
+    if not last or any(wait in last for wait in _EVENT_WAITS):
+        return None
+    return last
 
 
 @dataclass(frozen=True)
@@ -109,12 +135,12 @@ HINTS: tuple[Hint, ...] = (
          "Almost the right bytes: compare them letter by letter with the expected ones (the first "
          "difference is shown above)."),
     Hint("handle misspelled",
-         lambda ev: ev.got == b"" and ev.end == "eof" and "Traceback" not in ev.stderr,
+         lambda ev: ev.got == b"" and ev.end == "eof" and "Traceback" not in ev.stderr and ev.symptom == "",
          "The connection was closed with nothing sent. With socketserver, the request handler's method must "
          "be named handle (a method called handler is never called); otherwise make sure you send before "
          "you close."),
     Hint("waits for the client",
-         lambda ev: ev.got == b"" and ev.end == "timeout" and ev.exit_code is None,
+         lambda ev: ev.got == b"" and ev.end == "timeout" and ev.exit_code is None and ev.symptom == "",
          "Nothing arrived although the connection stayed open. Does the server call recv() before sending? "
          "The greeting must be sent right after accept(), without waiting for the client."),
     Hint("never closed",
@@ -122,7 +148,7 @@ HINTS: tuple[Hint, ...] = (
          "The data arrived but the connection was never closed, so a client that reads until end-of-file "
          "waits for ever. Call c.close() after sending (with socketserver, just return from handle())."),
     Hint("reset",
-         lambda ev: ev.end == "reset",
+         lambda ev: ev.end == "reset" and ev.exit_code is None,
          "The connection was reset (RST) instead of closed. Do not set SO_LINGER to (1, 0); and note that "
          "closing a socket with unread received data also sends a reset."),
     Hint("stopped after one client",
@@ -137,15 +163,17 @@ HINTS: tuple[Hint, ...] = (
          "Flush after each line: print(..., flush=True) or sys.stdout.flush(); in C, fflush(stdout) or "
          "setvbuf(stdout, NULL, _IOLBF, 0)."),
     Hint("blocked in accept()",
-         lambda ev: "KeyboardInterrupt" in ev.stderr and "accept" in ev.stderr.split("KeyboardInterrupt")[0][-600:],
+         lambda ev: "accept(" in (stuck_in(ev) or ""),
          "The server was stuck in accept(), waiting for a new connection, while a client was sending data. "
          "With poll or select, only an event on the listening socket means a new connection: test "
          "fd == s.fileno(). The book's 'if fd in fdmap:' is true for every registered socket, clients too."),
     Hint("stuck",
-         lambda ev: "KeyboardInterrupt" in ev.stderr,
-         "After Ctrl-C (SIGINT) the program printed where it was stuck: see the traceback in its output."),
+         lambda ev: stuck_in(ev) is not None,
+         "The program was stuck in a blocking call while clients waited: after Ctrl-C (SIGINT) its traceback "
+         "(in its output below) ends in that call. A server that serves several clients must only block where "
+         "it waits for all of them at once (select, poll, a thread per client)."),
     Hint("one client at a time",
-         lambda ev: ev.symptom == "serial",
+         lambda ev: ev.symptom == "serial" and ev.exit_code is None,
          "The second client was ignored while the first stayed connected: the server handles one client at a "
          "time. Serve clients concurrently (select/poll/selectors, threads or ThreadingMixIn, fork or "
          "ForkingMixIn, asyncio, Twisted), or, if serving one at a time is your design, declare it with "
@@ -189,7 +217,7 @@ HINTS: tuple[Hint, ...] = (
          "urlretrieve(url) without a file name downloads to a temporary file; call urllib.request.urlcleanup() "
          "when done (in a finally:), which removes it."),
     Hint("shared state between connections",
-         lambda ev: ev.symptom == "concurrent",
+         lambda ev: ev.symptom == "concurrent" and ev.exit_code is None,
          "Clients that come one after another may be served while clients connected at the same time are "
          "not: then connections share state that should be theirs alone, such as a global variable holding "
          "'the current connection' read by a handler thread, or one output buffer for all clients. Keep "
@@ -214,6 +242,8 @@ def diagnose(evidence: Evidence) -> list[Hint]:
     found = [hint for hint in HINTS if hint.applies(evidence)]
     if any(h.name == "python 2 syntax" for h in found):
         found = [h for h in found if h.name != "syntax error"]
+    if any(h.name == "blocked in accept()" for h in found):
+        found = [h for h in found if h.name != "stuck"]
     if any(h.name in ("bytes repr", "trailing newline", "encoding") for h in found):
         found = [h for h in found if h.name != "typo"]
     if len(found) > 1:

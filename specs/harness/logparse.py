@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 _TUPLE = re.compile(r"\(\s*u?['\"](?P<host>[^'\"]+)['\"]\s*,\s*(?P<port>\d+)\s*(?:,\s*\d+\s*,\s*\d+\s*)?\)")
-_TWISTED = re.compile(
+TWISTED = re.compile(
     r"IPv[46]Address\(\s*(?:type=)?'?TCP'?\s*,\s*(?:host=)?'(?P<host>[^']+)'\s*,\s*(?:port=)?(?P<port>\d+)"
 )
 
@@ -25,7 +25,7 @@ def tuple_addresses(text: str) -> list[tuple[str, int]]:
 
 def twisted_addresses(text: str) -> list[tuple[str, int]]:
     """Addresses printed as Twisted address objects (``IPv4Address(...)``)."""
-    return [(m["host"], int(m["port"])) for m in _TWISTED.finditer(text)]
+    return [(m["host"], int(m["port"])) for m in TWISTED.finditer(text)]
 
 
 def mentions(text: str, address: tuple[str, int]) -> bool:

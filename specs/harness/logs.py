@@ -1,10 +1,12 @@
 """Watching a logging server's stdout: one client's connection, data and disconnection.
 
-Specs never sleep: they wait for the log line they expect. When it does not come,
-:func:`expect_line` finds out why before failing: it sends the target Ctrl-C
-(SIGINT), so a Python program flushes what it buffered and prints where it was
-stuck; a line that shows up only then was block-buffered (LOG-5), a traceback in
-``accept()`` is the book's poll-server bug.
+Specs never sleep: they wait for the log line they expect, recognised in every form
+real programs print it (``observe``). When it does not come, :func:`expect_line`
+finds out why before failing: it sends the target Ctrl-C (SIGINT), so a Python
+program flushes what it buffered and prints where it was stuck; a line that shows up
+only then was block-buffered (LOG-5), a traceback in ``accept()`` is the book's
+poll-server bug. What a spec merely observes belongs to another requirement: when
+that one failed so that the observation cannot be made, the spec is blocked.
 """
 
 from __future__ import annotations
@@ -12,14 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NoReturn
 
-from specs.harness import logparse
-from specs.harness.hints import Evidence
+from specs.harness import findings, logparse, observe
+from specs.harness.hints import Evidence, Symptom, stuck_in
 from specs.harness.matchers import fail
 from specs.harness.output import Line, OutputTimeout
-from specs.harness.server import ServerTarget
+from specs.harness.protocol import DELIMITER
+from specs.harness.server import Observation, ServerTarget, owner_of
 from specs.harness.wire import Client
-
-DELIMITER = b"\r\n"
 
 
 def frame(target: ServerTarget, message: bytes) -> bytes:
@@ -33,40 +34,68 @@ def address_of(client: Client) -> tuple[str, int]:
 
 
 def expect_line(target: ServerTarget, predicate: Callable[[Line], bool], *, what: str, since: int,
-                summary: str | None = None, symptom: str = "", timeout: float | None = None) -> Line:
-    """Wait for a stdout line satisfying ``predicate``; on timeout diagnose and fail the spec."""
+                observes: Observation, summary: str | None = None, symptom: Symptom = "",
+                timeout: float | None = None, explain: Callable[[list[str]], str] | None = None) -> Line:
+    """Wait for a stdout line satisfying ``predicate``; when it does not come, find out why and fail.
+
+    ``observes`` names what the line is evidence of. If the requirement owning that
+    already failed on this target so that it cannot be seen in any form, the spec is
+    blocked (not judged) at once instead of waiting.
+    """
     __tracebackhide__ = True
+    target.require("live output")
+    target.require(observes)
     try:
         return target.output.wait_for(predicate, what=what, since=since,
                                       timeout=timeout or target.settings.net_timeout)
     except OutputTimeout as exc:
         error = exc
+    if explain is not None:
+        summary = explain([ln.text for ln in target.output.lines(since)])
     missing_line(target, predicate, what=what, since=since, summary=summary or f"no {what} was logged",
-                 symptom=symptom, waited=str(error))
+                 symptom=symptom, waited=str(error), observes=observes)
 
 
 def missing_line(target: ServerTarget, predicate: Callable[[Line], bool], *, what: str, since: int, summary: str,
-                 symptom: str, waited: str) -> NoReturn:
-    """Fail because an expected line is missing, after probing the target with SIGINT."""
+                 symptom: Symptom, waited: str, observes: Observation) -> NoReturn:
+    """Fail because an expected line is missing, after probing the target with Ctrl-C (SIGINT).
+
+    The probe tells the causes apart: a line that shows up only after Ctrl-C was
+    block-buffered (LOG-5's failure: the spec is blocked by it unless it is LOG-5); a
+    program stuck at the same place as in an earlier failure shows the same mistake
+    (blocked by that requirement); otherwise this spec fails, and if it owns the
+    observation, the specs that need it later are blocked.
+    """
     __tracebackhide__ = True
     details = waited
+    live_owner = owner_of("live output", target.spec.role) or "LOG-5"
     if target.interrupt():
         out = target.captured
         late = [ln for ln in out.lines(since) if predicate(ln)] if out is not None else []
         if late:
-            summary = (f"{what} appeared only when the program exited after Ctrl-C: its stdout is "
-                       "block-buffered (not flushed)")
-            symptom = "buffered"
+            why = f"{what} appeared only when the program exited after Ctrl-C: its stdout is block-buffered"
+            target.hide("live output", live_owner, why)
+            target.require("live output")
+            summary, symptom = why + " (not flushed)", "buffered"
+        location = stuck_in(Evidence(interrupt=target.interrupt_text()))
+        if location is not None:
+            earlier = target.stuck_before(location)
+            if earlier is not None:
+                findings.block(earlier, f"the program is stuck in {location}, as when {earlier} failed")
         details += "\n(after Ctrl-C, SIGINT, the program's output ends as shown below)"
+    if target.owns(observes) and target.exited_on_its_own is None:
+        target.hide(observes, target.requirement_id, f"no {observes} of a lone client appeared in any form")
     fail(target, summary, expected=what, details=details, evidence=Evidence(symptom=symptom))
 
 
-def connected(target: ServerTarget, client: Client, since: int) -> Line:
-    """The line logging ``client``'s connection: the first that shows its address."""
+def connected(target: ServerTarget, client: Client, since: int, *, summary: str | None = None,
+              explain: Callable[[list[str]], str] | None = None) -> Line:
+    """The line logging ``client``'s connection: the first that shows its address, in any form."""
     __tracebackhide__ = True
     me = address_of(client)
-    return expect_line(target, lambda ln: logparse.mentions(ln.text, me), since=since,
-                       what=f"line logging the connection from {me!r}")
+    return expect_line(target, lambda ln: observe.names_client(ln.text, me), since=since,
+                       what=f"line logging the connection from {me!r}", observes="connection line",
+                       summary=summary, explain=explain)
 
 
 def disconnected(target: ServerTarget, client: Client, after: Line, *, summary: str | None = None,
@@ -74,8 +103,17 @@ def disconnected(target: ServerTarget, client: Client, after: Line, *, summary: 
     """The line logging that ``client`` left: the next line after ``after`` that shows its address."""
     __tracebackhide__ = True
     me = address_of(client)
-    return expect_line(target, lambda ln: logparse.mentions(ln.text, me), since=after.index + 1,
-                       what=f"line logging that {me!r} disconnected", summary=summary, timeout=timeout)
+    return expect_line(target, lambda ln: observe.names_client(ln.text, me), since=after.index + 1,
+                       what=f"line logging that {me!r} disconnected", summary=summary, timeout=timeout,
+                       observes="disconnection line")
+
+
+def logged(target: ServerTarget, payload: bytes, *, since: int, what: str | None = None, summary: str | None = None,
+           symptom: Symptom = "") -> Line:
+    """The line logging ``payload`` (as sent or as its repr, trailing whitespace aside: see ``observe``)."""
+    __tracebackhide__ = True
+    return expect_line(target, lambda ln: observe.logs_data(ln.data, payload), since=since,
+                       what=what or f"line {payload!r}", summary=summary, symptom=symptom, observes="data line")
 
 
 def between(target: ServerTarget, first: Line, last: Line) -> list[Line]:
@@ -90,9 +128,12 @@ def printed_stream(lines: list[Line]) -> bytes:
 
 def why_address_missing(lines: list[str], me: tuple[str, int]) -> str:
     """Explain why no line shows ``me`` as the book's tuple (for LOG-1 and GREET-9)."""
-    logged = [a for text in lines for a in logparse.tuple_addresses(text) + logparse.twisted_addresses(text)]
     if any(logparse.twisted_addresses(t) for t in lines):
         return "the peer is printed as a Twisted address object; print the book's tuple (transport.client)"
+    if any(observe.names_client(t, me) for t in lines):
+        return (f"the client's address is printed, but not as the book's tuple {me!r}: print the address "
+                "that accept() returns as it is, print('Got connection from', addr)")
+    logged = [a for text in lines for a in observe.addresses(text)]
     if logged:
         return (f"the logged address {logged[-1]!r} is not the client's {me!r}: log the peer's address "
                 "(accept()'s addr, getpeername()), not the server's own (getsockname())")

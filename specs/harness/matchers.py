@@ -9,13 +9,16 @@ frames (``__tracebackhide__``) so pytest points at the spec's line.
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import textwrap
-from typing import TYPE_CHECKING, NoReturn, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import pytest
 
-from specs.harness.hints import Evidence, diagnose
+from specs.harness import findings
+from specs.harness.findings import Finding
+from specs.harness.hints import Evidence, Symptom, diagnose
 from specs.harness.wire import Received, describe
 
 if TYPE_CHECKING:
@@ -33,6 +36,9 @@ class Target(Protocol):
 
     @property
     def exit_code(self) -> int | None: ...
+    @property
+    def exited_on_its_own(self) -> int | None: ...
+    def interrupt_text(self) -> str: ...
     def stderr_text(self, n: int = 30) -> str: ...
     def stdout_text(self, n: int = 30) -> str: ...
     def output_tail(self) -> str: ...
@@ -54,7 +60,20 @@ def _indent(text: str, prefix: str = "    ") -> str:
     return textwrap.indent(text, prefix)
 
 
-def failure_message(
+def cause_of(evidence: Evidence, summary: str) -> str:
+    """The observed cause of a failure, the same text for failures that share it (reports group by it)."""
+    if evidence.phase == "startup":
+        return f"could not start: {summary}"
+    if evidence.exit_code is not None and evidence.role.endswith("-server"):
+        return f"the server process exited with code {evidence.exit_code}"
+    if evidence.got is not None and evidence.expected is not None and evidence.got != evidence.expected:
+        return f"received {describe(evidence.got, 80)}"
+    if evidence.symptom:
+        return evidence.symptom
+    return summary
+
+
+def compose(
     target: Target,
     summary: str,
     *,
@@ -62,8 +81,8 @@ def failure_message(
     got: str | None = None,
     evidence: Evidence | None = None,
     details: str | None = None,
-) -> str:
-    """Compose the whole message (see the module docstring for its parts)."""
+) -> tuple[str, Finding]:
+    """The whole message (see the module docstring for its parts) and its typed :class:`Finding`."""
     settle = getattr(target, "settle_output", None)
     if settle is not None:
         nothing_or_cut = evidence is None or evidence.end in ("reset", "timeout") or not evidence.got
@@ -85,29 +104,38 @@ def failure_message(
     if details:
         lines.append(_indent(details, "  "))
     ev = evidence or Evidence()
-    ev = Evidence(**{**ev.__dict__, "stderr": ev.stderr or target.stderr_text(),
-                     "stdout": ev.stdout or target.stdout_text(), "role": target.spec.role,
-                     "exit_code": ev.exit_code if ev.exit_code is not None else target.exit_code})
-    for hint in diagnose(ev):
+    ev = dataclasses.replace(ev, stderr=ev.stderr or target.stderr_text(), stdout=ev.stdout or target.stdout_text(),
+                             role=target.spec.role, interrupt=ev.interrupt or target.interrupt_text(),
+                             exit_code=ev.exit_code if ev.exit_code is not None else target.exited_on_its_own)
+    hints = diagnose(ev)
+    for hint in hints:
         advice = textwrap.fill(hint.advice, width=96, initial_indent="    ", subsequent_indent="    ")
         lines.append(f"  likely mistake ({hint.name}):\n{advice}")
     if target.transcript.events:
         lines.append("  wire transcript:\n" + _indent(target.transcript.render(), "  "))
     lines.append("  target output (last lines):\n" + _indent(target.output_tail(), "  "))
-    if target.exit_code is not None and target.spec.role.endswith("-server"):
-        lines.append(f"  the target process has exited with code {target.exit_code}")
+    if ev.exit_code is not None and target.spec.role.endswith("-server"):
+        lines.append(f"  the target process has exited with code {ev.exit_code}")
     if ctx is not None and ctx.repro:
         lines.append(f"  reproduce: {ctx.repro}")
-    return "\n".join(lines)
+    finding = Finding(summary, cause_of(ev, summary), tuple(h.name for h in hints))
+    return "\n".join(lines), finding
 
 
-def fail(target: Target, summary: str, **kwargs: object) -> NoReturn:
-    """Fail the current spec with :func:`failure_message`."""
+def failure_message(target: Target, summary: str, **kwargs: Any) -> str:
+    """The message :func:`fail` would give (for callers that raise it themselves)."""
+    return compose(target, summary, **kwargs)[0]
+
+
+def fail(target: Target, summary: str, **kwargs: Any) -> NoReturn:
+    """Fail the current spec with the message of :func:`compose`, leaving its :class:`Finding`."""
     __tracebackhide__ = True
-    pytest.fail(failure_message(target, summary, **kwargs), pytrace=False)  # type: ignore[arg-type]
+    message, finding = compose(target, summary, **kwargs)
+    findings.record(finding)
+    pytest.fail(message, pytrace=False)
 
 
-def expect_bytes(target: Target, received: Received, expected: bytes, *, what: str, symptom: str = "") -> None:
+def expect_bytes(target: Target, received: Received, expected: bytes, *, what: str, symptom: Symptom = "") -> None:
     """``received.data`` must equal ``expected`` exactly (``symptom``: see ``hints.Evidence``)."""
     __tracebackhide__ = True
     if received.data == expected:

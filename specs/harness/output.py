@@ -152,7 +152,8 @@ class Output:
         Raises :class:`OutputTimeout` naming ``what`` was awaited and showing the lines
         that did arrive.
         """
-        deadline = time.monotonic() + timeout
+        start = time.monotonic()
+        deadline = start + timeout
         checked = since
         with self._cond:
             while True:
@@ -166,8 +167,8 @@ class Output:
                 self._cond.wait(min(remaining, 0.5))
         seen = self.lines(since, stream)
         shown = "\n".join(f"    {ln.text}" for ln in seen[-10:]) or "    (nothing)"
-        ended = " (the process's output is closed: it exited)" if self.closed else ""
-        raise OutputTimeout(f"waited {timeout:g}s for {what}{ended}; lines seen since:\n{shown}")
+        ended = " until the process's output closed (it exited)" if self.closed else ""
+        raise OutputTimeout(f"waited {time.monotonic() - start:.1f}s for {what}{ended}; lines seen since:\n{shown}")
 
     def wait_closed(self, timeout: float) -> bool:
         """Wait until every pipe is closed (the process and its children exited)."""

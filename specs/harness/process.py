@@ -42,6 +42,19 @@ def become_subreaper() -> bool:
         return False
 
 
+def inherit_ctrl_c() -> None:
+    """Let the targets we start receive Ctrl-C (SIGINT) as programs normally do.
+
+    A command started in the background by a non-interactive shell (``pytest ... &``,
+    some CI runners, ``nohup``) has SIGINT ignored, and an ignored signal stays ignored
+    across fork and exec: the targets would then ignore netconform's Ctrl-C probe, and a
+    Python target would never raise KeyboardInterrupt. A handled signal is reset to its
+    default on exec, so handling it here gives every target the default again.
+    """
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def _tell_watchdog(message: str) -> None:
     global _watchdog
     with _watchdog_lock:
@@ -103,6 +116,15 @@ class Limits:
         return [sys.executable, "-I", "-S", script, str(self.cpu_seconds), str(nproc), str(self.file_mb), "--", *argv]
 
 
+def _running(procs: list[psutil.Process]) -> int:
+    """How many of ``procs`` are not zombies."""
+    count = 0
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            count += proc.status() != psutil.STATUS_ZOMBIE
+    return count
+
+
 class ProcessGroup:
     """A command running in its own process group, with its output captured."""
 
@@ -146,7 +168,8 @@ class ProcessGroup:
             except psutil.Error:
                 return
             why = ""
-            if limits.processes and len(tree) > limits.processes:
+            if limits.processes and len(tree) > limits.processes and _running(tree) > limits.processes:
+                # zombies are not counted: they hold no resources but a PID, and reaping them is RES-1's business
                 why = f"its process tree grew past {limits.processes} processes (--limit-processes)"
             elif limits.memory_mb and rounds % 5 == 0:
                 rss = 0

@@ -24,7 +24,6 @@ from typing import Any
 #: File suffix -> format.
 FORMATS = {".html": "html", ".htm": "html", ".md": "markdown"}
 LEVELS = ("MUST", "SHOULD")
-NOT_APPLICABLE = "not applicable"
 
 
 # -- the model: counts per target and family -------------------------------------------------
@@ -37,16 +36,20 @@ class Tally:
     passed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
     total: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
     na: int = 0
+    blocked: int = 0  # not judged: a more basic requirement failed first
     unrun: dict[str, int] = field(default_factory=dict)  # skipped otherwise (a capability is missing)
     failures: list[Failure] = field(default_factory=list)
 
     def add(self, result: Mapping[str, Any], failure: Failure | None) -> None:
         level, outcome = result["level"], result["outcome"]
+        if outcome == "not applicable":
+            self.na += 1
+            return
+        if outcome == "blocked":
+            self.blocked += 1
+            return
         if outcome == "skipped":
-            if str(result.get("message", "")).startswith(NOT_APPLICABLE):
-                self.na += 1
-            else:
-                self.unrun[level] = self.unrun.get(level, 0) + 1
+            self.unrun[level] = self.unrun.get(level, 0) + 1
             return
         self.total[level] = self.total.get(level, 0) + 1
         self.passed[level] = self.passed.get(level, 0) + (outcome == "passed")
@@ -76,6 +79,7 @@ class Tally:
         """``MUST 7/7 · SHOULD 5/6 · n/a 2``: only the parts that are not zero."""
         parts = [f"{level} {self.passed.get(level, 0)}/{n}" for level, n in self.total.items() if n]
         parts += [f"n/a {self.na}"] * bool(self.na) + [f"skipped {self.skipped}"] * bool(self.skipped)
+        parts += [f"not judged {self.blocked}"] * bool(self.blocked)
         return " · ".join(parts) or "—"
 
 
@@ -88,6 +92,7 @@ class Failure:
     level: str
     nodeid: str
     message: str
+    cause: str = ""
 
 
 @dataclass
@@ -160,6 +165,8 @@ def build(payload: Mapping[str, Any], generated: datetime | None = None) -> Repo
     """Count the payload's verdicts per target and family."""
     requirements: dict[str, Mapping[str, Any]] = dict(payload.get("requirements", {}))
     results: list[Mapping[str, Any]] = list(payload.get("results", []))
+    seen = {key: i for i, key in reversed(list(enumerate((r["role"], r["target"]) for r in results)))}
+    results.sort(key=lambda r: (seen[(r["role"], r["target"])], r.get("rank", 0)))  # root cause first
     for res in results:  # a requirement the payload does not describe still gets an anchor
         requirements.setdefault(res["requirement"], {"level": res["level"], "text": "(not in specs/SPEC.md)",
                                                      "section": ""})
@@ -180,7 +187,7 @@ def build(payload: Mapping[str, Any], generated: datetime | None = None) -> Repo
         failure = None
         if res["outcome"] not in ("passed", "skipped"):
             failure = Failure(anchors.new("fail", row.role, row.name, res["requirement"]), res["requirement"],
-                              res["level"], res["nodeid"], str(res.get("message", "")))
+                              res["level"], res["nodeid"], str(res.get("message", "")), str(res.get("cause", "")))
         for tally in (row.cells.setdefault(family(res["requirement"]), Tally()), row.overall, overall):
             tally.add(res, failure)
         row.events += res.get("events", [])
@@ -196,6 +203,18 @@ def _first_per_requirement(failures: Iterable[Failure]) -> list[Failure]:
     return list(first.values())
 
 
+def by_cause(failures: list[Failure]) -> list[tuple[str, list[Failure]]]:
+    """The failures grouped under their observed cause, in order of first appearance (root cause first).
+
+    A cause shared by several failures (the same wrong bytes, the same crash) heads a group;
+    a failure whose cause is its own stands alone (its cause is then "").
+    """
+    groups: dict[str, list[Failure]] = {}
+    for f in failures:
+        groups.setdefault(f.cause or f.anchor, []).append(f)
+    return [(cause if len(fs) > 1 else "", fs) for cause, fs in groups.items()]
+
+
 def _unrun(payload: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """Submissions (``--impl-dir``) in which no program could be found: they have no row."""
     return [s for s in payload.get("submissions", []) if s.get("problem")]
@@ -208,7 +227,7 @@ def _totals(report: Report) -> list[str]:
     return [
         f"{len(report.rows)} targets, {conforming} conform (every MUST spec passed)",
         f"{run + o.na + o.skipped} specs: {sum(o.passed.values())} passed, {run - sum(o.passed.values())} failed, "
-        f"{o.na} not applicable, {o.skipped} skipped",
+        f"{o.na} not applicable, {o.skipped} skipped" + (f", {o.blocked} not judged" if o.blocked else ""),
         " · ".join(f"{level} {o.passed[level]}/{o.total[level]}" for level in LEVELS),
     ]
 
@@ -255,6 +274,14 @@ def _html_cell(fam: str, tally: Tally) -> str:
     return f'<td class="{tally.state}"{data}>{_e(tally.counts())}{failed}</td>'
 
 
+def _first_html(row: Row) -> str:
+    """The root cause: the row's most basic failure (diagnosis order), linked."""
+    if not row.overall.failures:
+        return "—"
+    f = row.overall.failures[0]
+    return f'<a class="first" href="#{f.anchor}">{_e(f.requirement)}</a>'
+
+
 def render_html(payload: Mapping[str, Any], generated: datetime | None = None) -> str:
     """The report as one self-contained HTML5 page."""
     report = build(payload, generated)
@@ -268,7 +295,8 @@ def render_html(payload: Mapping[str, Any], generated: datetime | None = None) -
            "(e.g. concurrency specs for a server that serves one client at a time by design).</p>",
            '<table class="matrix">', "<thead><tr><th>Role</th><th>Target</th><th>Command</th><th>Origin</th>",
            *(f'<th data-family="{_e(fam)}">{_e(fam)}</th>' for fam in report.families),
-           "<th>MUST</th><th>SHOULD</th><th>Verdict</th><th>Events</th></tr></thead>", "<tbody>"]
+           "<th>MUST</th><th>SHOULD</th><th>Verdict</th><th>First failure</th><th>Events</th></tr></thead>",
+           "<tbody>"]
     for row in report.rows:
         o = row.overall
         events = f'<a href="#events-{row.anchor}">{len(row.events)}</a>' if row.events else "0"
@@ -278,7 +306,7 @@ def render_html(payload: Mapping[str, Any], generated: datetime | None = None) -
                 *(_html_cell(fam, row.cells.get(fam, Tally())) for fam in report.families),
                 *(f'<td class="total">{o.passed[level]}/{o.total[level]}</td>' for level in LEVELS),
                 f'<td class="verdict {slug(row.verdict)}"{_data(verdict=row.verdict)}>{_e(row.verdict)}</td>',
-                f"<td>{events}</td>", "</tr>"]
+                f"<td>{_first_html(row)}</td>", f"<td>{events}</td>", "</tr>"]
     out += ["</tbody>", "</table>"]
     unrun = _unrun(payload)
     if unrun:
@@ -289,12 +317,16 @@ def render_html(payload: Mapping[str, Any], generated: datetime | None = None) -
     failing = [row for row in report.rows if row.overall.failures]
     out += [] if failing else ["<p>None.</p>"]
     for row in failing:
-        out += [f"<h3>{_e(row.role)} / {_e(row.name)}</h3>", '<ol class="failures">']
-        for f in row.overall.failures:
-            out += [f'<li id="{f.anchor}"{_data(requirement=f.requirement, level=f.level)}>'
-                    f'<a href="#{req_anchor(f.requirement)}">{_e(f.requirement)}</a> ({_e(f.level)}) '
-                    f"<code>{_e(f.nodeid)}</code>", f"<pre>{_e(f.message)}</pre>", "</li>"]
-        out.append("</ol>")
+        out += [f"<h3>{_e(row.role)} / {_e(row.name)}</h3>"]
+        for cause, group in by_cause(row.overall.failures):
+            if cause:
+                out.append(f'<p class="cause">{len(group)} failures with one cause: {_e(cause)}</p>')
+            out.append('<ol class="failures">')
+            for f in group:
+                out += [f'<li id="{f.anchor}"{_data(requirement=f.requirement, level=f.level)}>'
+                        f'<a href="#{req_anchor(f.requirement)}">{_e(f.requirement)}</a> ({_e(f.level)}) '
+                        f"<code>{_e(f.nodeid)}</code>", f"<pre>{_e(f.message)}</pre>", "</li>"]
+            out.append("</ol>")
     out.append("<h2>Events</h2>")
     with_events = [row for row in report.rows if row.events]
     out += [] if with_events else ["<p>None: no target was restarted.</p>"]
@@ -333,8 +365,8 @@ def render_markdown(payload: Mapping[str, Any], generated: datetime | None = Non
            *(f"- {line}" for line in _totals(report)), "", "## Conformance matrix", "",
            "Each cell: specs passed / run, per level; n/a: not applicable to the target.", "",
            "| " + " | ".join(["Role", "Target", "Command", "Origin", *report.families,
-                               "MUST", "SHOULD", "Verdict", "Events"]) + " |",
-           "|" + "---|" * (len(report.families) + 8)]
+                               "MUST", "SHOULD", "Verdict", "First failure", "Events"]) + " |",
+           "|" + "---|" * (len(report.families) + 9)]
     for row in report.rows:
         cells = [row.role, row.name, f"`{row.command}`" if "`" not in row.command else row.command, row.origin]
         cells = [_md_cell(c) for c in cells]
@@ -343,7 +375,9 @@ def render_markdown(payload: Mapping[str, Any], generated: datetime | None = Non
             links = ", ".join(f"[{f.requirement}](#{f.anchor})" for f in _first_per_requirement(tally.failures))
             cells.append(_md_cell(tally.counts()) + (f" — failed: {links}" if links else ""))
         cells += [f"{row.overall.passed[level]}/{row.overall.total[level]}" for level in LEVELS]
-        cells += [f"**{row.verdict}**", f"[{len(row.events)}](#events-{row.anchor})" if row.events else "0"]
+        first = row.overall.failures[0] if row.overall.failures else None
+        cells += [f"**{row.verdict}**", f"[{first.requirement}](#{first.anchor})" if first else "—",
+                  f"[{len(row.events)}](#events-{row.anchor})" if row.events else "0"]
         out.append("| " + " | ".join(cells) + " |")
     unrun = _unrun(payload)
     if unrun:
@@ -354,12 +388,12 @@ def render_markdown(payload: Mapping[str, Any], generated: datetime | None = Non
     out += [] if failing else ["None.", ""]
     for row in failing:
         out += [f"### {row.role} / {row.name}", ""]
-        for f in row.overall.failures:
-            fence = _fence(f.message)
-            out += [f'<a id="{f.anchor}"></a>', "",
-                    f"#### [{f.requirement}](#{req_anchor(f.requirement)}) ({f.level}) `{f.nodeid}`", "",
-                    fence, f.message, fence, ""]
+        for cause, group in by_cause(row.overall.failures):
+            if cause:
+                out += [f"{len(group)} failures with one cause: {cause}", ""]
+            out += _md_failures(group)
     out += ["## Events", ""]
+
     with_events = [row for row in report.rows if row.events]
     out += [] if with_events else ["None: no target was restarted.", ""]
     for row in with_events:
@@ -373,6 +407,16 @@ def render_markdown(payload: Mapping[str, Any], generated: datetime | None = Non
                    f'{req.get("text", "")}{section}')
     out.append("")
     return "\n".join(out)
+
+
+def _md_failures(failures: list[Failure]) -> list[str]:
+    out = []
+    for f in failures:
+        fence = _fence(f.message)
+        out += [f'<a id="{f.anchor}"></a>', "",
+                f"#### [{f.requirement}](#{req_anchor(f.requirement)}) ({f.level}) `{f.nodeid}`", "",
+                fence, f.message, fence, ""]
+    return out
 
 
 def report_format(path: str | Path) -> str:

@@ -58,6 +58,30 @@ def parse(text: str) -> dict[str, Requirement]:
     return found
 
 
+_ORDER_ROW = re.compile(r"^\|\s*`(?P<role>[a-z-]+)`\s*\|\s*(?P<ids>[A-Z]+-\d+(?:\s*,\s*[A-Z]+-\d+)*)\s*\|\s*$")
+
+
+def parse_order(text: str) -> dict[str, tuple[str, ...]]:
+    """The diagnosis order per role: SPEC.md's rows ``| `role` | ID, ID, ... |``."""
+    return {m["role"]: tuple(i.strip() for i in m["ids"].split(","))
+            for m in map(_ORDER_ROW.match, text.splitlines()) if m is not None}
+
+
+@functools.cache
+def diagnosis_order() -> dict[str, tuple[str, ...]]:
+    """Per role, its requirements basic before derived: specs run and failures are reported in this order."""
+    return parse_order(SPEC_PATH.read_text(encoding="utf-8"))
+
+
+def rank(role: str, req_id: str) -> int:
+    """Where ``req_id`` comes in ``role``'s diagnosis order (unlisted ones last, in registry order)."""
+    order = diagnosis_order().get(role, ())
+    if req_id in order:
+        return order.index(req_id)
+    ids = list(registry())
+    return len(order) + (ids.index(req_id) if req_id in ids else len(ids))
+
+
 @functools.cache
 def registry() -> dict[str, Requirement]:
     """All requirements in SPEC.md, by ID, in document order."""

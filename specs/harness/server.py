@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import random
 import socket
@@ -17,14 +18,16 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, NoReturn
+from typing import IO, TYPE_CHECKING, Literal, NoReturn
 
 import psutil
 
-from specs.harness import matchers
+from specs.harness import findings, matchers, observe
+from specs.harness.findings import Finding
 from specs.harness.hints import Evidence, diagnose
-from specs.harness.output import Output
+from specs.harness.output import Line, Output, OutputTimeout
 from specs.harness.process import Limits, ProcessGroup
+from specs.harness.protocol import BOOK_PORT
 from specs.harness.requirements import Requirement
 from specs.harness.targets import TargetSpec, render_argv, target_env
 from specs.harness.wire import Client, Transcript, is_loopback
@@ -57,11 +60,38 @@ class TestContext:
     repro: str
 
 
+#: What specs observe on the way to judging their own requirement. When the requirement
+#: that owns one of these fails so that it cannot be observed in any form (a log that is
+#: block-buffered, data never printed, a server that stops after one client), the other
+#: specs that need it are blocked (not judged) instead of failing the same way again.
+Observation = Literal["live output", "connection line", "data line", "disconnection line", "serving",
+                      "concurrent clients"]
+
+#: The requirement that owns each observation, per role: its failure blocks the others.
+OWNERS: dict[Observation, dict[str, str]] = {
+    "live output": {"logger-server": "LOG-5", "line-logger-server": "LOG-5"},
+    "connection line": {"logger-server": "LOG-1", "line-logger-server": "LOG-1"},
+    "data line": {"logger-server": "LOG-2", "line-logger-server": "LINE-1"},
+    "disconnection line": {"logger-server": "DISC-1", "line-logger-server": "DISC-1"},
+    "serving": {"greeting-server": "GREET-5"},
+    "concurrent clients": {"logger-server": "CONC-1", "line-logger-server": "CONC-1"},
+}
+
+
+def owner_of(what: Observation, role: str) -> str | None:
+    """The requirement that owns observation ``what`` for ``role`` (None: no requirement does)."""
+    return OWNERS[what].get(role)
+
+
 class TargetUnavailable(AssertionError):
     """The target could not be started; the message says why and how to fix it."""
 
 
 _PORTS = random.SystemRandom()  # not the global random: Hypothesis seeds that one, repeating our picks
+
+
+def _names(address: tuple[str, int], line: Line) -> bool:
+    return observe.names_client(line.text, address)
 
 
 def free_port() -> int:
@@ -174,6 +204,7 @@ class ServerTarget:
         self.address: tuple[str, int] | None = None
         self.listening: list[tuple[str, int]] = []
         self._startup_error: str | None = None
+        self._startup_finding = Finding("")
         self._may_start = True
         self.starts = 0
         self.events: list[str] = []
@@ -181,6 +212,40 @@ class ServerTarget:
         self.transcript = Transcript()
         self._clients = 0
         self._test_mark = 0
+        self._interrupt_mark: int | None = None  # output position when netconform sent Ctrl-C
+        self._hidden: dict[Observation, tuple[str, str]] = {}  # what -> (requirement that failed, why)
+        self._restarted = False  # restarted once already in this spec
+        self._clients_open: list[tuple[Client, int]] = []  # this spec's connections, with the output mark then
+        self._departing: list[tuple[Client, int]] = []  # closed; their departure not yet seen in the log
+        self._departures_logged = True  # do departed clients get logged (see _quiesce)?
+        self._stuck: dict[str, str] = {}  # where Ctrl-C found the program stuck -> the requirement that saw it
+
+    # -- what this target hides from specs that merely observe ----------------------
+    def hide(self, what: Observation, owner: str, why: str) -> None:
+        """``owner`` (a requirement) failed in a way that leaves ``what`` unobservable on this target."""
+        self._hidden.setdefault(what, (owner, why))
+
+    def require(self, what: Observation) -> None:
+        """Block the current spec (not judged) if ``what`` was found unobservable by another requirement."""
+        __tracebackhide__ = True
+        hidden = self._hidden.get(what)
+        if hidden is not None and hidden[0] != self.requirement_id:
+            findings.block(*hidden)
+
+    def stuck_before(self, location: str) -> str | None:
+        """The requirement whose failure already showed the program stuck at ``location`` (one mistake)."""
+        owner = self._stuck.setdefault(location, self.requirement_id)
+        return owner if owner != self.requirement_id else None
+
+    def owns(self, what: Observation) -> bool:
+        """Does the current spec's requirement own observation ``what``?"""
+        return owner_of(what, self.spec.role) == self.requirement_id
+
+    @property
+    def requirement_id(self) -> str:
+        """The ID of the requirement the current spec checks ("" outside a spec)."""
+        ctx = self.context
+        return ctx.requirement.id if ctx is not None and ctx.requirement is not None else ""
 
     # -- per-spec bookkeeping --------------------------------------------------
     def begin_test(self, context: TestContext) -> None:
@@ -188,6 +253,7 @@ class ServerTarget:
         self.context = context
         self.transcript = Transcript()
         self._clients = 0
+        self._restarted = False
         if self.group is not None and not self.group.alive:
             if not self.events or "interrupted with SIGINT" not in self.events[-1]:
                 self.events.append(f"{self.spec.name}: restarted for {context.nodeid}: the previous process had "
@@ -195,12 +261,51 @@ class ServerTarget:
             self.stop()
         self._may_start = self.group is None or not self.group.alive
         self._test_mark = self.group.output.mark() if self.group else 0
+        self._interrupt_mark = None
+
+    def end_test(self) -> None:
+        """After each spec: close what its clients left open, let a logger log their departures."""
+        for client, mark in self._clients_open:
+            if not client.closed:
+                client.abort()
+            self._departing.append((client, mark))
+        self._clients_open = []
+        self._quiesce()
+
+    def _quiesce(self, timeout: float = 1.0) -> None:
+        """Before a new client of a logger: let the clients that left be logged as gone first.
+
+        Otherwise their disconnection lines may still be on their way when the next client
+        comes, and a server whose output lines can mix (CONC-2's failure) would mix them
+        into that client's lines. Waits for the log lines (events), at most ``timeout`` in
+        all; a target that does not log departures (DISC-1's failure) is not waited for again.
+        """
+        done = [(c, m) for c, m in self._clients_open if c.closed]
+        self._clients_open = [(c, m) for c, m in self._clients_open if not c.closed]
+        departing, self._departing = self._departing + done, []
+        if (self.spec.role == "greeting-server" or self.group is None or not self.group.alive
+                or not self._departures_logged or "disconnection line" in self._hidden):
+            return
+        out = self.group.output
+        deadline = time.monotonic() + timeout
+        for client, mark in departing:
+            me = (str(client.local[0]), client.port)
+            first = next((ln.index for ln in out.lines(mark) if observe.names_client(ln.text, me)), None)
+            if first is None:
+                continue
+            try:
+                out.wait_for(functools.partial(_names, me), since=first + 1, what=f"the departure of {me!r}",
+                             timeout=max(0.0, deadline - time.monotonic()))
+            except OutputTimeout:
+                self._departures_logged = False
+                return
 
     # -- lifecycle -------------------------------------------------------------
     def ensure_running(self) -> None:
         """Start the target if needed; fail the spec if it cannot run."""
         __tracebackhide__ = True
         if self._startup_error is not None:
+            findings.record(self._startup_finding)
             raise TargetUnavailable(self._startup_error + "\n  (this startup failure happened once and is "
                                     "not retried: every spec of this target fails with it)")
         if self.group is not None and self.group.alive:
@@ -230,6 +335,7 @@ class ServerTarget:
                 self._startup_failed(f"the command could not be run: {exc}")
             self.starts += 1
             self._test_mark = 0
+            self._interrupt_mark = None
             if attempt == 1 and self.spec.port_policy == "fixed" and self._blocked_by_time_wait():
                 continue
             self._wait_listening(port if self.spec.port_policy == "assigned" else None)
@@ -318,15 +424,15 @@ class ServerTarget:
                 "loopback. Bind to '127.0.0.1' (or '' / 'localhost'). " + _hostname_note()
             )
         self.address = (sorted(hosts, key=lambda h: ":" in h)[0], port)
-        if self.spec.port_policy == "fixed" and port != 1234 and self.starts == 1:
+        if self.spec.port_policy == "fixed" and port != BOOK_PORT and self.starts == 1:
             self.events.append(f"{self.spec.name}: listens on port {port}, not the book's 1234 (the book's "
                                "client, which hard-codes 1234, would not find it)")
 
     def _choose_port(self, ports: list[int]) -> int:
         if len(ports) == 1:
             return ports[0]
-        if 1234 in ports:
-            return 1234
+        if BOOK_PORT in ports:
+            return BOOK_PORT
         self._startup_failed(f"it listens on several ports ({ports}); give its command a {{port}} placeholder")
 
     def _startup_failed(self, reason: str) -> NoReturn:
@@ -341,8 +447,12 @@ class ServerTarget:
         verb = "reached" if self.spec.port_policy == "external" else "started"
         lines = [f"target {self.spec.name!r} ({self.spec.role}) could not be {verb}: {reason}",
                  f"  command: {self.spec.command_line}"]
-        for hint in diagnose(evidence):
+        hints = diagnose(evidence)
+        for hint in hints:
             lines.append(f"  likely mistake ({hint.name}): {hint.advice}")
+        self._startup_finding = Finding(f"could not be {verb}: {reason}", f"could not be {verb}: {reason}",
+                                        tuple(h.name for h in hints))
+        findings.record(self._startup_finding)
         if self.spec.port_policy != "external":
             lines.append("  its output (last lines):\n" + "\n".join("  " + ln for ln in output.splitlines()))
         self._startup_error = "\n".join(lines)
@@ -369,14 +479,31 @@ class ServerTarget:
         """A new connection to the target, recorded in this spec's transcript."""
         __tracebackhide__ = True
         address = self.endpoint()
+        self._quiesce()
         self._clients += 1
+        mark = self.group.output.mark() if self.group is not None else 0
         try:
-            return Client(address, timeout=timeout or self.settings.net_timeout, transcript=self.transcript,
-                          label=label or f"client {self._clients}")
+            client = Client(address, timeout=timeout or self.settings.net_timeout, transcript=self.transcript,
+                            label=label or f"client {self._clients}")
         except OSError as exc:
             error = exc
+        else:
+            self._clients_open.append((client, mark))
+            return client
         if self.group is not None and isinstance(error, ConnectionRefusedError):
             self.group.wait_exit(3.0)  # refused: the server is probably exiting; let it finish
+        if self.exited_on_its_own is not None and self._clients == 1 and not self._restarted:
+            # it was exiting when this spec began (after the previous spec's last client): start it again
+            self.events.append(f"{self.spec.name}: restarted for {self.context.nodeid if self.context else '?'}: "
+                               f"the previous process had exited with code {self.exited_on_its_own}")
+            self.stop()
+            self._may_start = self._restarted = True
+            return self.client(label, timeout=timeout)
+        if self.exited_on_its_own is not None:  # it stopped serving: whose failure is that?
+            if self.owns("serving"):
+                self.hide("serving", self.requirement_id, "the server process exits instead of serving the next "
+                          f"client (exit status {self.exited_on_its_own})")
+            self.require("serving")
         matchers.connect_failed(self, error)
 
     @property
@@ -420,18 +547,37 @@ class ServerTarget:
         if not self.group.alive:
             self.group.output.wait_closed(2.0)
 
-    def stderr_text(self, n: int = 30) -> str:
-        """The last ``n`` lines of stderr (for hints)."""
+    def _own_lines(self, stream: str | None) -> list[Line]:
+        """This spec's lines of the current process, up to netconform's Ctrl-C if it sent one."""
         if self.group is None:
-            return ""
-        lines = [ln for ln in self.group.output.lines(0, None) if ln.stream != "stdout"]  # and netconform's notes
+            return []
+        lines = self.group.output.lines(self._test_mark, stream)
+        if self._interrupt_mark is not None:
+            lines = [ln for ln in lines if ln.index < self._interrupt_mark]
+        return lines
+
+    def stderr_text(self, n: int = 30) -> str:
+        """The last ``n`` lines the program wrote to stderr during this spec (for hints)."""
+        lines = [ln for ln in self._own_lines(None) if ln.stream != "stdout"]  # and netconform's notes
         return "\n".join(ln.text for ln in lines[-n:])
 
     def stdout_text(self, n: int = 30) -> str:
-        """The last ``n`` lines of stdout (for hints)."""
-        if self.group is None:
+        """The last ``n`` lines the program wrote to stdout during this spec (for hints)."""
+        return "\n".join(ln.text for ln in self._own_lines("stdout")[-n:])
+
+    def interrupt_text(self) -> str:
+        """What the program wrote after netconform's Ctrl-C probe (where it was: a traceback)."""
+        if self.group is None or self._interrupt_mark is None:
             return ""
-        return "\n".join(ln.text for ln in self.group.output.lines(0, "stdout")[-n:])
+        return "\n".join(ln.text for ln in self.group.output.lines(self._interrupt_mark, None)
+                         if ln.stream != "stdout")
+
+    @property
+    def exited_on_its_own(self) -> int | None:
+        """The exit status if the process exited by itself (not after netconform's Ctrl-C or kill)."""
+        if self.group is None or self._interrupt_mark is not None:
+            return None
+        return self.group.returncode
 
     def output_tail(self) -> str:
         """Both streams' last lines, for failure messages."""
@@ -481,8 +627,13 @@ class ServerTarget:
         was stuck (a KeyboardInterrupt traceback) and flushes its buffered output, which
         tells a blocked server from a block-buffered one. The next spec restarts it.
         """
-        if self.group is None or not self.group.alive:
+        if self.group is None:
             return False
+        if self.group.output.closed:  # its pipes closed: it is exiting by itself, not stuck
+            self.group.wait_exit(1.0)
+        if not self.group.alive:
+            return False
+        self._interrupt_mark = self.group.output.mark()
         self.group.interrupt()
         exited = self.group.wait_exit(2.0) is not None
         during = self.context.nodeid if self.context else "?"

@@ -17,6 +17,10 @@ import struct
 import time
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Literal
+
+#: How a read ended: an orderly FIN, a reset (RST), nothing more in time, or its size limit.
+End = Literal["eof", "reset", "timeout", "limit"]
 
 
 def is_loopback(host: str) -> bool:
@@ -66,7 +70,7 @@ class Received:
     """What one read collected, and how it stopped."""
 
     data: bytes
-    end: str  # "eof", "reset", "timeout" or "limit"
+    end: End
     elapsed: float
 
     @property
@@ -154,7 +158,7 @@ class Client:
         start = time.monotonic()
         deadline = start + timeout
         buf = bytearray()
-        end = "timeout"
+        end: End = "timeout"
         while True:
             now = time.monotonic()
             wait = deadline - now
