@@ -6,10 +6,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,7 +16,7 @@ from specs.harness.hints import Evidence
 from specs.harness.logs import address_of, connected, expect_line, frame, logged
 from specs.harness.matchers import fail
 from specs.harness.output import Line
-from specs.harness.server import Observation, ServerTarget
+from specs.harness.server import ServerTarget
 from specs.harness.wire import describe
 
 CLIENTS = 200
@@ -30,19 +28,9 @@ pytestmark = pytest.mark.concurrency
 @pytest.mark.req("CONC-1")
 def test_idle_client_does_not_block_others(logging_server: ServerTarget) -> None:
     """While one client stays connected and idle, another client's connection and data are logged promptly."""
-    with _owning(logging_server, "concurrent clients", "a second client is not served while a first one stays "
-                 "connected"):
+    with logging_server.observations.owning("concurrent clients", "CONC-1", "a second client is not served while "
+                                            "a first one stays connected"):
         _second_client_is_served(logging_server)
-
-
-@contextlib.contextmanager
-def _owning(target: ServerTarget, what: Observation, why: str) -> Iterator[None]:
-    """If the spec fails, ``what`` cannot be observed on ``target``: the specs that need it are blocked."""
-    try:
-        yield
-    except pytest.fail.Exception:
-        target.hide(what, target.requirement_id, why)
-        raise
 
 
 def _second_client_is_served(logging_server: ServerTarget) -> None:

@@ -145,8 +145,11 @@ def test_logs_connection_with_client_address(greeting_server: ServerTarget) -> N
     """Each connection is logged on stdout as ``Got connection from ('127.0.0.1', <port>)``, with the client's own
     address."""
     since = greeting_server.mark()
-    with greeting_server.client() as client:
-        converse(greeting_server, client)
+    for _attempt in range(3):  # a connection reset as it is accepted has no address of its own (GREET-4's)
+        with greeting_server.client() as client:
+            converse(greeting_server, client)
+        if client.port:
+            break
     me = (client.local[0], client.port)
     try:
         greeting_server.output.wait_for(
@@ -181,11 +184,13 @@ class Interleavings(RuleBasedStateMachine):
 
     @rule(client=consumes(clients))
     def read(self, client: Client) -> None:
-        got = client.read(settle=SETTLE)
+        got = self.greeter.read(client)
+        together = len(self.open)
         self._forget(client)
-        expect_bytes(self.target, got, self.greeter.exchange.reply,
-                     what=f"what {client.label} read (see the interleaving below), compared with what a lone client "
-                     "receives", symptom="concurrent" if self.count > 1 else "")
+        if not self.greeter.greeted(got):
+            expect_bytes(self.target, got, self.greeter.exchange.reply,
+                         what=f"what {client.label} read (see the interleaving below), compared with what a lone "
+                         "client receives", symptom="concurrent" if together > 1 else "")
 
     @rule(client=clients)
     def half_close(self, client: Client) -> None:

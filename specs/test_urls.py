@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from specs.harness import observe
 from specs.harness.client import ClientRun, ClientTarget
 from specs.harness.fixture_servers import HTTP_ROOT, HttpFixture, file_url
 from specs.harness.hints import Evidence
@@ -20,9 +21,20 @@ ABOUT = b"/about/"
 ABOUT_LINE = ABOUT + b"\n"
 
 
-def expect_body_printed(target: ClientTarget, run: ClientRun, body: bytes, what: str) -> None:
+def shows_page(stdout: bytes, body: bytes) -> bool:
+    """Did the client print ``body``, in any form: all of it or its start, as text or as a repr?
+
+    For URL-2, whose business is which page is printed; printing it byte for byte is URL-1's.
+    """
+    printed = observe.unwrap(stdout.rstrip(b"\r\n")).strip()
+    return bool(printed) and body.strip().startswith(printed)
+
+
+def expect_body_printed(target: ClientTarget, run: ClientRun, body: bytes, what: str, *, exact: bool = True) -> None:
+    """``body`` must be printed: byte for byte (``exact``, URL-1), or in any form (see :func:`shows_page`)."""
     __tracebackhide__ = True
-    if run.stdout not in (body, body + b"\n", body + b"\r\n"):
+    printed = run.stdout in (body, body + b"\n", body + b"\r\n")
+    if not printed and (exact or not shows_page(run.stdout, body) or run.returncode != 0):
         fail(target, f"the body of {what} was not printed byte for byte", expected=describe(body, 200),
              got=f"{describe(run.stdout, 200)}; {run.describe_exit()}", details=first_difference(body, run.stdout),
              evidence=Evidence(expected=body, got=run.stdout, symptom="fetch"))
@@ -41,9 +53,10 @@ def test_body_is_printed_as_served(fetch_client: ClientTarget, http_fixture_serv
 def test_redirect_and_file_urls(fetch_client: ClientTarget, http_fixture_server: HttpFixture) -> None:
     """(``fetch-client``) A redirect is followed and the final page printed; a ``file:`` URL is printed as well."""
     run = fetch_client.run(url=http_fixture_server.url("redirect"))
-    expect_body_printed(fetch_client, run, http_fixture_server.body("index.html"), "a redirect to /index.html")
+    expect_body_printed(fetch_client, run, http_fixture_server.body("index.html"), "a redirect to /index.html",
+                        exact=False)
     run = fetch_client.run(url=file_url(HTTP_ROOT / "utf8.html"))
-    expect_body_printed(fetch_client, run, (HTTP_ROOT / "utf8.html").read_bytes(), "a file: URL")
+    expect_body_printed(fetch_client, run, (HTTP_ROOT / "utf8.html").read_bytes(), "a file: URL", exact=False)
 
 
 @pytest.mark.req("URL-3")
@@ -57,21 +70,24 @@ def test_http_error_gives_nonzero_exit(url_client: ClientTarget, http_fixture_se
              expected="a non-zero exit status (and a message)", got=run.describe_exit())
 
 
-def expect_link(target: ClientTarget, server: HttpFixture, page: str, form: str) -> None:
+def expect_link(target: ClientTarget, server: HttpFixture, page: str, form: str, *, exact: bool = False) -> None:
+    """The About link must be found: printed as ``/about/`` (``exact``: URL-4's form), or else as any URL of it."""
     __tracebackhide__ = True
     run = target.run(url=server.url(page))
-    if run.stdout.strip() != ABOUT or run.returncode != 0:
+    printed = run.stdout.strip() if exact else observe.unwrap(run.stdout.strip()).strip()
+    found = printed == ABOUT or (not exact and printed.endswith(ABOUT) and b"\n" not in printed)
+    if not found or run.returncode != 0:
         link = next((ln.strip() for ln in server.body(page).splitlines() if b"/about/" in ln), b"")
         fail(target, f"the About link ({form}) was not found", expected=f"{describe(ABOUT_LINE)}, exit status 0",
              got=f"{describe(run.stdout)}; {run.describe_exit()}", details=f"the link in the page: {link!r}",
-             evidence=Evidence(symptom="link"))
+             evidence=Evidence(expected=ABOUT, got=run.stdout.strip(), symptom="link"))
 
 
 @pytest.mark.req("URL-4")
 def test_finds_the_about_link(link_client: ClientTarget, http_fixture_server: HttpFixture) -> None:
     """(``link-client``) The relative URL of the About link is printed, for python.org's form of it: ``<a
     href="/about/" title="" class="">About</a>``."""
-    expect_link(link_client, http_fixture_server, "index.html", "as python.org writes it")
+    expect_link(link_client, http_fixture_server, "index.html", "as python.org writes it", exact=True)
 
 
 @pytest.mark.req("URL-5")

@@ -94,7 +94,8 @@ class BadFixture:
         rel = self.path.relative_to(ROOT)
         args = {"quote-module": None, "greeting-client": "{host} {port}", "fetch-client": "{url}",
                 "link-client": "{url}", "download-client": "{url} {output}"}.get(self.role, "{port}")
-        return f"{self.role}:{self.name}={rel}" if args is None else f"{self.role}:{self.name}=python3 {rel} {args}"
+        python = sys.executable  # the suite's own Python 3, which has Twisted for fixtures that use it
+        return f"{self.role}:{self.name}={rel}" if args is None else f"{self.role}:{self.name}={python} {rel} {args}"
 
 
 def bad_fixtures() -> list[BadFixture]:

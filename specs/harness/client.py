@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from specs.harness.observations import Observations
 from specs.harness.process import ProcessGroup
 from specs.harness.server import Settings, TargetPool, TestContext
 from specs.harness.targets import TargetSpec, render_argv, target_env
@@ -51,6 +52,7 @@ class ClientTarget:
         self.transcript = Transcript()
         self.events: list[str] = []
         self.last: ClientRun | None = None
+        self.observations = Observations(spec.role)
 
     def begin_test(self, context: TestContext) -> None:
         """Called before each spec (for messages)."""

@@ -91,17 +91,34 @@ class Greeter:
             client.send(self.exchange.prompt)
         return client
 
-    def expect_greeting(self, client: Client, what: str) -> None:
-        """``client`` must receive what a lone client receives (its exact bytes are GREET-1's business).
+    def greeted(self, got: Received) -> bool:
+        """Did a client that received ``got`` get what a lone client gets?
 
-        A server that closes with a reset (GREET-4's failure) may have the reset overtake
-        its greeting: when a lone client saw a reset too, a reset counts as served.
+        Read to the close, the bytes must be the lone client's; read only that far, they must
+        start with them. A server that closes with a reset (GREET-4's failure) may have the reset
+        overtake its greeting: when a lone client saw a reset too, a reset after any part of it counts.
         """
+        reply = self.exchange.reply
+        if got.end == "reset" and self.exchange.end == "reset" and reply.startswith(got.data):
+            return True
+        if not reply:
+            return got.closed
+        return got.data == reply if got.closed else got.data[: len(reply)] == reply
+
+    def read(self, client: Client) -> Received:
+        """What ``client`` receives, read as a lone client's reply was: to the close if the server
+        closed that one, else just as many bytes (a server that never closes costs no wait)."""
+        reply = self.exchange.reply
+        if self.exchange.closes:
+            return client.read(settle=SETTLE)
+        return client.read(at_least=len(reply)) if reply else client.read()
+
+    def expect_greeting(self, client: Client, what: str) -> None:
+        """``client`` must receive what a lone client receives (its exact bytes are GREET-1's business)."""
         __tracebackhide__ = True
         reply = self.exchange.reply
         got = client.read(at_least=len(reply)) if reply else client.read()
-        resets = got.end == "reset" and self.exchange.end == "reset" and reply.startswith(got.data)
-        if not resets and (got.data[: len(reply)] != reply or (not reply and not got.closed)):
+        if not self.greeted(got):
             expect_bytes(self.target, got, reply, what=what, symptom=self.symptom)
         waited = got.end == "limit" and self.wait_for_close
         if waited and client.read(timeout=self.wait_for_close).end == "timeout":

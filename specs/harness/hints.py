@@ -116,7 +116,7 @@ HINTS: tuple[Hint, ...] = (
          "On Python 3 a socket (and socketserver's wfile) takes bytes, not str: send b'Thank you for "
          "connecting', or 'text'.encode(). The book's Python 2 code wrote str, which Python 3 rejects with "
          "a TypeError on every connection (see the server's stderr below)."),
-    Hint("attribute error", _has(r"AttributeError"),
+    Hint("attribute error", lambda ev: ev.phase == "startup" and _has(r"AttributeError")(ev),
          "The program raised AttributeError (see its stderr below): a misspelled method or module name, "
          "such as serve_forver for serve_forever."),
     Hint("bytes repr", _bytes_repr,
@@ -140,7 +140,8 @@ HINTS: tuple[Hint, ...] = (
          "be named handle (a method called handler is never called); otherwise make sure you send before "
          "you close."),
     Hint("waits for the client",
-         lambda ev: ev.got == b"" and ev.end == "timeout" and ev.exit_code is None and ev.symptom == "",
+         lambda ev: ev.got == b"" and ev.end == "timeout" and ev.exit_code is None and ev.symptom == ""
+         and ev.role == "greeting-server",
          "Nothing arrived although the connection stayed open. Does the server call recv() before sending? "
          "The greeting must be sent right after accept(), without waiting for the client."),
     Hint("never closed",
@@ -203,7 +204,7 @@ HINTS: tuple[Hint, ...] = (
          and bool(ev.got.strip()) and ev.expected.startswith(ev.got.rstrip(b"\r\n")) and ev.got != ev.expected,
          "Only the first line (or part) of the body was printed: readline() reads one line. Read the whole "
          "body with read(), or loop over the response's lines."),
-    Hint("letter case",
+    Hint("link pattern",
          lambda ev: ev.symptom == "link",
          "The book's regex, '<a href=\"([^\"]+)\" .*?>about</a>', needs re.IGNORECASE: python.org writes "
          "'About' in upper case. Beyond the book, allow single quotes, other attributes before href, or none "
@@ -245,7 +246,7 @@ def diagnose(evidence: Evidence) -> list[Hint]:
     if any(h.name == "blocked in accept()" for h in found):
         found = [h for h in found if h.name != "stuck"]
     if any(h.name in ("bytes repr", "trailing newline", "encoding") for h in found):
-        found = [h for h in found if h.name != "typo"]
+        found = [h for h in found if h.name not in ("typo", "link pattern")]
     if len(found) > 1:
         found = [h for h in found if h.name != "traceback"]
     return found[:3]

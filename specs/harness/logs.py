@@ -17,9 +17,10 @@ from typing import NoReturn
 from specs.harness import findings, logparse, observe
 from specs.harness.hints import Evidence, Symptom, stuck_in
 from specs.harness.matchers import fail
+from specs.harness.observations import Observation, owner_of
 from specs.harness.output import Line, OutputTimeout
 from specs.harness.protocol import DELIMITER
-from specs.harness.server import Observation, ServerTarget, owner_of
+from specs.harness.server import ServerTarget
 from specs.harness.wire import Client
 
 

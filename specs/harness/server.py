@@ -18,13 +18,14 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Literal, NoReturn
+from typing import IO, TYPE_CHECKING, NoReturn
 
 import psutil
 
 from specs.harness import findings, matchers, observe
 from specs.harness.findings import Finding
 from specs.harness.hints import Evidence, diagnose
+from specs.harness.observations import Observation, Observations
 from specs.harness.output import Line, Output, OutputTimeout
 from specs.harness.process import Limits, ProcessGroup
 from specs.harness.protocol import BOOK_PORT
@@ -58,29 +59,6 @@ class TestContext:
     nodeid: str
     requirement: Requirement | None
     repro: str
-
-
-#: What specs observe on the way to judging their own requirement. When the requirement
-#: that owns one of these fails so that it cannot be observed in any form (a log that is
-#: block-buffered, data never printed, a server that stops after one client), the other
-#: specs that need it are blocked (not judged) instead of failing the same way again.
-Observation = Literal["live output", "connection line", "data line", "disconnection line", "serving",
-                      "concurrent clients"]
-
-#: The requirement that owns each observation, per role: its failure blocks the others.
-OWNERS: dict[Observation, dict[str, str]] = {
-    "live output": {"logger-server": "LOG-5", "line-logger-server": "LOG-5"},
-    "connection line": {"logger-server": "LOG-1", "line-logger-server": "LOG-1"},
-    "data line": {"logger-server": "LOG-2", "line-logger-server": "LINE-1"},
-    "disconnection line": {"logger-server": "DISC-1", "line-logger-server": "DISC-1"},
-    "serving": {"greeting-server": "GREET-5"},
-    "concurrent clients": {"logger-server": "CONC-1", "line-logger-server": "CONC-1"},
-}
-
-
-def owner_of(what: Observation, role: str) -> str | None:
-    """The requirement that owns observation ``what`` for ``role`` (None: no requirement does)."""
-    return OWNERS[what].get(role)
 
 
 class TargetUnavailable(AssertionError):
@@ -213,33 +191,31 @@ class ServerTarget:
         self._clients = 0
         self._test_mark = 0
         self._interrupt_mark: int | None = None  # output position when netconform sent Ctrl-C
-        self._hidden: dict[Observation, tuple[str, str]] = {}  # what -> (requirement that failed, why)
+        self.observations = Observations(spec.role)
         self._restarted = False  # restarted once already in this spec
         self._clients_open: list[tuple[Client, int]] = []  # this spec's connections, with the output mark then
         self._departing: list[tuple[Client, int]] = []  # closed; their departure not yet seen in the log
         self._departures_logged = True  # do departed clients get logged (see _quiesce)?
         self._stuck: dict[str, str] = {}  # where Ctrl-C found the program stuck -> the requirement that saw it
 
-    # -- what this target hides from specs that merely observe ----------------------
+    # -- what this target hides from specs that merely observe (see observations.py) ------
     def hide(self, what: Observation, owner: str, why: str) -> None:
         """``owner`` (a requirement) failed in a way that leaves ``what`` unobservable on this target."""
-        self._hidden.setdefault(what, (owner, why))
+        self.observations.hide(what, owner, why)
 
     def require(self, what: Observation) -> None:
         """Block the current spec (not judged) if ``what`` was found unobservable by another requirement."""
         __tracebackhide__ = True
-        hidden = self._hidden.get(what)
-        if hidden is not None and hidden[0] != self.requirement_id:
-            findings.block(*hidden)
+        self.observations.require(what, self.requirement_id)
+
+    def owns(self, what: Observation) -> bool:
+        """Does the current spec's requirement own observation ``what``?"""
+        return self.observations.owns(what, self.requirement_id)
 
     def stuck_before(self, location: str) -> str | None:
         """The requirement whose failure already showed the program stuck at ``location`` (one mistake)."""
         owner = self._stuck.setdefault(location, self.requirement_id)
         return owner if owner != self.requirement_id else None
-
-    def owns(self, what: Observation) -> bool:
-        """Does the current spec's requirement own observation ``what``?"""
-        return owner_of(what, self.spec.role) == self.requirement_id
 
     @property
     def requirement_id(self) -> str:
@@ -284,7 +260,7 @@ class ServerTarget:
         self._clients_open = [(c, m) for c, m in self._clients_open if not c.closed]
         departing, self._departing = self._departing + done, []
         if (self.spec.role == "greeting-server" or self.group is None or not self.group.alive
-                or not self._departures_logged or "disconnection line" in self._hidden):
+                or not self._departures_logged or "disconnection line" in self.observations.hidden):
             return
         out = self.group.output
         deadline = time.monotonic() + timeout
@@ -313,6 +289,8 @@ class ServerTarget:
         if self.spec.port_policy == "external" and self.address is not None:
             return  # not ours to restart: a refused connection will say it is gone
         if not self._may_start:
+            if self.exited_on_its_own is not None:
+                self.require("serving")  # it stops after serving a client: GREET-5's failure, if it found it
             matchers.fail(self, "the server process exited during this spec")
         self._may_start = False
         self._start()
