@@ -32,8 +32,11 @@ LOAD_DEADLINE = 60.0  # seconds: every load loop is bounded in count and in time
 @pytest.mark.req("GREET-1")
 def test_greeting_is_exact(greeting_server: ServerTarget) -> None:
     """Each client receives exactly the 24 bytes ``Thank you for connecting``: no newline, no other text, ASCII."""
-    with greeting_server.client() as client:
-        got = converse(greeting_server, client)
+    for _attempt in range(3):  # a reset that overtakes the greeting hides it: that close is GREET-4's business
+        with greeting_server.client() as client:
+            got = converse(greeting_server, client)
+        if got.reply or got.end != "reset":
+            break
     expect_bytes(greeting_server, Received(got.reply, got.end, 0.0), GREETING, what="the greeting")
 
 
@@ -86,6 +89,13 @@ def test_keeps_serving_sequential_clients(greeting_server: ServerTarget) -> None
 @pytest.mark.req("GREET-6")
 def test_greets_simultaneous_clients(greeting_server: ServerTarget) -> None:
     """Many clients connected at the same time are all greeted."""
+    with greeting_server.observations.owning("simultaneous clients", "GREET-6", "clients connected at the same "
+                                             "time are not all greeted"):
+        _greet_simultaneously(greeting_server)
+
+
+def _greet_simultaneously(greeting_server: ServerTarget) -> None:
+    __tracebackhide__ = True
     greeter = Greeter(greeting_server, symptom="concurrent")
     clients = []
     try:
@@ -111,6 +121,13 @@ MISBEHAVIOURS = ("sends data first", "half-closes", "sends data then half-closes
 def test_survives_clients_that_do_not_just_read(greeting_server: ServerTarget, behaviour: str, payload: bytes) -> None:
     """A client that sends data first, half-closes, or closes before reading does not stop the server greeting the
     next client."""
+    with greeting_server.observations.owning("misbehaving clients", "GREET-7", f"a client that {behaviour} stops "
+                                             "the server greeting the next one"):
+        _greet_after_rude_client(greeting_server, behaviour, payload)
+
+
+def _greet_after_rude_client(greeting_server: ServerTarget, behaviour: str, payload: bytes) -> None:
+    __tracebackhide__ = True
     greeter = Greeter(greeting_server)
     with greeting_server.client(f"client that {behaviour}") as rude:
         if "sends" in behaviour:
@@ -130,6 +147,13 @@ def test_survives_clients_that_do_not_just_read(greeting_server: ServerTarget, b
 def test_survives_clients_that_reset(greeting_server: ServerTarget, delays: list[float]) -> None:
     """A client that resets its connection (SO_LINGER 0) before reading does not stop the server greeting the next
     client."""
+    with greeting_server.observations.owning("resets survived", "GREET-8", "a client that resets stops the server "
+                                             "greeting the next one"):
+        _greet_after_resets(greeting_server, delays)
+
+
+def _greet_after_resets(greeting_server: ServerTarget, delays: list[float]) -> None:
+    __tracebackhide__ = True
     greeter = Greeter(greeting_server)
     for n, delay in enumerate(delays, 1):
         rude = greeting_server.client(f"resetting client {n}")
@@ -189,8 +213,8 @@ class Interleavings(RuleBasedStateMachine):
         self._forget(client)
         if not self.greeter.greeted(got):
             expect_bytes(self.target, got, self.greeter.exchange.reply,
-                         what=f"what {client.label} read (see the interleaving below), compared with what a lone "
-                         "client receives", symptom="concurrent" if together > 1 else "")
+                         what=f"what {client.label} read (see the interleaving below, with {together} clients "
+                         "connected), compared with what a lone client receives")
 
     @rule(client=clients)
     def half_close(self, client: Client) -> None:
@@ -219,5 +243,7 @@ class Interleavings(RuleBasedStateMachine):
 def test_any_interleaving_of_clients_is_greeted(greeting_server: ServerTarget) -> None:
     """Under any interleaving of connect, read, half-close, close and reset by several clients, every client that
     reads gets the greeting a lone client gets."""
+    for needed in ("simultaneous clients", "misbehaving clients", "resets survived"):
+        greeting_server.require(needed)  # each of these failing already fails the interleavings
     greeter = Greeter(greeting_server)
     run_state_machine_as_test(lambda: Interleavings(greeting_server, greeter))  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ import pytest
 from specs.harness import hints, logparse, requirements
 from specs.harness.matchers import first_difference
 from specs.harness.output import Output, OutputTimeout
-from specs.harness.server import accept_queue
+from specs.harness.sockets import accept_queue
 from specs.harness.targets import ImplSyntaxError, parse_impl, parse_impls
 from specs.harness.wire import Client, NotLoopback, is_loopback
 

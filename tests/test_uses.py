@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 
 from specs.harness.capabilities import available
-from specs.harness.server import accept_queue, free_port
+from specs.harness.readiness import free_port
+from specs.harness.sockets import accept_queue
 from tests.suite import ROOT, processes_of_run, suite_env
 
 CLASS = ROOT / "fixtures" / "class"

@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from specs.harness.context import FixedPort, Settings, TestContext
 from specs.harness.observations import Observations
 from specs.harness.process import ProcessGroup
-from specs.harness.server import Settings, TargetPool, TestContext
 from specs.harness.targets import TargetSpec, render_argv, target_env
 from specs.harness.wire import Transcript, describe
 
@@ -44,7 +44,7 @@ class ClientRun:
 class ClientTarget:
     """A client target: the handle every client spec receives."""
 
-    def __init__(self, spec: TargetSpec, settings: Settings, pool: TargetPool) -> None:
+    def __init__(self, spec: TargetSpec, settings: Settings, pool: FixedPort) -> None:
         self.spec = spec
         self.settings = settings
         self.pool = pool

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NoReturn
 
-from specs.harness import findings, logparse, observe
+from specs.harness import findings, logparse, observe, probe
 from specs.harness.hints import Evidence, Symptom, stuck_in
 from specs.harness.matchers import fail
 from specs.harness.observations import Observation, owner_of
@@ -70,7 +70,7 @@ def missing_line(target: ServerTarget, predicate: Callable[[Line], bool], *, wha
     __tracebackhide__ = True
     details = waited
     live_owner = owner_of("live output", target.spec.role) or "LOG-5"
-    if target.interrupt():
+    if probe.ctrl_c(target):
         out = target.captured
         late = [ln for ln in out.lines(since) if predicate(ln)] if out is not None else []
         if late:
@@ -80,7 +80,7 @@ def missing_line(target: ServerTarget, predicate: Callable[[Line], bool], *, wha
             summary, symptom = why + " (not flushed)", "buffered"
         location = stuck_in(Evidence(interrupt=target.interrupt_text()))
         if location is not None:
-            earlier = target.stuck_before(location)
+            earlier = target.observations.stuck_before(location, target.requirement_id)
             if earlier is not None:
                 findings.block(earlier, f"the program is stuck in {location}, as when {earlier} failed")
         details += "\n(after Ctrl-C, SIGINT, the program's output ends as shown below)"

@@ -22,7 +22,7 @@ from specs.harness.hints import Evidence, Symptom, diagnose
 from specs.harness.wire import Received, describe
 
 if TYPE_CHECKING:
-    from specs.harness.server import ServerTarget, TestContext
+    from specs.harness.context import TestContext
     from specs.harness.targets import TargetSpec
     from specs.harness.wire import Transcript
 
@@ -122,6 +122,19 @@ def compose(
     return "\n".join(lines), finding
 
 
+def startup_failure(target: Target, reason: str, evidence: Evidence) -> tuple[str, Finding]:
+    """The message (and finding) of a target that could not be started: every spec of it fails with it."""
+    spec = target.spec
+    verb = "reached" if spec.port_policy == "external" else "started"
+    lines = [f"target {spec.name!r} ({spec.role}) could not be {verb}: {reason}", f"  command: {spec.command_line}"]
+    hints = diagnose(evidence)
+    lines += [f"  likely mistake ({hint.name}): {hint.advice}" for hint in hints]
+    if spec.port_policy != "external":
+        lines.append("  its output (last lines):\n" + _indent(target.output_tail(), "  "))
+    summary = f"could not be {verb}: {reason}"
+    return "\n".join(lines), Finding(summary, summary, tuple(h.name for h in hints))
+
+
 def failure_message(target: Target, summary: str, **kwargs: Any) -> str:
     """The message :func:`fail` would give (for callers that raise it themselves)."""
     return compose(target, summary, **kwargs)[0]
@@ -160,7 +173,7 @@ def expect_end(target: Target, received: Received, allowed: tuple[str, ...], *, 
          evidence=Evidence(got=received.data, end=received.end))
 
 
-def connect_failed(target: ServerTarget, exc: OSError) -> NoReturn:
+def connect_failed(target: Target, exc: OSError) -> NoReturn:
     """A connection attempt failed: explain whether the server is gone or just not accepting."""
     __tracebackhide__ = True
     if isinstance(exc, ConnectionRefusedError):

@@ -23,6 +23,9 @@ Observation = Literal[
     "disconnection line",  # a client's departure is logged with its address
     "reassembled lines",  # a line split across reads is printed whole
     "serving",  # the server serves client after client
+    "simultaneous clients",  # clients connected at the same time are all greeted
+    "misbehaving clients",  # the server survives clients that send first, half-close or close early
+    "resets survived",  # the server survives clients that reset
     "concurrent clients",  # a second client is served while a first stays connected
     "whole greeting",  # a greeting client prints all of the greeting it receives
 ]
@@ -35,6 +38,9 @@ OWNERS: dict[Observation, dict[str, str]] = {
     "disconnection line": {"logger-server": "DISC-1", "line-logger-server": "DISC-1"},
     "reassembled lines": {"line-logger-server": "LINE-1"},
     "serving": {"greeting-server": "GREET-5"},
+    "simultaneous clients": {"greeting-server": "GREET-6"},
+    "misbehaving clients": {"greeting-server": "GREET-7"},
+    "resets survived": {"greeting-server": "GREET-8"},
     "concurrent clients": {"logger-server": "CONC-1", "line-logger-server": "CONC-1"},
     "whole greeting": {"greeting-client": "CLIENT-1"},
 }
@@ -51,6 +57,12 @@ class Observations:
     def __init__(self, role: str) -> None:
         self.role = role
         self.hidden: dict[Observation, tuple[str, str]] = {}
+        self.stuck: dict[str, str] = {}  # where Ctrl-C found the program stuck -> the requirement that saw it
+
+    def stuck_before(self, location: str, current: str) -> str | None:
+        """The requirement whose failure already showed the program stuck at ``location`` (one mistake)."""
+        owner = self.stuck.setdefault(location, current)
+        return owner if owner != current else None
 
     def hide(self, what: Observation, requirement: str, why: str) -> None:
         """``requirement`` failed in a way that leaves ``what`` unobservable on this target."""

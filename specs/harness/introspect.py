@@ -1,0 +1,43 @@
+"""What a target's processes hold: zombie children, open file descriptors, CPU time (psutil)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import psutil
+
+
+def zombies(procs: Iterable[psutil.Process]) -> list[psutil.Process]:
+    """The zombies among ``procs`` (exited children nobody waited for)."""
+    found = []
+    for proc in procs:
+        try:
+            if proc.status() == psutil.STATUS_ZOMBIE:
+                found.append(proc)
+        except psutil.Error:
+            continue
+    return found
+
+
+def fd_count(procs: Iterable[psutil.Process]) -> int:
+    """Open file descriptors summed over the live ones of ``procs``."""
+    total = 0
+    for proc in procs:
+        try:
+            if proc.status() != psutil.STATUS_ZOMBIE:
+                total += proc.num_fds()
+        except psutil.Error:
+            continue
+    return total
+
+
+def cpu_seconds(procs: Iterable[psutil.Process]) -> float:
+    """CPU time (user + system) used so far by ``procs``."""
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            continue
+    return total

@@ -1,0 +1,18 @@
+"""The plug-in's shared state, kept on pytest's config (``config.stash[KEY]``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from specs.harness.options import RunConfig
+from specs.harness.pool import TargetPool
+from specs.harness.submissions import Submission
+from specs.harness.targets import TargetSpec
+from specs.harness.verdicts import Recorder
+
+RUN = pytest.StashKey[RunConfig]()  # the run's configuration, from its command line
+POOL = pytest.StashKey[TargetPool]()  # the running targets
+TARGETS = pytest.StashKey[list[TargetSpec]]()  # the targets the specs are parametrized over
+RECORDER = pytest.StashKey[Recorder]()  # every spec's verdict
+SUBMISSIONS = pytest.StashKey[list[Submission]]()  # --submission / --impl-dir folders, loaded
+WORKDIR = pytest.StashKey[str]()  # where the submissions were copied to

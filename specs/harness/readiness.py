@@ -1,0 +1,122 @@
+"""When a started server is ready, and where to reach it: without connecting to it.
+
+A probe connection would show up in a logger's output, so readiness is read from the
+listening sockets of the target's process tree. The problems found on the way (a
+hard-coded port, an address that is not loopback, several ports, an early exit) are
+raised as :class:`StartupProblem`, worded for the student.
+"""
+
+from __future__ import annotations
+
+import random
+import socket
+import time
+from collections.abc import Callable
+
+from specs.harness import sockets
+from specs.harness.process import ProcessGroup
+from specs.harness.protocol import BOOK_PORT
+from specs.harness.wire import is_loopback
+
+_PORTS = random.SystemRandom()  # not the global random: Hypothesis seeds that one, repeating our picks
+
+
+class StartupProblem(Exception):
+    """Why a server target is not ready, as a sentence for the student."""
+
+
+def free_port() -> int:
+    """A port that is free now, outside the kernel's ephemeral range (client ports)."""
+    for _ in range(100):
+        port = _PORTS.randrange(20000, 32000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port found in 20000-32000")
+
+
+def connect_host(ip: str) -> str | None:
+    """Where to connect to reach a socket listening on ``ip``; None if not via loopback."""
+    if ip in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if ip == "::":
+        return "::1"
+    if ip.startswith("::ffff:") and is_loopback(ip):
+        return ip[7:]
+    return ip if is_loopback(ip) else None
+
+
+def hostname_note() -> str:
+    """Where ``socket.gethostname()`` resolves (the book binds it): loopback or not."""
+    try:
+        name = socket.gethostname()
+        addrs = sorted({info[4][0] for info in socket.getaddrinfo(name, None)})
+    except OSError as exc:
+        return f"(socket.gethostname() could not be resolved: {exc})"
+    where = "loopback" if all(is_loopback(str(a)) for a in addrs) else "NOT loopback"
+    return f"socket.gethostname() is {name!r}, which resolves to {', '.join(map(str, addrs))} ({where})"
+
+
+def wait_listening(group: ProcessGroup, assigned: int | None, timeout: float) -> tuple[list[tuple[str, int]],
+                                                                                      tuple[str, int]]:
+    """Wait until ``group`` listens (on ``assigned``, if given); its listening sockets and where to connect."""
+    deadline = time.monotonic() + timeout
+    first_seen: float | None = None
+    while True:
+        listening = sockets.listening_sockets(group.tree())
+        ports = {p for _, p in listening}
+        if listening and first_seen is None:
+            first_seen = time.monotonic()
+        if (assigned is not None and assigned in ports) or (assigned is None and listening):
+            break
+        if assigned is not None and first_seen is not None and time.monotonic() - first_seen > 1.0:
+            where = ", ".join(f"{ip}:{p}" for ip, p in listening)
+            raise StartupProblem(
+                f"it was asked to listen on port {assigned} (the {{port}} in its command, also in $PORT) but "
+                f"listens on {where}. Read the port from the command line (sys.argv) instead of hard-coding it.")
+        if not group.alive:
+            raise StartupProblem(f"it exited at start with code {group.returncode}, before listening")
+        if time.monotonic() > deadline:
+            raise StartupProblem(f"it did not start listening within {timeout:g}s (--startup-timeout)")
+        time.sleep(0.02)
+    port = assigned if assigned is not None else choose_port(sorted(ports))
+    hosts = [h for ip, p in listening if p == port and (h := connect_host(ip)) is not None]
+    if not hosts:
+        where = ", ".join(f"{ip}:{p}" for ip, p in listening)
+        raise StartupProblem(f"it listens on {where}, which is not a loopback address, and netconform only "
+                             "connects to loopback. Bind to '127.0.0.1' (or '' / 'localhost'). " + hostname_note())
+    return listening, (sorted(hosts, key=lambda h: ":" in h)[0], port)
+
+
+def choose_port(ports: list[int]) -> int:
+    """The one port a program without ``{port}`` listens on (the book's 1234 among several)."""
+    if len(ports) == 1:
+        return ports[0]
+    if BOOK_PORT in ports:
+        return BOOK_PORT
+    raise StartupProblem(f"it listens on several ports ({ports}); give its command a {{port}} placeholder")
+
+
+def wait_out_time_wait(group: ProcessGroup, stderr: Callable[[], str], startup_timeout: float,
+                       limit: float = 65.0) -> float | None:
+    """A fixed-port program that could not bind a port only TIME_WAIT holds: wait those out; seconds waited.
+
+    The book's servers set no SO_REUSEADDR, so after a connection whose server side
+    closed first they cannot bind their port for about a minute. netconform's clients
+    avoid causing that, but a racy close can still leave one behind. None: not the case.
+    """
+    if group.wait_exit(min(startup_timeout, 3.0)) is None:
+        return None
+    text = stderr()
+    if "Address already in use" not in text and "errno 98" not in text.lower():
+        return None
+    start = time.monotonic()
+    waiting = sockets.ports_in_time_wait()
+    if not waiting:
+        return None
+    while sockets.ports_in_time_wait() & waiting and time.monotonic() - start < limit:
+        time.sleep(0.5)
+    return time.monotonic() - start

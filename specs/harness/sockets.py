@@ -1,0 +1,79 @@
+"""The machine's TCP sockets, read from ``/proc/net/tcp*`` and psutil: no connection is made.
+
+Readiness (a listening socket), TIME_WAIT on a fixed port, and the accept queue of a
+listening socket (for pacing connects) are all read here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+
+import psutil
+
+
+def _proc_tcp() -> Iterator[tuple[int, str, int]]:
+    """(local port, state code, receive queue) of every TCP socket here (Linux ``/proc/net/tcp*``).
+
+    For a LISTEN socket the receive queue is the number of connections waiting in accept().
+    """
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            yield int(fields[1].rsplit(":", 1)[1], 16), fields[3], int(fields[4].split(":")[1], 16)
+
+
+def readable() -> bool:
+    """Can this machine's socket table be read at all?"""
+    return any(True for _ in _proc_tcp())
+
+
+def tcp_states() -> list[tuple[int, str]]:
+    """(local port, state) of every TCP socket on this machine."""
+    names = {"06": "TIME_WAIT", "0A": "LISTEN"}
+    return [(port, names.get(code, code)) for port, code, _ in _proc_tcp()]
+
+
+def accept_queue(port: int) -> int | None:
+    """Connections waiting in ``accept()``'s queue of the socket listening on ``port``."""
+    return next((queue for p, code, queue in _proc_tcp() if p == port and code == "0A"), None)
+
+
+def ports_in_time_wait() -> set[int]:
+    """Local ports with connections in TIME_WAIT and no listener: a server can't rebind them yet."""
+    states = tcp_states()
+    listening = {port for port, state in states if state == "LISTEN"}
+    return {port for port, state in states if state == "TIME_WAIT"} - listening
+
+
+def listening_sockets(procs: Iterable[psutil.Process]) -> list[tuple[str, int]]:
+    """The (ip, port) every one of ``procs`` listens on."""
+    found: set[tuple[str, int]] = set()
+    for proc in procs:
+        try:
+            conns = proc.net_connections(kind="tcp")
+        except psutil.Error:
+            continue
+        found.update((c.laddr.ip, c.laddr.port) for c in conns if c.status == psutil.CONN_LISTEN)
+    return sorted(found)
+
+
+def pace(port: int, *, max_waiting: int = 2, timeout: float = 0.2) -> None:
+    """Before another connection: wait (briefly) until the accept queue on ``port`` has room.
+
+    A burst of connects to a server with the book's ``listen(5)`` overflows its accept
+    queue; Linux then drops the SYN and ``connect()`` waits a 1 s retransmission. This
+    waits until at most ``max_waiting`` connections are not yet accepted (or ``timeout``
+    passes), so clients still pile up concurrently but no SYN is dropped.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        waiting = accept_queue(port)
+        if waiting is None or waiting <= max_waiting:
+            return
+        time.sleep(0.002)
