@@ -36,7 +36,6 @@ class ServerTarget:
         self._pool = pool
         self.group: ProcessGroup | None = None
         self.address: tuple[str, int] | None = None
-        self.listening: list[tuple[str, int]] = []
         self._startup_error: str | None = None
         self._startup_finding = Finding("")
         self._may_start = True
@@ -162,7 +161,7 @@ class ServerTarget:
         __tracebackhide__ = True
         assert self.group is not None
         try:
-            self.listening, self.address = readiness.wait_listening(self.group, assigned,
+            _, self.address = readiness.wait_listening(self.group, assigned,
                                                                     self.settings.startup_timeout)
         except readiness.StartupProblem as exc:
             self._startup_failed(str(exc))
@@ -246,11 +245,6 @@ class ServerTarget:
     def mark(self) -> int:
         """An output position; lines after it are this spec's (see ``Output.wait_for``)."""
         return self.output.mark()
-
-    @property
-    def test_mark(self) -> int:
-        """The output position at the start of the current spec."""
-        return self._test_mark
 
     @property
     def exit_code(self) -> int | None:

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from reference import REFERENCES
 from specs.harness.capabilities import find_interpreter
@@ -32,7 +33,10 @@ ROLES = SERVER_ROLES + CLIENT_ROLES + MODULE_ROLES
 #: harness discovers the port and runs such targets one at a time.
 #: ``external``: ``tcp://127.0.0.1:PORT``, a server already running, which the suite
 #: neither starts nor stops (its output and processes cannot be observed).
-PORT_POLICIES = ("assigned", "ephemeral", "fixed", "external")
+PortPolicy = Literal["assigned", "ephemeral", "fixed", "external"]
+PORT_POLICIES: tuple[PortPolicy, ...] = ("assigned", "ephemeral", "fixed", "external")
+#: Where a target comes from: the suite's own references, or a user's program (``--impl``, submissions).
+Origin = Literal["reference", "user"]
 
 #: Roles a ``tcp://`` target may take: a logger's log is its stdout, readable only from
 #: a process the suite starts.
@@ -56,8 +60,8 @@ class TargetSpec:
     model: str = "unknown"
     concurrent: bool = True
     needs: tuple[str, ...] = ()
-    origin: str = "user"  # "reference" or "user"
-    port_policy: str = "assigned"
+    origin: Origin = "user"
+    port_policy: PortPolicy = "assigned"
     env: tuple[tuple[str, str], ...] = field(default=())
     cwd: str | None = None
     submission: str = ""  # the name of the submission it came from (--impl-dir, --submission)
@@ -69,11 +73,6 @@ class TargetSpec:
         if self.port_policy != "external":
             return None
         return parse_tcp_url(self.command[0])
-
-    @property
-    def fixture_name(self) -> str:
-        """The pytest fixture that hands this role's targets to specs (``greeting_server``)."""
-        return self.role.replace("-", "_")
 
     @property
     def command_line(self) -> str:
@@ -196,7 +195,7 @@ def parse_impl(value: str, *, cwd: str | None = None) -> TargetSpec:
     match = _PYTHON.fullmatch(Path(argv[0]).name)
     if match and (match.group(1) or "").startswith("2"):
         needs = ("python2",)
-    policy = "assigned" if any("{port}" in tok for tok in argv) else "fixed"
+    policy: PortPolicy = "assigned" if any("{port}" in tok for tok in argv) else "fixed"
     if role not in (*SERVER_ROLES, "greeting-client"):
         policy = "assigned"  # URL clients get {url}; modules are imported
     return TargetSpec(
