@@ -116,6 +116,33 @@ def accept(listener: socket.socket, *, blocking: bool = True) -> Client | None:
     return Client(conn, address)
 
 
+def accept_greeted(listener: socket.socket, pending: dict[socket.socket, bytes]) -> socket.socket | None:
+    """Accept one client non-blocking (``accept``) and queue its greeting in ``pending``; None if none."""
+    client = accept(listener, blocking=False)
+    if client is None:
+        return None
+    pending[client.conn] = GREETING
+    return client.conn
+
+
+def flush(conn: socket.socket, pending: dict[socket.socket, bytes]) -> bool:
+    """Send what ``conn`` takes of its pending output; True once it is done with.
+
+    Once all is sent, shut our side down (FIN): a bare close would reset the connection
+    if the client had sent something we did not read.
+    """
+    try:
+        sent = conn.send(pending[conn])
+        pending[conn] = pending[conn][sent:]
+        if not pending[conn]:
+            conn.shutdown(socket.SHUT_WR)
+    except BlockingIOError:  # not writable after all: try again later
+        return False
+    except OSError:  # the client reset or went away: nothing to tell it
+        return True
+    return not pending[conn]
+
+
 def log_lines(lines: LineBuffer, data: bytes) -> bool:
     """Feed a client's chunk to its line buffer and log each complete line (``print line``).
 

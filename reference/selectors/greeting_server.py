@@ -14,33 +14,7 @@ import contextlib
 import selectors
 import socket
 
-from reference._common import GREETING, announce, log_connection, parse_args
-
-
-def accept(listener: socket.socket, pending: dict[socket.socket, bytes]) -> socket.socket | None:
-    """Accept one client, log it and queue its greeting; None if there was none."""
-    try:
-        conn, address = listener.accept()
-    except OSError:  # nothing to accept after all, or the client was already gone
-        return None
-    conn.setblocking(False)
-    log_connection(address)
-    pending[conn] = GREETING
-    return conn
-
-
-def flush(conn: socket.socket, pending: dict[socket.socket, bytes]) -> bool:
-    """Send what ``conn`` takes of its pending output; True once it is done with."""
-    try:
-        sent = conn.send(pending[conn])
-        pending[conn] = pending[conn][sent:]
-        if not pending[conn]:
-            conn.shutdown(socket.SHUT_WR)  # FIN now: a bare close RSTs unread input
-    except BlockingIOError:  # not writable after all: try again later
-        return False
-    except OSError:  # the client reset or went away: nothing to tell it
-        return True
-    return not pending[conn]
+from reference._common import accept_greeted, announce, flush, parse_args
 
 
 def serve(host: str, port: int) -> None:
@@ -56,7 +30,7 @@ def serve(host: str, port: int) -> None:
         while True:
             for key, _events in selector.select():
                 if key.fileobj is listener:
-                    conn = accept(listener, pending)
+                    conn = accept_greeted(listener, pending)
                     if conn is not None:
                         selector.register(conn, selectors.EVENT_WRITE, data=conn)
                 elif flush(key.data, pending):
