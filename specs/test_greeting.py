@@ -76,6 +76,12 @@ def test_close_is_orderly(greeting_server: ServerTarget) -> None:
 @pytest.mark.req("GREET-5")
 def test_keeps_serving_sequential_clients(greeting_server: ServerTarget) -> None:
     """The server keeps serving: hundreds of clients connecting one after another are all greeted."""
+    with greeting_server.observations.owning("serving", "GREET-5", "the server stops serving after a client"):
+        _greet_one_after_another(greeting_server)
+
+
+def _greet_one_after_another(greeting_server: ServerTarget) -> None:
+    __tracebackhide__ = True
     greeter = Greeter(greeting_server)
     deadline = time.monotonic() + LOAD_DEADLINE
     for n in range(1, SEQUENTIAL_CLIENTS + 1):

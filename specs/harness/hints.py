@@ -103,10 +103,11 @@ HINTS: tuple[Hint, ...] = (
     Hint("memory limit", _has(r"MemoryError|Cannot allocate memory|std::bad_alloc|MB of memory, over"),
          "The program used too much memory (--limit-memory): does it "
          "keep everything every client sent, or read a whole stream into memory?"),
-    Hint("python 2 syntax", _has(r"SyntaxError: Missing parentheses in call to 'print'|SyntaxError: invalid syntax"),
+    Hint("python 2 syntax", _has(r"SyntaxError: Missing parentheses in call to '(print|exec)'"
+                                 r"|except [\w.]+, \w+:(?s:.*)SyntaxError"),
          "The program does not compile under this interpreter. The book's programs are Python 2: run them "
          "with python2, or port them (print x becomes print(x), SocketServer becomes socketserver)."),
-    Hint("syntax error", _has(r"SyntaxError|IndentationError"),
+    Hint("syntax error", _has(r"SyntaxError|IndentationError|TabError"),
          "The program does not compile: fix the SyntaxError shown in its stderr below."),
     Hint("address in use", _has(r"Address already in use|EADDRINUSE|errno 98"),
          "The port is still taken: another program listens on it, or the book's server (which does not set "
@@ -153,7 +154,8 @@ HINTS: tuple[Hint, ...] = (
          "The connection was reset (RST) instead of closed. Do not set SO_LINGER to (1, 0); and note that "
          "closing a socket with unread received data also sends a reset."),
     Hint("stopped after one client",
-         lambda ev: ev.exit_code is not None and ev.phase == "run" and ev.role.endswith("-server"),
+         lambda ev: ev.exit_code is not None and ev.exit_code >= 0 and ev.phase == "run" and ev.role.endswith("-server")
+         and "netconform killed it" not in ev.stderr,
          "The server process exited. A server keeps serving: put accept() in a while True: loop (or use "
          "serve_forever()), and do not let one client's error end it: catch OSError around each "
          "connection's work."),
@@ -243,6 +245,8 @@ def diagnose(evidence: Evidence) -> list[Hint]:
     found = [hint for hint in HINTS if hint.applies(evidence)]
     if any(h.name == "python 2 syntax" for h in found):
         found = [h for h in found if h.name != "syntax error"]
+    if any(h.name in ("CPU limit", "process limit", "memory limit") for h in found):
+        found = [h for h in found if h.name != "stopped after one client"]
     if any(h.name == "blocked in accept()" for h in found):
         found = [h for h in found if h.name != "stuck"]
     if any(h.name in ("bytes repr", "trailing newline", "encoding") for h in found):

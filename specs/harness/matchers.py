@@ -183,3 +183,14 @@ def connect_failed(target: Target, exc: OSError) -> NoReturn:
     else:
         why = f"connecting failed: {exc}"
     fail(target, why, evidence=Evidence(phase="run"))
+
+
+def fail_with(target: Target, summary: str, hints: dict[str, str], *, cause: str | None = None,
+              **kwargs: Any) -> NoReturn:
+    """:func:`fail`, adding hints the spec recognised itself (``{name: advice}``) to the message and the finding."""
+    __tracebackhide__ = True
+    named = "\n".join(f"likely mistake ({name}): {advice}" for name, advice in hints.items())
+    details = "\n".join(part for part in (kwargs.pop("details", None), named) if part) or None
+    message, finding = compose(target, summary, details=details, **kwargs)
+    findings.record(dataclasses.replace(finding, cause=cause or finding.cause, hints=(*hints, *finding.hints)))
+    pytest.fail(message, pytrace=False)

@@ -116,6 +116,27 @@ class Limits:
         return [sys.executable, "-I", "-S", script, str(self.cpu_seconds), str(nproc), str(self.file_mb), "--", *argv]
 
 
+def _memory(procs: list[psutil.Process], limit_mb: int) -> int:
+    """The memory ``procs`` use together if over ``limit_mb``, else 0.
+
+    Resident sizes are summed first (cheap); only past the limit is each process's unique
+    memory (USS) read and summed instead: forked children share their parent's pages, which
+    a sum of resident sizes counts once per child.
+    """
+    limit = limit_mb * 1024 * 1024
+    rss = 0
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            rss += proc.memory_info().rss
+    if rss <= limit:
+        return 0
+    uss = 0
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            uss += proc.memory_full_info().uss
+    return uss if uss > limit else 0
+
+
 def _running(procs: list[psutil.Process]) -> int:
     """How many of ``procs`` are not zombies."""
     count = 0
@@ -171,13 +192,8 @@ class ProcessGroup:
             if limits.processes and len(tree) > limits.processes and _running(tree) > limits.processes:
                 # zombies are not counted: they hold no resources but a PID, and reaping them is RES-1's business
                 why = f"its process tree grew past {limits.processes} processes (--limit-processes)"
-            elif limits.memory_mb and rounds % 5 == 0:
-                rss = 0
-                for proc in tree:
-                    with contextlib.suppress(psutil.Error):
-                        rss += proc.memory_info().rss
-                if rss > limits.memory_mb * 1024 * 1024:
-                    why = f"its processes used {rss // 2**20} MB of memory, over {limits.memory_mb} MB (--limit-memory)"
+            elif limits.memory_mb and rounds % 5 == 0 and (used := _memory(tree, limits.memory_mb)):
+                why = f"its processes used {used // 2**20} MB of memory, over {limits.memory_mb} MB (--limit-memory)"
             if why:
                 self.killed_because = f"netconform killed it: {why}"
                 self.output.note(self.killed_because)
