@@ -47,7 +47,7 @@ def test_requirement_selects_ids_and_families(tmp_path: Path) -> None:
     run = _build(tmp_path, requirement=["greet-3,LOG", "RES-1"])
     assert run.wanted == {"GREET-3", "LOG", "RES-1"}
     reg = requirements.registry()
-    assert run.selects(reg["GREET-3"]) and run.selects(reg["LOG-2"]) and run.selects(reg["RES-1"])
+    assert all(run.selects(reg[r]) for r in ("GREET-3", "LOG-2", "RES-1"))
     assert not run.selects(reg["GREET-1"])
 
 
