@@ -90,6 +90,7 @@ def test_releases_file_descriptors(server: ServerTarget) -> None:
 
 IDLE_WINDOW = 1.0  # seconds of idleness measured
 SPIN_LIMIT = 0.5  # CPU seconds per second: a spinning loop uses a whole core, an idle server almost nothing
+SAMPLE = 0.05  # how often the server's processes' states are read during the window
 
 
 @pytest.mark.req("RES-3")
@@ -102,10 +103,18 @@ def test_does_not_spin_while_idle(server: ServerTarget) -> None:
             connected(server, client, since)
         before = server.cpu_seconds()
         start = time.monotonic()
-        time.sleep(IDLE_WINDOW)  # the measurement window itself, not a wait for an event
+        samples = runnable = 0
+        while time.monotonic() - start < IDLE_WINDOW:  # the measurement window itself, not a wait for an event
+            time.sleep(SAMPLE)
+            samples += 1
+            runnable += server.runnable()
         used = server.cpu_seconds() - before
         rate = used / (time.monotonic() - start)
-    if rate > SPIN_LIMIT:
-        fail(server, f"the server used {rate:.0%} of a CPU core while its only client sat idle",
-             expected=f"under {SPIN_LIMIT:.0%} of a core (an idle server uses about 0%)", got=f"{rate:.0%}",
+    # On a busy machine a spinning loop gets less than a core, but it is always ready to run: an idle server
+    # sleeps in the kernel. Either sign, with CPU really used, is a spin.
+    spinning = runnable / max(1, samples)
+    if rate > SPIN_LIMIT or (spinning > 0.5 and rate > 0.05):
+        fail(server, f"the server used {rate:.0%} of a CPU core while its only client sat idle, and was ready to "
+             f"run in {spinning:.0%} of the samples",
+             expected=f"under {SPIN_LIMIT:.0%} of a core, asleep (an idle server uses about 0%)", got=f"{rate:.0%}",
              evidence=Evidence(symptom="spin"))

@@ -153,7 +153,7 @@ def _repro(item: pytest.Item, spec: TargetSpec) -> str:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
     """Tell the target which spec runs (for messages); restart it if a previous spec killed it."""
     funcargs = getattr(item, "funcargs", {})
     targets = [v for v in funcargs.values() if isinstance(v, ServerTarget | ClientTarget)]
@@ -161,10 +161,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     seen = {id(t): len(t.events) for t in targets}
     for target in targets:
         target.begin_test(TestContext(item.nodeid, req, _repro(item, target.spec)))
-    try:
-        yield
-    finally:
-        for target in targets:
-            if isinstance(target, ServerTarget):
-                target.end_test()
-            item.user_properties.extend(("event", event) for event in target.events[seen[id(target)]:])
+    outcome = yield
+    failed = outcome.excinfo is not None and not isinstance(outcome.excinfo[1], pytest.skip.Exception)
+    for target in targets:
+        if isinstance(target, ServerTarget):
+            target.end_test(failed=failed)
+        item.user_properties.extend(("event", event) for event in target.events[seen[id(target)]:])

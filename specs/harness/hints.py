@@ -17,7 +17,7 @@ from specs.harness.wire import End
 
 #: A named observation without bytes, set by the spec that made it.
 Symptom = Literal["", "buffered", "serial", "framing", "spin", "client", "refused", "fetch", "link", "download",
-                  "tempfile", "concurrent", "zombies", "fd leak"]
+                  "tempfile", "concurrent", "zombies", "fd leak", "repeated"]
 Phase = Literal["startup", "run"]
 
 #: Where a Python program's KeyboardInterrupt traceback shows it was merely waiting for
@@ -225,6 +225,11 @@ HINTS: tuple[Hint, ...] = (
          "not: then connections share state that should be theirs alone, such as a global variable holding "
          "'the current connection' read by a handler thread, or one output buffer for all clients. Keep "
          "per-connection state per connection (pass the socket to the thread; a dict keyed by socket)."),
+    Hint("logged again and again",
+         lambda ev: ev.symptom == "repeated",
+         "The same client is logged as disconnected more than once: after a client leaves, its socket stays in "
+         "the list select() or poll() watches, which then reports it readable for ever (recv() returns b'' each "
+         "time). Remove it (inputs.remove(r), or p.unregister(fd) and del fdmap[fd]) and close it."),
     Hint("zombie children",
          lambda ev: ev.symptom == "zombies",
          "Child processes that exited are never waited for, so each stays a zombie. Reap them: "

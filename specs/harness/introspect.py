@@ -41,3 +41,14 @@ def cpu_seconds(procs: Iterable[psutil.Process]) -> float:
         except psutil.Error:
             continue
     return total
+
+
+def runnable(procs: Iterable[psutil.Process]) -> int:
+    """How many of ``procs`` are running or ready to run (a busy loop always is; a waiting server sleeps)."""
+    count = 0
+    for proc in procs:
+        try:
+            count += proc.status() == psutil.STATUS_RUNNING
+        except psutil.Error:
+            continue
+    return count

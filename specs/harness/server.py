@@ -48,6 +48,7 @@ class ServerTarget:
         self._interrupt_mark: int | None = None  # output position when netconform sent Ctrl-C
         self.observations = Observations(spec.role)
         self._restarted = False  # restarted once already in this spec
+        self._failed = False  # the last spec failed: the next one starts a fresh process
         self.departures = Departures()
 
     # -- what this target hides from specs that merely observe (see observations.py) ------
@@ -82,12 +83,20 @@ class ServerTarget:
                 self.events.append(f"{self.spec.name}: restarted for {context.nodeid}: the previous process had "
                                    f"exited with code {self.group.returncode}")
             self.stop()
+        elif self.group is not None and self._failed and self.spec.port_policy != "fixed":
+            self.stop()  # a failure may have left it in any state: start afresh (a fixed port may be slow to free)
+        self._failed = False
         self._may_start = self.group is None or not self.group.alive
         self._test_mark = self.group.output.mark() if self.group else 0
         self._interrupt_mark = None
 
-    def end_test(self) -> None:
-        """After each spec: close what its clients left open, let a logger log their departures."""
+    def end_test(self, *, failed: bool = False) -> None:
+        """After each spec: close what its clients left open, let a logger log their departures.
+
+        After a failed spec the next one starts a fresh process: what the failure left behind
+        (dead sockets, a thread stuck, half a line) must not be held against the next requirement.
+        """
+        self._failed = failed
         self.departures.close_all()
         self._quiesce()
 
@@ -317,6 +326,10 @@ class ServerTarget:
     def cpu_seconds(self) -> float:
         """CPU time (user + system) used so far by the target's live processes."""
         return introspect.cpu_seconds(self.processes())
+
+    def runnable(self) -> int:
+        """How many of the target's processes are running or ready to run right now (not asleep)."""
+        return introspect.runnable(self.processes())
 
     def fd_count(self) -> int:
         """Open file descriptors summed over the target's live processes."""
