@@ -49,7 +49,7 @@ class Reference:
     @property
     def module(self) -> str:
         """Dotted module path, e.g. ``reference.select.greeting_server``."""
-        return self.module_name or f"reference.{self.model}.{self.role.replace('-', '_')}"
+        return self.module_name or f"{__name__}.{self.model}.{self.role.replace('-', '_')}"
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -68,17 +68,17 @@ CLIENT_REFERENCES: tuple[Reference, ...] = (
     Reference("greeting-client", "blocking", args=_GREETING_CLIENT_ARGS),
     Reference("greeting-client", "asyncio", args=_GREETING_CLIENT_ARGS),
     Reference("greeting-client", "twisted", args=_GREETING_CLIENT_ARGS),
-    Reference("fetch-client", "read", module_name="reference.urllib.fetch_read", args=("{url}",)),
-    Reference("fetch-client", "lines", module_name="reference.urllib.fetch_lines", args=("{url}",)),
-    Reference("fetch-client", "readlines", module_name="reference.urllib.fetch_readlines", args=("{url}",)),
-    Reference("link-client", "regex", module_name="reference.urllib.link_regex", args=("{url}",)),
-    Reference("link-client", "htmlparser", module_name="reference.urllib.link_htmlparser", args=("{url}",)),
-    Reference("download-client", "reporthook", module_name="reference.urllib.download_reporthook",
+    Reference("fetch-client", "read", module_name=f"{__name__}.urllib.fetch_read", args=("{url}",)),
+    Reference("fetch-client", "lines", module_name=f"{__name__}.urllib.fetch_lines", args=("{url}",)),
+    Reference("fetch-client", "readlines", module_name=f"{__name__}.urllib.fetch_readlines", args=("{url}",)),
+    Reference("link-client", "regex", module_name=f"{__name__}.urllib.link_regex", args=("{url}",)),
+    Reference("link-client", "htmlparser", module_name=f"{__name__}.urllib.link_htmlparser", args=("{url}",)),
+    Reference("download-client", "reporthook", module_name=f"{__name__}.urllib.download_reporthook",
               args=("{url}", "{output}")),
-    Reference("download-client", "urlcleanup", module_name="reference.urllib.download_urlcleanup",
+    Reference("download-client", "urlcleanup", module_name=f"{__name__}.urllib.download_urlcleanup",
               args=("{url}", "{output}")),
     Reference("quote-module", "stdlib", module_name="urllib.parse", args=()),
-    Reference("quote-module", "handwritten", module_name="reference.quoting", args=()),
+    Reference("quote-module", "handwritten", module_name=f"{__name__}.quoting", args=()),
 )
 
 REFERENCES: tuple[Reference, ...] = (

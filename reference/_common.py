@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from email.message import Message
 from typing import IO, NamedTuple
 
-from reference._framing import LineBuffer
+from ._framing import LineBuffer
 
 GREETING = b"Thank you for connecting"
 DEFAULT_HOST = "127.0.0.1"

@@ -18,32 +18,38 @@ directory). It
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import tempfile
 import uuid
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from specs.harness import capabilities, options, submissions
-from specs.harness.collection import DiagnosisOrder
-from specs.harness.context import Settings
-from specs.harness.keys import POOL, RECORDER, RUN, SUBMISSIONS, TARGETS, WORKDIR
-from specs.harness.options import add_options
-from specs.harness.pool import TargetPool
-from specs.harness.process import become_subreaper, inherit_ctrl_c
-from specs.harness.targets import (
+from .harness import capabilities, options, submissions
+from .harness.collection import DiagnosisOrder
+from .harness.context import Settings
+from .harness.keys import POOL, RECORDER, RUN, SUBMISSIONS, TARGETS, WORKDIR
+from .harness.options import add_options
+from .harness.pool import TargetPool
+from .harness.process import become_subreaper, inherit_ctrl_c
+from .harness.targets import (
     reference_targets,
 )
-from specs.harness.verdicts import JUnitNames, Recorder
+from .harness.verdicts import JUnitNames, Recorder
 
 #: The plug-in's parts, each a plug-in module of its own (loaded with this one).
-pytest_plugins = ["specs.harness.fixtures", "specs.harness.collection", "specs.harness.outputs"]
+pytest_plugins = [f"{__package__}.harness.fixtures", f"{__package__}.harness.collection",
+                  f"{__package__}.harness.outputs"]
 SPECS_DIR = Path(__file__).resolve().parent
 TESTS_DIR = SPECS_DIR.parent / "tests"
+#: The specs' package: ``netconform.specs``, installed or (editable install) the checkout's specs/.
+SPECS_PACKAGE = __package__ or "netconform.specs"
+NOTICES = pytest.StashKey[list[str]]()
 
 # -- Hypothesis profiles: dev (default), ci (derandomized: same verdict twice), thorough ----------
 _COMMON: dict[str, Any] = {
@@ -88,6 +94,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(DiagnosisOrder(), "netconform-diagnosis-order")
     become_subreaper()
     inherit_ctrl_c()
+    _collect_installed_specs(config, run)
     if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") in ("no", "load"):
         config.option.dist = "loadgroup"  # all specs of one target on one worker: started once
 
@@ -101,6 +108,67 @@ def _load_submissions(config: pytest.Config, run: options.RunConfig) -> list[sub
     subs = submissions.load_submissions(list(run.submission_folders), Path(config.stash[WORKDIR]))
     config.stash[SUBMISSIONS] = subs
     return subs
+
+
+def _collect_installed_specs(config: pytest.Config, run: options.RunConfig) -> None:
+    """``pytest --impl ...`` with no paths runs netconform's specs, wherever it is run.
+
+    pytest would collect the current folder (or its ``testpaths``); when validating given
+    programs and no path or module was named, the specs' own package is collected instead,
+    by name (as ``--pyargs`` does: no folder above it, such as a student's, is walked).
+    ``--pyargs specs[.module]``, the old package name, still means ``netconform.specs``.
+    """
+    if config.option.pyargs:
+        old = [a for a in config.args if a == "specs" or a.startswith("specs.")]
+        if old:
+            config.args = [f"{SPECS_PACKAGE}{a.removeprefix('specs')}" if a in old else a for a in config.args]
+            # a header line, not a warning: filterwarnings = error would make a warning fatal
+            config.stash[NOTICES] = [f"netconform: --pyargs {' '.join(old)} is deprecated: the specs are now "
+                                     f"{SPECS_PACKAGE}, and plain `pytest --impl ...` runs them"]
+    if run.user_mode and config.args_source != pytest.Config.ArgsSource.ARGS:
+        config.args = [SPECS_PACKAGE]
+        config.option.pyargs = True
+        config.args_source = pytest.Config.ArgsSource.ARGS  # no misleading "testpaths:" header line
+
+
+class SpecModule(pytest.Module):
+    """A spec module, imported under its package's name (``netconform.specs.test_greeting``).
+
+    pytest would derive a module name from the file's place (``specs.test_greeting`` in the
+    checkout), importing the specs and their harness a second time under another name.
+    """
+
+    def _getobj(self) -> ModuleType:
+        module = importlib.import_module(f"{SPECS_PACKAGE}.{self.path.stem}")
+        if Path(module.__file__ or "").resolve() != self.path.resolve():
+            raise self.CollectError(f"{module.__name__} is {module.__file__}, not {self.path}: netconform is "
+                                    "installed from elsewhere; in a checkout, run pip install -e .")
+        self.config.pluginmanager.consider_module(module)
+        return module
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.Module | None:
+    """Spec modules are :class:`SpecModule`; installed, their node IDs are short: ``test_greeting.py::...``."""
+    if module_path.resolve().parent != SPECS_DIR:
+        return None
+    if parent.config.rootpath == SPECS_DIR.parent:  # the checkout: specs/test_greeting.py::...
+        return SpecModule.from_parent(parent, path=module_path)
+    # installed, also below the rootdir (a .venv/ or .tox/ in the student's folder): as with --pyargs
+    return SpecModule.from_parent(parent, path=module_path, nodeid=module_path.name)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """The specs' folders are plain folders to pytest: it imports no ``__init__.py`` for them (the
+    checkout's would be imported as ``specs``) and puts none of them on ``sys.path``."""
+    if path.resolve() in (SPECS_DIR, SPECS_DIR.parent):
+        return pytest.Dir.from_parent(parent, path=path)
+    return None
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return config.stash.get(NOTICES, [])
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -14,13 +14,13 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from specs.harness import observe
-from specs.harness.client import ClientRun, ClientTarget
-from specs.harness.fixture_servers import GreetingFixture, refused_port
-from specs.harness.hints import Evidence
-from specs.harness.matchers import fail
-from specs.harness.protocol import BOOK_PORT, GREETING
-from specs.harness.wire import describe
+from .harness import observe
+from .harness.client import ClientRun, ClientTarget
+from .harness.fixture_servers import GreetingFixture, refused_port
+from .harness.hints import Evidence
+from .harness.matchers import fail
+from .harness.protocol import BOOK_PORT, GREETING
+from .harness.wire import describe
 
 GREETING_LINE = GREETING + b"\n"
 

@@ -11,13 +11,13 @@ import time
 
 import pytest
 
-from specs.harness import observe
-from specs.harness.hints import Evidence
-from specs.harness.logs import address_of, connected, expect_line, frame, logged
-from specs.harness.matchers import fail
-from specs.harness.output import Line
-from specs.harness.server import ServerTarget
-from specs.harness.wire import describe
+from .harness import observe
+from .harness.hints import Evidence
+from .harness.logs import address_of, connected, expect_line, frame, logged
+from .harness.matchers import fail
+from .harness.output import Line
+from .harness.server import ServerTarget
+from .harness.wire import describe
 
 CLIENTS = 200
 DEADLINE = 60.0

@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 import pytest
 
-from specs.harness import observe
-from specs.harness.hints import Evidence
-from specs.harness.logs import address_of, connected, disconnected, expect_line, frame, logged
-from specs.harness.matchers import fail
-from specs.harness.output import Line
-from specs.harness.server import ServerTarget
+from .harness import observe
+from .harness.hints import Evidence
+from .harness.logs import address_of, connected, disconnected, expect_line, frame, logged
+from .harness.matchers import fail
+from .harness.output import Line
+from .harness.server import ServerTarget
 
 LEAVING_AT_ONCE = 20
 

@@ -14,15 +14,15 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, precondition, rule, run_state_machine_as_test
 
-from specs.harness import findings, logparse
-from specs.harness.greetings import SETTLE, Greeter, converse
-from specs.harness.hints import Evidence
-from specs.harness.logs import why_address_missing
-from specs.harness.matchers import expect_bytes, expect_end, fail
-from specs.harness.output import OutputTimeout
-from specs.harness.protocol import GREETING
-from specs.harness.server import ServerTarget
-from specs.harness.wire import Client, Received, describe
+from .harness import findings, logparse
+from .harness.greetings import SETTLE, Greeter, converse
+from .harness.hints import Evidence
+from .harness.logs import why_address_missing
+from .harness.matchers import expect_bytes, expect_end, fail
+from .harness.output import OutputTimeout
+from .harness.protocol import GREETING
+from .harness.server import ServerTarget
+from .harness.wire import Client, Received, describe
 
 SEQUENTIAL_CLIENTS = 200
 SIMULTANEOUS_CLIENTS = 50

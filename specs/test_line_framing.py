@@ -17,9 +17,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from specs.harness import observe
-from specs.harness.hints import Evidence, Symptom
-from specs.harness.logs import (
+from .harness import observe
+from .harness.hints import Evidence, Symptom
+from .harness.logs import (
     between,
     connected,
     disconnected,
@@ -27,10 +27,10 @@ from specs.harness.logs import (
     logged,
     printed_stream,
 )
-from specs.harness.matchers import fail, first_difference
-from specs.harness.protocol import DELIMITER, MAX_LENGTH
-from specs.harness.server import ServerTarget
-from specs.harness.wire import Client, describe
+from .harness.matchers import fail, first_difference
+from .harness.protocol import DELIMITER, MAX_LENGTH
+from .harness.server import ServerTarget
+from .harness.wire import Client, describe
 
 PAUSE = 0.002  # between segments, so that they arrive apart (TCP_NODELAY is on)
 

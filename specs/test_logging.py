@@ -12,12 +12,12 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from specs.harness import logparse, observe
-from specs.harness.hints import Evidence
-from specs.harness.logs import address_of, connected, disconnected, frame, logged, why_address_missing
-from specs.harness.matchers import fail, first_difference
-from specs.harness.server import ServerTarget
-from specs.harness.wire import describe
+from .harness import logparse, observe
+from .harness.hints import Evidence
+from .harness.logs import address_of, connected, disconnected, frame, logged, why_address_missing
+from .harness.matchers import fail, first_difference
+from .harness.server import ServerTarget
+from .harness.wire import describe
 
 #: Printable messages without newlines (a printed message must be one line), never looking like an address.
 PRINTABLE = st.characters(codec="utf-8").filter(lambda c: unicodedata.category(c)[0] != "C" and c not in "\u2028\u2029")

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from specs.harness.quoting import (
+from .harness.quoting import (
     LOWER_HEX,
     Call,
     ModuleTarget,

@@ -12,11 +12,11 @@ from collections.abc import Callable
 
 import pytest
 
-from specs.harness.greetings import Greeter
-from specs.harness.hints import Evidence
-from specs.harness.logs import connected, disconnected, frame
-from specs.harness.matchers import fail
-from specs.harness.server import ServerTarget
+from .harness.greetings import Greeter
+from .harness.hints import Evidence
+from .harness.logs import connected, disconnected, frame
+from .harness.matchers import fail
+from .harness.server import ServerTarget
 
 VISITS = 20
 RELEASE_TIMEOUT = 5.0  # how long the server may take to release a departed client's resources

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from specs.harness import observe
-from specs.harness.client import ClientRun, ClientTarget
-from specs.harness.fixture_servers import HTTP_ROOT, HttpFixture, file_url
-from specs.harness.hints import Evidence
-from specs.harness.matchers import fail, first_difference
-from specs.harness.wire import describe
+from .harness import observe
+from .harness.client import ClientRun, ClientTarget
+from .harness.fixture_servers import HTTP_ROOT, HttpFixture, file_url
+from .harness.hints import Evidence
+from .harness.matchers import fail, first_difference
+from .harness.wire import describe
 
 ABOUT = b"/about/"
 ABOUT_LINE = ABOUT + b"\n"

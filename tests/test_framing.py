@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from twisted.internet.testing import StringTransport
 from twisted.protocols.basic import LineReceiver
 
-from reference._framing import DELIMITER, MAX_LENGTH, LineBuffer
+from netconform.reference._framing import DELIMITER, MAX_LENGTH, LineBuffer
 
 
 class Recorder(LineReceiver):

@@ -7,12 +7,12 @@ import threading
 
 import pytest
 
-from specs.harness import hints, logparse, requirements
-from specs.harness.matchers import first_difference
-from specs.harness.output import Output, OutputTimeout
-from specs.harness.sockets import accept_queue
-from specs.harness.targets import ImplSyntaxError, parse_impl, parse_impls
-from specs.harness.wire import Client, NotLoopback, is_loopback
+from netconform.specs.harness import hints, logparse, requirements
+from netconform.specs.harness.matchers import first_difference
+from netconform.specs.harness.output import Output, OutputTimeout
+from netconform.specs.harness.sockets import accept_queue
+from netconform.specs.harness.targets import ImplSyntaxError, parse_impl, parse_impls
+from netconform.specs.harness.wire import Client, NotLoopback, is_loopback
 
 GREETING = b"Thank you for connecting"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from specs.harness.process import ProcessGroup
+from netconform.specs.harness.process import ProcessGroup
 from tests.suite import ROOT, processes_of_run, run_suite, suite_env
 
 FORKING = "greeting-server:forks=python3 fixtures/bad/greeting_server/forks_without_reaping.py {port}"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from specs.harness import options, requirements
+from netconform.specs.harness import options, requirements
 
 
 def _build(tmp_path: Path, environ: dict[str, str] | None = None, **values: Any) -> options.RunConfig:

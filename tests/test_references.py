@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from reference import REFERENCES
+from netconform.reference import REFERENCES
 from tests.suite import run_suite
 
 SUBSET = ["-k", "select or blocking or read or regex or urlcleanup or stdlib"]  # one reference of each role

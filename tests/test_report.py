@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from specs.harness.report import render_html, render_markdown, report_format, write_report
+from netconform.specs.harness.report import render_html, render_markdown, report_format, write_report
 from tests.suite import BAD, ROOT, suite_env
 
 WHEN = datetime(2024, 5, 17, 12, 30, 0, tzinfo=timezone.utc)

@@ -10,9 +10,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from specs.harness import gradescope
-from specs.harness.process import Limits, ProcessGroup
-from specs.harness.submissions import load_submissions, submission_folders
+from netconform.specs.harness import gradescope
+from netconform.specs.harness.process import Limits, ProcessGroup
+from netconform.specs.harness.submissions import load_submissions, submission_folders
 
 # -- finding a submission's programs ---------------------------------------------------------------
 

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from specs.harness.capabilities import available
-from specs.harness.readiness import free_port
-from specs.harness.sockets import accept_queue
+from netconform.specs.harness.capabilities import available
+from netconform.specs.harness.readiness import free_port
+from netconform.specs.harness.sockets import accept_queue
 from tests.suite import ROOT, processes_of_run, suite_env
 
 CLASS = ROOT / "fixtures" / "class"
@@ -50,9 +50,9 @@ def summary_row(output: str, target: str, role: str) -> list[str]:
 
 
 def test_student_validates_a_program_in_their_own_folder(tmp_path: Path) -> None:
-    """README: ``pytest --pyargs specs --impl 'greeting-server=python3 my_server.py {port}'``."""
+    """README: ``pytest --impl 'greeting-server=python3 my_server.py {port}'``."""
     shutil.copy(CLASS / "alice" / "greeting_server.py", tmp_path / "my_server.py")
-    run = documented(["--pyargs", "specs", "--impl", "greeting-server=python3 my_server.py {port}"], tmp_path)
+    run = documented(["--impl", "greeting-server=python3 my_server.py {port}"], tmp_path)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert summary_row(run.stdout, "my_server", "greeting-server")[2:4] == ["7/7", "6/6"]
 
@@ -60,18 +60,28 @@ def test_student_validates_a_program_in_their_own_folder(tmp_path: Path) -> None
 def test_student_sees_what_is_wrong_with_a_buggy_program(tmp_path: Path) -> None:
     """The same command on a buggy program fails, naming the requirement, the bytes and the hint."""
     shutil.copy(CLASS / "bob" / "server.py", tmp_path / "my_server.py")
-    run = documented(["--pyargs", "specs", "--impl", "greeting-server=python3 my_server.py {port}"], tmp_path)
+    run = documented(["--impl", "greeting-server=python3 my_server.py {port}"], tmp_path)
     assert run.returncode == 1
     assert "GREET-1 (MUST) not met" in run.stdout
     assert "likely mistake (bytes repr)" in run.stdout
-    assert "reproduce: pytest --pyargs specs.test_greeting -k test_greeting_is_exact" in run.stdout
+    assert "reproduce: pytest --pyargs netconform.specs.test_greeting -k test_greeting_is_exact" in run.stdout
+    assert "test_greeting.py::test_greeting_is_exact[my_server]" in run.stdout  # short node IDs
+
+
+def test_the_old_pyargs_form_still_works(tmp_path: Path) -> None:
+    """``pytest --pyargs specs --impl ...`` (the form before the netconform namespace) runs the same specs."""
+    shutil.copy(CLASS / "alice" / "greeting_server.py", tmp_path / "my_server.py")
+    run = documented(["--pyargs", "specs", "--impl", "greeting-server=python3 my_server.py {port}"], tmp_path)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert summary_row(run.stdout, "my_server", "greeting-server")[2:4] == ["7/7", "6/6"]
+    assert "--pyargs specs is deprecated" in run.stdout
 
 
 def test_student_port_of_the_select_logger_fails_exactly_its_two_mistakes(tmp_path: Path) -> None:
     """The most common port of listing 14-6 (``print(data)``, the book's ``getpeername()`` after a reset):
     exactly LOG-2 and DISC-3 fail, LOG-2 first, with the decode hint."""
     shutil.copy(ROOT / "fixtures" / "ports" / "select_logger_py3.py", tmp_path / "my_logger.py")
-    run = documented(["--pyargs", "specs", "--impl", "logger-server=python3 my_logger.py {port}",
+    run = documented(["--impl", "logger-server=python3 my_logger.py {port}",
                       "--netconform-json", "verdicts.json"], tmp_path)
     assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-2000:]
     results = json.loads((tmp_path / "verdicts.json").read_text())["results"]
@@ -89,7 +99,7 @@ def graded_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.C
     """The instructor's run over a copy of ``fixtures/class``: the README's command, with every output."""
     where = tmp_path_factory.mktemp("instructor")
     shutil.copytree(CLASS, where / "submissions")
-    run = documented(["--pyargs", "specs", "--impl-dir", "submissions", "-n", "2",
+    run = documented(["--impl-dir", "submissions", "-n", "2",
                       "--conformance-report", "class.html", "--gradescope", "grades",
                       "--netconform-json", "verdicts.json", "--junitxml", "junit.xml"], where, timeout=600)
     return run, where
@@ -151,20 +161,32 @@ def test_junit_xml_names_carry_the_requirement(graded_class: tuple[subprocess.Co
 
 
 def test_another_repository_installs_the_suite_from_a_path(tmp_path: Path) -> None:
-    """README: ``pip install /path/to/netconform`` in a fresh virtualenv, then the gate (``-m must``)."""
+    """README: ``pip install /path/to/netconform`` in a fresh virtualenv, then the gate (``-m must``).
+
+    The student's repository has packages of its own named ``specs``, ``fixtures`` and
+    ``tests`` (whose import would fail): the installed suite neither shadows nor imports them.
+    """
     repo = tmp_path / "student-repo"
     repo.mkdir()
     shutil.copy(CLASS / "alice" / "greeting_server.py", repo / "server.py")
+    for package in ("specs", "fixtures", "tests"):
+        (repo / package).mkdir()
+        (repo / package / "__init__.py").write_text(f"raise ImportError('the student repository\'s own {package}')\n")
+    (repo / "tests" / "test_mine.py").write_text("def test_mine():\n    assert False, 'the student test ran'\n")
     venv = repo / ".venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     install = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(ROOT)], capture_output=True,
                              text=True, timeout=600, check=False)
     assert install.returncode == 0, install.stderr[-3000:]
-    run = documented(["--pyargs", "specs", "--impl", "greeting-server=python3 server.py {port}", "-m", "must"],
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    ours = {p.name for p in site.iterdir()} & {"specs", "reference", "fixtures", "tests", "netconform"}
+    assert ours == {"netconform"}, f"site-packages has {sorted(ours)}: only netconform/ is the suite's"
+    run = documented(["--impl", "greeting-server=python3 server.py {port}", "-m", "must"],
                      repo, pytest_cmd=[str(venv / "bin" / "pytest")])
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert summary_row(run.stdout, "server", "greeting-server")[2:4] == ["7/7", "0/0"]  # the gate: MUST only
     assert str(ROOT) not in run.stdout  # the specs ran from the installed package, not from this checkout
+    assert "the student" not in run.stdout + run.stderr  # neither its packages nor its tests were imported
 
 
 @pytest.fixture
@@ -195,7 +217,7 @@ def _wait_listening(port: int, timeout: float = 10.0) -> bool:
 def test_already_running_server_is_a_target(running_server: tuple[int, str], tmp_path: Path) -> None:
     """``--impl 'greeting-server=tcp://127.0.0.1:PORT'``: network specs run; output/process specs are n/a."""
     port, _run_id = running_server
-    run = documented(["--pyargs", "specs", "--impl", f"greeting-server=tcp://127.0.0.1:{port}",
+    run = documented(["--impl", f"greeting-server=tcp://127.0.0.1:{port}",
                       "--netconform-json", "v.json"], tmp_path)
     assert run.returncode == 0, run.stdout[-3000:]
     results = json.loads((tmp_path / "v.json").read_text())["results"]
@@ -206,7 +228,7 @@ def test_already_running_server_is_a_target(running_server: tuple[int, str], tmp
 
 def test_tcp_target_where_nothing_listens_fails_fast(tmp_path: Path) -> None:
     """A ``tcp://`` target with no server behind it fails every spec at once, saying to start it first."""
-    run = documented(["--pyargs", "specs", "--impl", f"greeting-server=tcp://127.0.0.1:{free_port()}"], tmp_path,
+    run = documented(["--impl", f"greeting-server=tcp://127.0.0.1:{free_port()}"], tmp_path,
                      timeout=60)
     assert run.returncode == 1
     assert "nothing listens on port" in run.stdout
@@ -216,7 +238,7 @@ def test_tcp_target_where_nothing_listens_fails_fast(tmp_path: Path) -> None:
 @pytest.mark.parametrize("url", ["tcp://10.1.2.3:1234", "tcp://example.org:80", "tcp://[2001:db8::1]:1234"])
 def test_tcp_target_must_be_loopback(url: str, tmp_path: Path) -> None:
     """A ``tcp://`` target elsewhere than loopback is refused before anything is contacted."""
-    run = documented(["--pyargs", "specs", "--impl", f"greeting-server={url}"], tmp_path, timeout=60)
+    run = documented(["--impl", f"greeting-server={url}"], tmp_path, timeout=60)
     assert run.returncode == 4  # pytest's usage error
     assert "not a loopback address" in run.stderr
 
@@ -238,7 +260,7 @@ def test_a_submission_that_cannot_run_fails_the_run(tmp_path: Path) -> None:
     shutil.copytree(CLASS / "alice", tmp_path / "submissions" / "alice")
     (tmp_path / "submissions" / "zoe").mkdir()
     (tmp_path / "submissions" / "zoe" / "README").write_text("my server is on a USB stick\n")
-    run = documented(["--pyargs", "specs", "--impl-dir", "submissions", "--gradescope", "grades"], tmp_path)
+    run = documented(["--impl-dir", "submissions", "--gradescope", "grades"], tmp_path)
     assert run.returncode == 1, run.stdout[-2000:]
     assert summary_row(run.stdout, "alice", "greeting-server")[2:4] == ["7/7", "6/6"]
     assert "no program run: no netconform.toml and no program named after a role" in run.stdout

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from reference._common import cannot_connect, connection_lost, fail, parse_client_args, print_greeting
+from .._common import cannot_connect, connection_lost, fail, parse_client_args, print_greeting
 
 PROG = "greeting_client"
 

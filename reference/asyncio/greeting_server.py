@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import socket
 
-from reference._common import GREETING, announce, log_connection, parse_args
+from .._common import GREETING, announce, log_connection, parse_args
 
 
 async def greet(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

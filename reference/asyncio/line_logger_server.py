@@ -15,8 +15,8 @@ import asyncio
 import contextlib
 import socket
 
-from reference._common import RECV_SIZE, announce, log_connection, log_disconnection, log_lines, parse_args
-from reference._framing import LineBuffer
+from .._common import RECV_SIZE, announce, log_connection, log_disconnection, log_lines, parse_args
+from .._framing import LineBuffer
 
 
 async def log_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

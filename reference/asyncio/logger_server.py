@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import socket
 
-from reference._common import RECV_SIZE, announce, log_connection, log_data, log_disconnection, parse_args
+from .._common import RECV_SIZE, announce, log_connection, log_data, log_disconnection, parse_args
 
 
 async def log_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

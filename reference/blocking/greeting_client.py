@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import socket
 
-from reference._common import (
+from .._common import (
     RECV_SIZE,
     cannot_connect,
     connection_lost,

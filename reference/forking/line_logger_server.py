@@ -17,7 +17,7 @@ import contextlib
 import socket
 import socketserver
 
-from reference._common import (
+from .._common import (
     announce,
     log_connection,
     log_disconnection,
@@ -26,7 +26,7 @@ from reference._common import (
     receive,
     share_log_with_children,
 )
-from reference._framing import LineBuffer
+from .._framing import LineBuffer
 
 
 class Handler(socketserver.BaseRequestHandler):

@@ -15,7 +15,7 @@ import contextlib
 import socket
 import socketserver
 
-from reference._common import (
+from .._common import (
     announce,
     log_connection,
     log_data,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import socket
 
-from reference._common import GREETING, announce, log_connection, parse_args
+from .._common import GREETING, announce, log_connection, parse_args
 
 
 def serve(host: str, port: int) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import socket
 
-from reference._common import accept, announce, hang_up, log_data, parse_args, receive
+from .._common import accept, announce, hang_up, log_data, parse_args, receive
 
 
 def serve(host: str, port: int) -> None:

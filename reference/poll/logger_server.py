@@ -15,7 +15,7 @@ import contextlib
 import select
 import socket
 
-from reference._common import Client, accept, announce, hang_up, log_data, parse_args, receive
+from .._common import Client, accept, announce, hang_up, log_data, parse_args, receive
 
 
 def serve(host: str, port: int) -> None:

@@ -16,8 +16,8 @@ import contextlib
 import select
 import socket
 
-from reference._common import accept, announce, hang_up, log_lines, parse_args, receive
-from reference._framing import LineBuffer
+from .._common import accept, announce, hang_up, log_lines, parse_args, receive
+from .._framing import LineBuffer
 
 
 def serve(host: str, port: int) -> None:

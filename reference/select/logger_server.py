@@ -14,7 +14,7 @@ import contextlib
 import select
 import socket
 
-from reference._common import accept, announce, hang_up, log_data, parse_args, receive
+from .._common import accept, announce, hang_up, log_data, parse_args, receive
 
 
 def serve(host: str, port: int) -> None:

@@ -14,7 +14,7 @@ import contextlib
 import selectors
 import socket
 
-from reference._common import accept_greeted, announce, flush, parse_args
+from .._common import accept_greeted, announce, flush, parse_args
 
 
 def serve(host: str, port: int) -> None:

@@ -12,7 +12,7 @@ import contextlib
 import socket
 import socketserver
 
-from reference._common import GREETING, announce, log_connection, parse_args
+from .._common import GREETING, announce, log_connection, parse_args
 
 
 class Handler(socketserver.StreamRequestHandler):

@@ -15,8 +15,8 @@ import contextlib
 import socket
 import socketserver
 
-from reference._common import announce, log_connection, log_disconnection, log_lines, parse_args, receive
-from reference._framing import LineBuffer
+from .._common import announce, log_connection, log_disconnection, log_lines, parse_args, receive
+from .._framing import LineBuffer
 
 
 class Handler(socketserver.BaseRequestHandler):

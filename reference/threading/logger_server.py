@@ -14,7 +14,7 @@ import contextlib
 import socket
 import socketserver
 
-from reference._common import announce, log_connection, log_data, log_disconnection, parse_args, receive
+from .._common import announce, log_connection, log_data, log_disconnection, parse_args, receive
 
 
 class Handler(socketserver.BaseRequestHandler):

@@ -7,7 +7,7 @@ from typing import Any
 
 from twisted.internet.protocol import Factory, Protocol
 
-from reference._common import announce
+from .._common import announce
 
 
 def listen_and_run(protocol: type[Protocol], host: str, port: int) -> None:

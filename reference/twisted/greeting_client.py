@@ -17,7 +17,7 @@ from twisted.internet.error import ConnectError, ConnectionDone, ConnectionLost
 from twisted.internet.protocol import ClientFactory, Protocol, connectionDone
 from twisted.python.failure import Failure
 
-from reference._common import cannot_connect, connection_lost, fail, parse_client_args, print_greeting
+from .._common import cannot_connect, connection_lost, fail, parse_client_args, print_greeting
 
 PROG = "greeting_client"
 

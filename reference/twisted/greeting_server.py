@@ -14,8 +14,8 @@ from typing import Any
 
 from twisted.internet.protocol import Protocol
 
-from reference._common import GREETING, log_connection, parse_args
-from reference.twisted._reactor import listen_and_run
+from .._common import GREETING, log_connection, parse_args
+from ._reactor import listen_and_run
 
 
 class Greeter(Protocol):

@@ -18,8 +18,8 @@ from twisted.internet.protocol import connectionDone
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 
-from reference._common import log_connection, log_data, log_disconnection, parse_args
-from reference.twisted._reactor import listen_and_run
+from .._common import log_connection, log_data, log_disconnection, parse_args
+from ._reactor import listen_and_run
 
 
 class SimpleLogger(LineReceiver):

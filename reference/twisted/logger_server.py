@@ -16,8 +16,8 @@ from typing import Any
 from twisted.internet.protocol import Protocol, connectionDone
 from twisted.python.failure import Failure
 
-from reference._common import log_connection, log_data, log_disconnection, parse_args
-from reference.twisted._reactor import listen_and_run
+from .._common import log_connection, log_data, log_disconnection, parse_args
+from ._reactor import listen_and_run
 
 
 class SimpleLogger(Protocol):

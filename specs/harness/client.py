@@ -13,11 +13,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from specs.harness.context import FixedPort, Settings, TestContext
-from specs.harness.observations import Observations
-from specs.harness.process import ProcessGroup
-from specs.harness.targets import TargetSpec, render_argv, target_env
-from specs.harness.wire import Transcript, describe
+from .context import FixedPort, Settings, TestContext
+from .observations import Observations
+from .process import ProcessGroup
+from .targets import TargetSpec, render_argv, target_env
+from .wire import Transcript, describe
 
 
 @dataclass

@@ -10,15 +10,15 @@ from typing import Any, NoReturn
 
 import pytest
 
-from specs.harness import capabilities, findings, requirements
-from specs.harness.client import ClientTarget
-from specs.harness.context import TestContext
-from specs.harness.findings import Finding
-from specs.harness.fixtures import TARGET_FIXTURES, target_of
-from specs.harness.keys import RUN
-from specs.harness.server import ServerTarget
-from specs.harness.targets import PROJECT_ROOT, TargetSpec
-from specs.harness.verdicts import finding_property
+from . import capabilities, findings, requirements
+from .client import ClientTarget
+from .context import TestContext
+from .findings import Finding
+from .fixtures import TARGET_FIXTURES, target_of
+from .keys import RUN
+from .server import ServerTarget
+from .targets import PROJECT_ROOT, TargetSpec
+from .verdicts import finding_property
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -146,7 +146,8 @@ def _repro(item: pytest.Item, spec: TargetSpec) -> str:
     else:
         module = item.nodeid.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
         test = getattr(item, "originalname", item.name)
-        parts = ["pytest", "--pyargs", f"specs.{module}", "-k", shlex.quote(test)]
+        package = __package__.rpartition(".")[0] if __package__ else "netconform.specs"
+        parts = ["pytest", "--pyargs", f"{package}.{module}", "-k", shlex.quote(test)]
     if spec.origin == "user":
         parts.append(spec.select_option)
     return " ".join(parts)

@@ -6,9 +6,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
-from specs.harness.process import Limits
-from specs.harness.requirements import Requirement
-from specs.harness.targets import TargetSpec
+from .process import Limits
+from .requirements import Requirement
+from .targets import TargetSpec
 
 
 @dataclass(frozen=True)

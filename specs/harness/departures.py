@@ -12,9 +12,9 @@ from __future__ import annotations
 import functools
 import time
 
-from specs.harness import observe
-from specs.harness.output import Line, Output, OutputTimeout
-from specs.harness.wire import Client
+from . import observe
+from .output import Line, Output, OutputTimeout
+from .wire import Client
 
 
 def _names(address: tuple[str, int], line: Line) -> bool:

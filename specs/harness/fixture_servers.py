@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
-from specs.harness.targets import PROJECT_ROOT
-from specs.harness.wire import Transcript, describe
+from .targets import PROJECT_ROOT
+from .wire import Transcript, describe
 
 HTTP_ROOT = PROJECT_ROOT / "fixtures" / "http"
 LARGE_SIZE = 3 * 1024 * 1024

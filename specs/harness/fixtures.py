@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from specs.harness.client import ClientTarget
-from specs.harness.fixture_servers import HttpFixture
-from specs.harness.keys import POOL, TARGETS
-from specs.harness.modules import load_module
-from specs.harness.server import ServerTarget
-from specs.harness.targets import MODULE_ROLES, ROLES, SERVER_ROLES, TargetSpec
+from .client import ClientTarget
+from .fixture_servers import HttpFixture
+from .keys import POOL, TARGETS
+from .modules import load_module
+from .server import ServerTarget
+from .targets import MODULE_ROLES, ROLES, SERVER_ROLES, TargetSpec
 
 
 def _capability_marks(spec: TargetSpec) -> list[pytest.MarkDecorator]:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 
-from specs.harness.hints import Symptom
-from specs.harness.matchers import expect_bytes
-from specs.harness.server import ServerTarget
-from specs.harness.wire import Client, End, Received
+from .hints import Symptom
+from .matchers import expect_bytes
+from .server import ServerTarget
+from .wire import Client, End, Received
 
 #: Once the greeting arrived, how long to wait for more bytes or for the close.
 SETTLE = 1.0

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from specs.harness.wire import End
+from .wire import End
 
 #: A named observation without bytes, set by the spec that made it.
 Symptom = Literal["", "buffered", "serial", "framing", "spin", "client", "refused", "fetch", "link", "download",

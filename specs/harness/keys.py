@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from specs.harness.options import RunConfig
-from specs.harness.pool import TargetPool
-from specs.harness.submissions import Submission
-from specs.harness.targets import TargetSpec
-from specs.harness.verdicts import Recorder
+from .options import RunConfig
+from .pool import TargetPool
+from .submissions import Submission
+from .targets import TargetSpec
+from .verdicts import Recorder
 
 RUN = pytest.StashKey[RunConfig]()  # the run's configuration, from its command line
 POOL = pytest.StashKey[TargetPool]()  # the running targets

@@ -14,14 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NoReturn
 
-from specs.harness import findings, logparse, observe, probe
-from specs.harness.hints import Evidence, Symptom, stuck_in
-from specs.harness.matchers import fail
-from specs.harness.observations import Observation, owner_of
-from specs.harness.output import Line, OutputTimeout
-from specs.harness.protocol import DELIMITER
-from specs.harness.server import ServerTarget
-from specs.harness.wire import Client
+from . import findings, logparse, observe, probe
+from .hints import Evidence, Symptom, stuck_in
+from .matchers import fail
+from .observations import Observation, owner_of
+from .output import Line, OutputTimeout
+from .protocol import DELIMITER
+from .server import ServerTarget
+from .wire import Client
 
 
 def frame(target: ServerTarget, message: bytes) -> bytes:

@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import pytest
 
-from specs.harness import findings
-from specs.harness.findings import Finding
-from specs.harness.hints import Evidence, Symptom, diagnose
-from specs.harness.wire import Received, describe
+from . import findings
+from .findings import Finding
+from .hints import Evidence, Symptom, diagnose
+from .wire import Received, describe
 
 if TYPE_CHECKING:
-    from specs.harness.context import TestContext
-    from specs.harness.targets import TargetSpec
-    from specs.harness.wire import Transcript
+    from .context import TestContext
+    from .targets import TargetSpec
+    from .wire import Transcript
 
 
 class Target(Protocol):

@@ -14,7 +14,7 @@ from typing import Literal
 
 import pytest
 
-from specs.harness import findings
+from . import findings
 
 Observation = Literal[
     "live output",  # log lines appear as they happen

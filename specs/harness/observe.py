@@ -22,7 +22,7 @@ import ast
 import contextlib
 import re
 
-from specs.harness import logparse
+from . import logparse
 
 _TRAILING = b" \t\r"
 _HOST = r"(?:\d{1,3}(?:\.\d{1,3}){3}|localhost|::1|::ffff:\d{1,3}(?:\.\d{1,3}){3})"

@@ -16,9 +16,9 @@ from typing import Any, Literal
 
 import pytest
 
-from specs.harness import gradescope, report, requirements, submissions
-from specs.harness.process import Limits
-from specs.harness.targets import ROLES, ImplSyntaxError, TargetSpec, parse_impls
+from . import gradescope, report, requirements, submissions
+from .process import Limits
+from .targets import ROLES, ImplSyntaxError, TargetSpec, parse_impls
 
 Profile = Literal["dev", "ci", "thorough"]
 PROFILES: tuple[Profile, ...] = ("dev", "ci", "thorough")

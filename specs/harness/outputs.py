@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from specs.harness import gradescope, report, requirements
-from specs.harness.keys import RECORDER, RUN, SUBMISSIONS, TARGETS
-from specs.harness.verdicts import sorted_verdicts, write_matrix
+from . import gradescope, report, requirements
+from .keys import RECORDER, RUN, SUBMISSIONS, TARGETS
+from .verdicts import sorted_verdicts, write_matrix
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

@@ -14,10 +14,10 @@ import time
 from collections.abc import Iterator
 from typing import IO
 
-from specs.harness.client import ClientTarget
-from specs.harness.context import Settings, TargetUnavailable
-from specs.harness.server import ServerTarget
-from specs.harness.targets import TargetSpec
+from .client import ClientTarget
+from .context import Settings, TargetUnavailable
+from .server import ServerTarget
+from .targets import TargetSpec
 
 
 class FixedPortLock:

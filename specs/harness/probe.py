@@ -7,7 +7,7 @@ output on the way out, which tells a blocked server from a block-buffered one.
 
 from __future__ import annotations
 
-from specs.harness.server import ServerTarget
+from .server import ServerTarget
 
 
 def ctrl_c(target: ServerTarget) -> bool:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import psutil
 
-from specs.harness.output import Output
+from .output import Output
 
 PR_SET_CHILD_SUBREAPER = 36
 _watchdog: subprocess.Popen[bytes] | None = None

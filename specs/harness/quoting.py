@@ -24,11 +24,11 @@ from typing import Any, NoReturn
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from specs.harness import matchers, requirements
-from specs.harness.context import TestContext
-from specs.harness.hints import QUOTING_HINTS
-from specs.harness.targets import TargetSpec
-from specs.harness.wire import Transcript
+from . import matchers, requirements
+from .context import TestContext
+from .hints import QUOTING_HINTS
+from .targets import TargetSpec
+from .wire import Transcript
 
 REFERENCE = urllib.parse
 VECTORS = Path(__file__).resolve().parents[2] / "fixtures" / "quoting" / "vectors.json"

@@ -13,10 +13,10 @@ import socket
 import time
 from collections.abc import Callable
 
-from specs.harness import sockets
-from specs.harness.process import ProcessGroup
-from specs.harness.protocol import BOOK_PORT
-from specs.harness.wire import is_loopback
+from . import sockets
+from .process import ProcessGroup
+from .protocol import BOOK_PORT
+from .wire import is_loopback
 
 _PORTS = random.SystemRandom()  # not the global random: Hypothesis seeds that one, repeating our picks
 

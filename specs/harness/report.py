@@ -19,8 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from specs.harness.report_html import render_html
-from specs.harness.report_model import (
+from .report_html import render_html
+from .report_model import (
     LEVELS,
     Failure,
     Tally,

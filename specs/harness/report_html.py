@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from specs.harness.report_model import (
+from .report_model import (
     LEVELS,
     Row,
     Tally,

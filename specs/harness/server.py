@@ -12,17 +12,17 @@ from typing import NoReturn
 
 import psutil
 
-from specs.harness import findings, introspect, matchers, readiness, sockets
-from specs.harness.context import FixedPort, Settings, TargetUnavailable, TestContext
-from specs.harness.departures import Departures
-from specs.harness.findings import Finding
-from specs.harness.hints import Evidence
-from specs.harness.observations import Observation, Observations
-from specs.harness.output import Line, Output
-from specs.harness.process import ProcessGroup
-from specs.harness.protocol import BOOK_PORT
-from specs.harness.targets import TargetSpec, render_argv, target_env
-from specs.harness.wire import Client, Transcript
+from . import findings, introspect, matchers, readiness, sockets
+from .context import FixedPort, Settings, TargetUnavailable, TestContext
+from .departures import Departures
+from .findings import Finding
+from .hints import Evidence
+from .observations import Observation, Observations
+from .output import Line, Output
+from .process import ProcessGroup
+from .protocol import BOOK_PORT
+from .targets import TargetSpec, render_argv, target_env
+from .wire import Client, Transcript
 
 __all__ = ["ServerTarget", "Settings", "TargetUnavailable", "TestContext"]
 

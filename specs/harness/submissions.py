@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from specs.harness.targets import MODULE_ROLES, ROLES, ImplSyntaxError, TargetSpec, parse_impl
+from .targets import MODULE_ROLES, ROLES, ImplSyntaxError, TargetSpec, parse_impl
 
 if sys.version_info >= (3, 11):
     import tomllib

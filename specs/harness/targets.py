@@ -14,11 +14,14 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from reference import REFERENCES
-from specs.harness.capabilities import find_interpreter
-from specs.harness.wire import is_loopback
+if TYPE_CHECKING:  # mypy checks specs/ and reference/ as top-level packages of the checkout
+    from reference import REFERENCES
+else:  # netconform.specs and netconform.reference: installed, or the checkout through the editable install
+    from ...reference import REFERENCES
+from .capabilities import find_interpreter
+from .wire import is_loopback
 
 #: Role names are a public interface: users and later specs depend on them.
 SERVER_ROLES = ("greeting-server", "logger-server", "line-logger-server")
@@ -116,7 +119,6 @@ def reference_targets(roles: Iterable[str] = ROLES) -> list[TargetSpec]:
             needs=ref.needs,
             origin="reference",
             port_policy="ephemeral" if ref.role in SERVER_ROLES else "assigned",
-            env=(("PYTHONPATH", str(PROJECT_ROOT)),),
             cwd=str(PROJECT_ROOT),
         ))
     return specs

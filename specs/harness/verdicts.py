@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from specs.harness import requirements
-from specs.harness.findings import Finding, Outcome
+from . import requirements
+from .findings import Finding, Outcome
 
 
 class JUnitNames:
