@@ -21,6 +21,7 @@ Observation = Literal[
     "connection line",  # a client's connection is logged with its address
     "data line",  # a client's data is logged
     "disconnection line",  # a client's departure is logged with its address
+    "one disconnection line",  # a client's departure is logged exactly once
     "reassembled lines",  # a line split across reads is printed whole
     "serving",  # the server serves client after client
     "simultaneous clients",  # clients connected at the same time are all greeted
@@ -36,6 +37,7 @@ OWNERS: dict[Observation, dict[str, str]] = {
     "connection line": {"logger-server": "LOG-1", "line-logger-server": "LOG-1"},
     "data line": {"logger-server": "LOG-2", "line-logger-server": "LINE-1"},
     "disconnection line": {"logger-server": "DISC-1", "line-logger-server": "DISC-1"},
+    "one disconnection line": {"logger-server": "DISC-1", "line-logger-server": "DISC-1"},
     "reassembled lines": {"line-logger-server": "LINE-1"},
     "serving": {"greeting-server": "GREET-5"},
     "simultaneous clients": {"greeting-server": "GREET-6"},
