@@ -19,6 +19,7 @@ Rows (goals from the issue tracker):
                  namespace, against the same program given {port}: median <= 2x the {port} median
   broken         every known-bad server under fixtures/bad/{greeting,logger,line_logger}_server/,
                  all specs of its role: max <= 30 s; the loggers' median and max also reported
+                 (VERDICT_TIMES_BAD_ROLES=logger_server,line_logger_server: only those folders)
   student-port   the book's select logger ported to Python 3 with two mistakes
                  (fixtures/ports/select_logger_py3.py, or a copy embedded here): median < 15 s
   never-listens  fixtures/bad/greeting_server/never_listens.py: median <= 10 s
@@ -689,7 +690,8 @@ def measure_fixed_port(cfg: Config, runs: int) -> list[Line]:
 def measure_broken(cfg: Config, runs: int) -> tuple[list[Line], list[tuple[Path, str, Run]]]:
     """Every known-bad server fixture, all specs of its role; the lines and each fixture's runs."""
     details: list[tuple[Path, str, Run]] = []
-    for folder in BAD_ROLES:
+    roles = os.environ.get("VERDICT_TIMES_BAD_ROLES", ",".join(BAD_ROLES)).split(",")  # e.g. only the loggers
+    for folder in (r for r in BAD_ROLES if r in roles):
         for path in sorted((cfg.repo / "fixtures" / "bad" / folder).glob("*.py")):
             role = folder.replace("_", "-")
             text = path.read_text(errors="replace")
