@@ -50,6 +50,7 @@ import argparse
 import collections
 import contextlib
 import glob
+import json
 import os
 import platform
 import re
@@ -328,6 +329,7 @@ HEAVY = frozenset({"broken", "matrix", "full"})
 DEFAULT_ROWS = tuple(row for row in ROWS if row != "full")
 BOOK_FIXED_PORT = ("socketserver_server.py", "minimal_server.py")
 BAD_ROLES = ("greeting_server", "logger_server", "line_logger_server")
+VERDICTS = "verdicts.json"  # each student run writes its verdicts here (--netconform-json), in its own folder
 STUDENT_PORT_BREAKS = frozenset({"LOG-2", "DISC-3"})
 NETNS_WRAPPER = ("unshare", "--net", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh")
 
@@ -360,6 +362,7 @@ class Run:
     returncode: int
     output: str
     problem: str | None = None  # set when the verdict is not the expected one
+    failed: tuple[str, ...] = ()  # the failed requirements, read from the run's --netconform-json
 
     @property
     def counts(self) -> str:
@@ -385,9 +388,8 @@ class Run:
 
     @property
     def failed_requirements(self) -> list[str]:
-        """The requirements reported as not met, in order of first appearance."""
-        found = re.findall(r"^([A-Z]+-\d+) \((?:MUST|SHOULD)\) not met", self.output, re.MULTILINE)
-        return list(dict.fromkeys(found))
+        """The requirements that failed, in the order of the run's verdicts (never read from message text)."""
+        return list(self.failed)
 
 
 @dataclass
@@ -439,7 +441,7 @@ def student_command(venv: Path, role: str, command: str, *, pyargs: bool = True)
     argv = [str(venv / "bin" / "pytest")]
     if pyargs:
         argv += ["--pyargs", "specs"]
-    return [*argv, "--impl", f"{role}={command}", "-p", "no:randomly", "-q"]
+    return [*argv, "--impl", f"{role}={command}", "-p", "no:randomly", "-q", "--netconform-json", VERDICTS]
 
 
 def timed(label: str, argv: Sequence[str], cwd: Path, cfg: Config, timeout: float | None = None) -> Run:
@@ -468,13 +470,22 @@ def timed(label: str, argv: Sequence[str], cwd: Path, cfg: Config, timeout: floa
         proc.wait()
         raise
     seconds = time.monotonic() - start
-    run = Run(label, seconds, proc.returncode, raw.decode(errors="replace"))
+    run = Run(label, seconds, proc.returncode, raw.decode(errors="replace"), failed=_failed(cwd / VERDICTS))
     if cfg.save_output is not None:
         cfg.save_output.mkdir(parents=True, exist_ok=True)
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", label).strip("_")
         (cfg.save_output / f"{name}.txt").write_text(f"$ {shlex.join(argv)}\n# in {cwd}\n{run.output}")
     print(f"  {label}: {seconds:7.2f} s  {run.verdict}", file=sys.stderr, flush=True)
     return run
+
+
+def _failed(path: Path) -> tuple[str, ...]:
+    """The failed requirements in a ``--netconform-json`` file (none if there is no such file)."""
+    try:
+        results = json.loads(path.read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return ()
+    return tuple(dict.fromkeys(r["requirement"] for r in results if r.get("outcome") == "failed"))
 
 
 @contextlib.contextmanager
