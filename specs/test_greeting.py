@@ -32,11 +32,13 @@ LOAD_DEADLINE = 60.0  # seconds: every load loop is bounded in count and in time
 @pytest.mark.req("GREET-1")
 def test_greeting_is_exact(greeting_server: ServerTarget) -> None:
     """Each client receives exactly the 24 bytes ``Thank you for connecting``: no newline, no other text, ASCII."""
-    for _attempt in range(3):  # a reset that overtakes the greeting hides it: that close is GREET-4's business
+    for _attempt in range(5):  # a reset that overtakes the greeting cuts it: that close is GREET-4's business
         with greeting_server.client() as client:
             got = converse(greeting_server, client)
-        if got.reply or got.end != "reset":
+        if not (got.end == "reset" and got.reply != GREETING and GREETING.startswith(got.reply)):
             break
+    else:
+        findings.block("GREET-4", "the connection is reset before the whole greeting can be read")
     expect_bytes(greeting_server, Received(got.reply, got.end, 0.0), GREETING, what="the greeting")
 
 

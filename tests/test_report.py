@@ -166,6 +166,8 @@ def expected_counts(payload: dict[str, Any]) -> dict[tuple[str, str], dict[str, 
             c["na"] += 1
         elif r["outcome"] == "skipped":
             c["skipped"] += 1
+        elif r["outcome"] == "blocked":  # not judged: counted apart, not in a level's total
+            c["blocked"] += 1
         else:
             c[f"{r['level'].lower()}-total"] += 1
             c[f"{r['level'].lower()}-passed"] += r["outcome"] == "passed"
