@@ -44,15 +44,16 @@ class Target(Protocol):
     def output_tail(self) -> str: ...
 
 
-def first_difference(expected: bytes, got: bytes) -> str:
-    """``first difference at byte 24: expected end of data, got b'\\n'``."""
+def first_difference(expected: bytes | str, got: bytes | str) -> str:
+    """``first difference at byte 24: expected end of data, got b'\\n'`` (for text: ``at character``)."""
+    unit, width = ("byte", 1) if isinstance(expected, bytes) else ("character", 6)
     for i, (a, b) in enumerate(zip(expected, got, strict=False)):
         if a != b:
-            return f"first difference at byte {i}: expected {bytes([a])!r}, got {bytes([b])!r}"
+            return f"first difference at {unit} {i}: expected {expected[i:i + width]!r}, got {got[i:i + width]!r}"
     if len(got) > len(expected):
-        return f"first difference at byte {len(expected)}: expected end of data, got {got[len(expected):][:20]!r}"
+        return f"first difference at {unit} {len(expected)}: expected end of data, got {got[len(expected):][:20]!r}"
     if len(got) < len(expected):
-        return f"first difference at byte {len(got)}: expected {expected[len(got):][:20]!r}, got end of data"
+        return f"first difference at {unit} {len(got)}: expected {expected[len(got):][:20]!r}, got end of data"
     return "no difference"
 
 

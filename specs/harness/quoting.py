@@ -134,16 +134,6 @@ class Call:
         return Call(self.name, self.args, {**self.kwargs, **changes}).on(getattr(REFERENCE, self.name))
 
 
-def first_difference(expected: str, got: str) -> str:
-    """``first difference at character 1: expected 'C3%A9', got 'E9'``."""
-    for i, (a, b) in enumerate(zip(expected, got, strict=False)):
-        if a != b:
-            return f"first difference at character {i}: expected {expected[i:i + 6]!r}, got {got[i:i + 6]!r}"
-    if len(got) > len(expected):
-        return f"first difference at character {len(expected)}: expected the end, got {got[len(expected):][:12]!r}"
-    return f"first difference at character {len(got)}: expected {expected[len(got):][:12]!r}, got the end"
-
-
 # -- likely mistakes -------------------------------------------------------------------------------
 
 def likely_mistakes(call: Call, ref: Outcome, got: Outcome) -> list[str]:
@@ -225,7 +215,7 @@ def fail(target: ModuleTarget, summary: str, *, call: Call | str | None = None, 
     if ref is not None and got is not None:
         lines += [f"reference: {ref}    ({source})", f"target:    {got}"]
         if isinstance(ref.value, str) and isinstance(got.value, str):
-            lines.append(first_difference(ref.value, got.value))
+            lines.append(matchers.first_difference(ref.value, got.value))
     if details:
         lines.append(details)
     matchers.fail_with(target, summary, {hint: QUOTING_HINTS[hint] for hint in hints},
