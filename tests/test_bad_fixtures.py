@@ -15,7 +15,6 @@ Each fixture runs against **all** specs of its role, several fixtures per pytest
 from __future__ import annotations
 
 import re
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -135,13 +134,13 @@ def test_every_requirement_has_a_spec() -> None:
 
 
 def test_never_listening_target_fails_all_specs_quickly(tmp_path: Path) -> None:
-    """A target that never listens fails every spec, paying the startup timeout once (under 15 s)."""
+    """A target that never listens fails every spec, paying the startup timeout once: the first spec
+    waits for it, every other one fails at once with the same startup failure (not retried)."""
     never = next(f for f in FIXTURES if f.name == "never_listens")
-    start = time.monotonic()
     run = run_suite(["--impl", never.impl()], tmp_path)
-    elapsed = time.monotonic() - start
     assert run.results, run.output
     assert all(r["outcome"] == "failed" for r in run.results), run.output
     assert len(run.results) == len([r for r in requirements.registry().values() if r.family in ("GREET", "RES")])
-    assert elapsed < 15, f"took {elapsed:.1f}s"
-    assert "did not start listening within 10s" in run.results[0]["message"]
+    assert all("did not start listening within 10s" in r["message"] for r in run.results)
+    retried = [r["requirement"] for r in run.results[1:] if "happened once and is not retried" not in r["message"]]
+    assert not retried, f"the startup was tried again for {retried}"
