@@ -21,7 +21,7 @@ Rows (goals from the issue tracker):
                  all specs of its role: max <= 30 s; the loggers' median and max also reported
                  (VERDICT_TIMES_BAD_ROLES=logger_server,line_logger_server: only those folders)
   student-port   the book's select logger ported to Python 3 with two mistakes
-                 (fixtures/ports/select_logger_py3.py, or a copy embedded here): median < 15 s
+                 (fixtures/ports/select_logger_py3.py; this script's own if the checkout has none): median < 15 s
   never-listens  fixtures/bad/greeting_server/never_listens.py: median <= 10 s
   matrix         ``pytest specs -n 2 -p no:randomly -q`` in the checkout: median <= 45 s
   full           ``pytest -n 2`` in the checkout (the README's full suite): median <= 180 s;
@@ -277,40 +277,8 @@ if __name__ == "__main__":
 '''
 )
 
-# Used when the checkout has no fixtures/ports/select_logger_py3.py (an older commit).
-STUDENT_PORT = '''\
-"""The book's select logger (listing 14-6) as a student ports it to Python 3: two mistakes.
-
-1. ``print data`` became ``print(data)``, so data is logged as b'hello': LOG-2.
-2. The disconnect branch keeps ``r.getpeername()``, which raises after a reset: DISC-3.
-"""
-import socket, select, sys
-
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('127.0.0.1', int(sys.argv[1])))
-s.listen(5)
-inputs = [s]
-while True:
-    rs, ws, es = select.select(inputs, [], [])
-    for r in rs:
-        if r is s:
-            c, addr = s.accept()
-            print('Got connection from', addr, flush=True)
-            inputs.append(c)
-        else:
-            try:
-                data = r.recv(1024)
-                disconnected = not data
-            except socket.error:
-                disconnected = True
-
-            if disconnected:
-                print(r.getpeername(), 'disconnected', flush=True)
-                inputs.remove(r)
-            else:
-                print(data, flush=True)
-'''
+#: The student's port: the measured checkout's, else (an older commit has none) this script's own checkout's.
+OWN_STUDENT_PORT = Path(__file__).resolve().parents[1] / "fixtures" / "ports" / "select_logger_py3.py"
 
 # --- Rows and goals.
 
@@ -723,11 +691,11 @@ def measure_fixture(cfg: Config, row: str, runs: int) -> list[Line]:
     """student-port and never-listens: a known-bad program, all specs of its role."""
     if row == "student-port":
         path = cfg.repo / "fixtures" / "ports" / "select_logger_py3.py"
-        files = {} if path.exists() else {"select_logger_py3.py": STUDENT_PORT}
+        files = {} if path.exists() else {"select_logger_py3.py": OWN_STUDENT_PORT.read_text()}
         program = str(path) if path.exists() else "select_logger_py3.py"
         done = student_runs(cfg, row, "logger-server", f"python3 {program} {{port}}", files, runs)
         expect(done, 1, STUDENT_PORT_BREAKS)
-        note = "" if path.exists() else "program: embedded copy (the checkout has no fixtures/ports/)"
+        note = "" if path.exists() else f"program: {OWN_STUDENT_PORT} (the measured checkout has none)"
         return [Line(row, done, "median < 15 s", 15.0, strict=True, note=note)]
     path = cfg.repo / "fixtures" / "bad" / "greeting_server" / "never_listens.py"
     if not path.exists():
