@@ -28,7 +28,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from .harness import capabilities, options, submissions
 from .harness.collection import DiagnosisOrder
@@ -57,8 +57,15 @@ _COMMON: dict[str, Any] = {
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
     "print_blob": True,
 }
-settings.register_profile("dev", max_examples=10, stateful_step_count=10, **_COMMON)
-settings.register_profile("ci", max_examples=10, stateful_step_count=10, derandomize=True, database=None, **_COMMON)
+#: dev and ci: one failure reported, without the explain phase's extra runs, and shrunk for a bounded
+#: time (harness/examples.py): a failing spec costs seconds. thorough: everything Hypothesis does.
+_QUICK: dict[str, Any] = {
+    "report_multiple_bugs": False,
+    "phases": (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
+}
+settings.register_profile("dev", max_examples=10, stateful_step_count=10, **_COMMON, **_QUICK)
+settings.register_profile("ci", max_examples=10, stateful_step_count=10, derandomize=True, database=None,
+                          **_COMMON, **_QUICK)
 settings.register_profile("thorough", max_examples=200, stateful_step_count=30, **_COMMON)
 
 

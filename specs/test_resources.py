@@ -19,7 +19,7 @@ from .harness.matchers import fail
 from .harness.server import ServerTarget
 
 VISITS = 20
-RELEASE_TIMEOUT = 5.0  # how long the server may take to release a departed client's resources
+RELEASE_TIMEOUT = 2.0  # how long the server may take to release a departed client's resources
 POLL = 0.05
 
 
@@ -88,7 +88,7 @@ def test_releases_file_descriptors(server: ServerTarget) -> None:
              evidence=Evidence(symptom="fd leak"))
 
 
-IDLE_WINDOW = 1.0  # seconds of idleness measured
+IDLE_WINDOW = 0.5  # seconds of idleness measured: a spinning loop shows at once
 SPIN_LIMIT = 0.5  # CPU seconds per second: a spinning loop uses a whole core, an idle server almost nothing
 SAMPLE = 0.05  # how often the server's processes' states are read during the window
 

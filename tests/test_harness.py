@@ -10,7 +10,7 @@ import pytest
 from netconform.specs.harness import hints, logparse, requirements
 from netconform.specs.harness.matchers import first_difference
 from netconform.specs.harness.output import Output, OutputTimeout
-from netconform.specs.harness.sockets import accept_queue
+from netconform.specs.harness.sockets import accept_queue, listen_backlog
 from netconform.specs.harness.targets import ImplSyntaxError, parse_impl, parse_impls
 from netconform.specs.harness.wire import Client, NotLoopback, is_loopback
 
@@ -139,7 +139,7 @@ def test_log_addresses_parse_like_python_prints_them() -> None:
 
 
 def test_accept_queue_counts_connections_not_yet_accepted() -> None:
-    """The pacing of simultaneous clients reads a listening socket's accept queue from /proc."""
+    """The pacing of simultaneous clients reads a listening socket's accept queue (/proc) and backlog (ss)."""
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(5)
@@ -148,6 +148,7 @@ def test_accept_queue_counts_connections_not_yet_accepted() -> None:
             pytest.skip("no /proc/net/tcp on this platform")
         clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
         assert accept_queue(port) == 3
+        assert listen_backlog(port) == 5
         conn, _ = listener.accept()
         assert accept_queue(port) == 2
         for sock in [conn, *clients]:

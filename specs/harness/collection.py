@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 
 import pytest
 
-from . import capabilities, findings, requirements
+from . import capabilities, examples, findings, requirements
 from .client import ClientTarget
 from .context import TestContext
 from .findings import Finding
@@ -162,7 +162,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
     seen = {id(t): len(t.events) for t in targets}
     for target in targets:
         target.begin_test(TestContext(item.nodeid, req, _repro(item, target.spec)))
-    outcome = yield
+    thorough = RUN in item.config.stash and item.config.stash[RUN].profile == "thorough"
+    with examples.budgeted(getattr(item, "obj", None), None if thorough else examples.SHRINK_BUDGET):
+        outcome = yield
     failed = outcome.excinfo is not None and not isinstance(outcome.excinfo[1], pytest.skip.Exception)
     for target in targets:
         if isinstance(target, ServerTarget):

@@ -113,13 +113,18 @@ class Greeter:
             return client.read(settle=SETTLE)
         return client.read(at_least=len(reply)) if reply else client.read()
 
+    def expect(self, got: Received, what: str) -> None:
+        """What a client received, ``got``, must be what a lone client receives."""
+        __tracebackhide__ = True
+        if not self.greeted(got):
+            expect_bytes(self.target, got, self.exchange.reply, what=what, symptom=self.symptom)
+
     def expect_greeting(self, client: Client, what: str) -> None:
         """``client`` must receive what a lone client receives (its exact bytes are GREET-1's business)."""
         __tracebackhide__ = True
         reply = self.exchange.reply
         got = client.read(at_least=len(reply)) if reply else client.read()
-        if not self.greeted(got):
-            expect_bytes(self.target, got, reply, what=what, symptom=self.symptom)
+        self.expect(got, what)
         waited = got.end == "limit" and self.wait_for_close
         if waited and client.read(timeout=self.wait_for_close).end == "timeout":
             self.wait_for_close = 0

@@ -52,3 +52,14 @@ def runnable(procs: Iterable[psutil.Process]) -> int:
         except psutil.Error:
             continue
     return count
+
+
+def busy(procs: Iterable[psutil.Process]) -> bool:
+    """Is any of ``procs`` running, ready to run, or waiting for the disk (not asleep, not waiting for an event)?"""
+    for proc in procs:
+        try:
+            if proc.status() in (psutil.STATUS_RUNNING, psutil.STATUS_DISK_SLEEP):
+                return True
+        except psutil.Error:
+            continue
+    return False

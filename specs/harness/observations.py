@@ -23,6 +23,7 @@ Observation = Literal[
     "disconnection line",  # a client's departure is logged with its address
     "one disconnection line",  # a client's departure is logged exactly once
     "reassembled lines",  # a line split across reads is printed whole
+    "closing",  # the server closes a client's connection after the greeting
     "serving",  # the server serves client after client
     "simultaneous clients",  # clients connected at the same time are all greeted
     "misbehaving clients",  # the server survives clients that send first, half-close or close early
@@ -39,6 +40,7 @@ OWNERS: dict[Observation, dict[str, str]] = {
     "disconnection line": {"logger-server": "DISC-1", "line-logger-server": "DISC-1"},
     "one disconnection line": {"logger-server": "DISC-1", "line-logger-server": "DISC-1"},
     "reassembled lines": {"line-logger-server": "LINE-1"},
+    "closing": {"greeting-server": "GREET-3"},
     "serving": {"greeting-server": "GREET-5"},
     "simultaneous clients": {"greeting-server": "GREET-6"},
     "misbehaving clients": {"greeting-server": "GREET-7"},

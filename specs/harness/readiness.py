@@ -13,7 +13,9 @@ import socket
 import time
 from collections.abc import Callable
 
-from . import sockets
+import psutil
+
+from . import introspect, sockets
 from .process import ProcessGroup
 from .protocol import BOOK_PORT
 from .wire import is_loopback
@@ -65,8 +67,10 @@ def wait_listening(group: ProcessGroup, assigned: int | None, timeout: float) ->
     """Wait until ``group`` listens (on ``assigned``, if given); its listening sockets and where to connect."""
     deadline = time.monotonic() + timeout
     first_seen: float | None = None
+    activity = Activity(idle_limit=timeout / 2)
     while True:
-        listening = sockets.listening_sockets(group.tree())
+        tree = group.tree()
+        listening = sockets.listening_sockets(tree)
         ports = {p for _, p in listening}
         if listening and first_seen is None:
             first_seen = time.monotonic()
@@ -81,6 +85,11 @@ def wait_listening(group: ProcessGroup, assigned: int | None, timeout: float) ->
             raise StartupProblem(f"it exited at start with code {group.returncode}, before listening")
         if time.monotonic() > deadline:
             raise StartupProblem(f"it did not start listening within {timeout:g}s (--startup-timeout)")
+        if activity.idle_too_long(tree):
+            raise StartupProblem(
+                f"it did not start listening: it has been waiting for {activity.idle_limit:g}s (asleep, using no "
+                "CPU) without listening. Call listen() before waiting for anything (a program that really needs "
+                f"longer: --startup-timeout, {timeout:g}s now, of which half may be spent idle)")
         time.sleep(0.02)
     port = assigned if assigned is not None else choose_port(sorted(ports))
     hosts = [h for ip, p in listening if p == port and (h := connect_host(ip)) is not None]
@@ -89,6 +98,27 @@ def wait_listening(group: ProcessGroup, assigned: int | None, timeout: float) ->
         raise StartupProblem(f"it listens on {where}, which is not a loopback address, and netconform only "
                              "connects to loopback. Bind to '127.0.0.1' (or '' / 'localhost'). " + hostname_note())
     return listening, (sorted(hosts, key=lambda h: ":" in h)[0], port)
+
+
+class Activity:
+    """Whether a starting program is still getting somewhere: using CPU, ready to run, or in disk I/O.
+
+    Starting (imports, Twisted's reactor) keeps a program busy; one asleep for ``idle_limit``
+    seconds without listening waits for something else (a sleep, input, a peer) and will not
+    listen in time: its startup fails then, without waiting out the whole startup timeout.
+    """
+
+    def __init__(self, idle_limit: float) -> None:
+        self.idle_limit = idle_limit
+        self.cpu = -1.0
+        self.busy_at = time.monotonic()
+
+    def idle_too_long(self, tree: list[psutil.Process]) -> bool:
+        now = time.monotonic()
+        cpu = introspect.cpu_seconds(tree)
+        if cpu != self.cpu or introspect.busy(tree):
+            self.cpu, self.busy_at = cpu, now
+        return now - self.busy_at > self.idle_limit
 
 
 def choose_port(ports: list[int]) -> int:
@@ -100,15 +130,15 @@ def choose_port(ports: list[int]) -> int:
     raise StartupProblem(f"it listens on several ports ({ports}); give its command a {{port}} placeholder")
 
 
-def wait_out_time_wait(group: ProcessGroup, stderr: Callable[[], str], startup_timeout: float,
-                       limit: float = 65.0) -> float | None:
-    """A fixed-port program that could not bind a port only TIME_WAIT holds: wait those out; seconds waited.
+def wait_out_time_wait(group: ProcessGroup, stderr: Callable[[], str], limit: float = 65.0) -> float | None:
+    """A fixed-port program that exited at start because only TIME_WAIT holds its port: wait those
+    out; the seconds waited (None: not the case).
 
     The book's servers set no SO_REUSEADDR, so after a connection whose server side
     closed first they cannot bind their port for about a minute. netconform's clients
-    avoid causing that, but a racy close can still leave one behind. None: not the case.
+    avoid causing that, but a racy close can still leave one behind.
     """
-    if group.wait_exit(min(startup_timeout, 3.0)) is None:
+    if group.wait_exit(0.0) is None:
         return None
     text = stderr()
     if "Address already in use" not in text and "errno 98" not in text.lower():

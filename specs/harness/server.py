@@ -1,9 +1,8 @@
 """A server target while it runs: start, discover, wait for readiness, restart, stop.
 
-Readiness is detected without connecting (a probe connection would show up in a
-logger's output): the harness watches the listening sockets of the target's process
-tree. A target that cannot start fails every spec that uses it, quickly: the
-startup error is cached, so the startup timeout is paid once per target.
+Readiness is read from the listening sockets of the target's process tree, without
+connecting (a probe would show in a logger's output). A target that cannot start fails
+every spec that uses it, quickly: the startup error is cached, paid once per target.
 """
 
 from __future__ import annotations
@@ -50,6 +49,7 @@ class ServerTarget:
         self._restarted = False  # restarted once already in this spec
         self._failed = False  # the last spec failed: the next one starts a fresh process
         self.departures = Departures()
+        self.backlog: int | None = None  # the listening socket's backlog, once asked (pace)
 
     # -- what this target hides from specs that merely observe (see observations.py) ------
     def hide(self, what: Observation, owner: str, why: str) -> None:
@@ -144,14 +144,19 @@ class ServerTarget:
             self.starts += 1
             self._test_mark = 0
             self._interrupt_mark = None
-            if attempt == 1 and self.spec.port_policy == "fixed":
-                waited = readiness.wait_out_time_wait(self.group, self.stderr_text, self.settings.startup_timeout)
-                if waited is not None:
-                    self.events.append(f"{self.spec.name}: its fixed port was held by connections in TIME_WAIT; "
-                                       f"waited {waited:.0f}s for them to expire, then started it again")
-                    self.group.stop()
-                    continue
-            self._wait_listening(port if self.spec.port_policy == "assigned" else None)
+            self.backlog = None
+            try:
+                self._wait_listening(port if self.spec.port_policy == "assigned" else None)
+            except readiness.StartupProblem as exc:
+                if attempt == 1 and self.spec.port_policy == "fixed":
+                    waited = readiness.wait_out_time_wait(self.group, self.stderr_text)
+                    if waited is not None:
+                        self.events.append(f"{self.spec.name}: its fixed port was held by connections in "
+                                           f"TIME_WAIT; waited {waited:.0f}s for them to expire, then started it "
+                                           "again")
+                        self.group.stop()
+                        continue
+                self._startup_failed(str(exc))
             return
 
     def _attach_external(self) -> None:
@@ -169,11 +174,7 @@ class ServerTarget:
     def _wait_listening(self, assigned: int | None) -> None:
         __tracebackhide__ = True
         assert self.group is not None
-        try:
-            _, self.address = readiness.wait_listening(self.group, assigned,
-                                                                    self.settings.startup_timeout)
-        except readiness.StartupProblem as exc:
-            self._startup_failed(str(exc))
+        _, self.address = readiness.wait_listening(self.group, assigned, self.settings.startup_timeout)
         port = self.address[1]
         if self.spec.port_policy == "fixed" and port != BOOK_PORT and self.starts == 1:
             self.events.append(f"{self.spec.name}: listens on port {port}, not the book's 1234 (the book's "
@@ -189,7 +190,7 @@ class ServerTarget:
         self._startup_error, self._startup_finding = matchers.startup_failure(self, reason, evidence)
         findings.record(self._startup_finding)
         self.stop()
-        raise TargetUnavailable(self._startup_error)
+        raise TargetUnavailable(self._startup_error) from None
 
     def stop(self) -> None:
         """Kill and reap the whole process group (idempotent); the next use starts it afresh."""
@@ -338,7 +339,7 @@ class ServerTarget:
     def pace(self) -> None:
         """Before another connection: wait (briefly) until the server's accept queue has room."""
         if self.address is not None:
-            sockets.pace(self.address[1])
+            self.backlog = sockets.pace(self.address[1], self.backlog)
 
     def interrupted(self, mark: int) -> None:
         """netconform sent Ctrl-C at output position ``mark`` (``probe.ctrl_c``): the next spec restarts it."""

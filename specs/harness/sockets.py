@@ -6,6 +6,7 @@ listening socket (for pacing connects) are all read here.
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Iterable, Iterator
 
@@ -44,6 +45,23 @@ def accept_queue(port: int) -> int | None:
     return next((queue for p, code, queue in _proc_tcp() if p == port and code == "0A"), None)
 
 
+BOOK_BACKLOG = 5  # the book's listen(5), and socketserver's request_queue_size
+
+
+def listen_backlog(port: int) -> int:
+    """The backlog of the socket listening on ``port`` (``listen(N)``, capped by somaxconn).
+
+    /proc does not show it; ``ss`` does (its Send-Q for a LISTEN socket). Without ``ss``,
+    the book's 5 is assumed, which paces as if the queue were that short.
+    """
+    try:
+        out = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True, timeout=5,
+                             check=True).stdout
+        return min(int(line.split()[2]) for line in out.splitlines() if line.strip())
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+        return BOOK_BACKLOG
+
+
 def ports_in_time_wait() -> set[int]:
     """Local ports with connections in TIME_WAIT and no listener: a server can't rebind them yet."""
     states = tcp_states()
@@ -63,17 +81,26 @@ def listening_sockets(procs: Iterable[psutil.Process]) -> list[tuple[str, int]]:
     return sorted(found)
 
 
-def pace(port: int, *, max_waiting: int = 2, timeout: float = 0.2) -> None:
+def pace(port: int, backlog: int | None, *, margin: int = 3, timeout: float = 0.2) -> int | None:
     """Before another connection: wait (briefly) until the accept queue on ``port`` has room.
 
     A burst of connects to a server with the book's ``listen(5)`` overflows its accept
     queue; Linux then drops the SYN and ``connect()`` waits a 1 s retransmission. This
-    waits until at most ``max_waiting`` connections are not yet accepted (or ``timeout``
-    passes), so clients still pile up concurrently but no SYN is dropped.
+    waits while fewer than ``margin`` places are left in the queue (its ``backlog``, asked
+    once the queue is that long, and returned to be passed again; 2 waiting connections at
+    most for ``listen(5)``),
+    or until ``timeout`` passes, so clients still pile up concurrently but no SYN is
+    dropped. A server with a large backlog (``listen()`` in Python 3) is not waited for,
+    even when it does not accept at all.
     """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         waiting = accept_queue(port)
-        if waiting is None or waiting <= max_waiting:
-            return
+        if waiting is None or waiting <= BOOK_BACKLOG - margin:
+            return backlog
+        if backlog is None:
+            backlog = listen_backlog(port)
+        if waiting <= backlog - margin:
+            return backlog
         time.sleep(0.002)
+    return backlog

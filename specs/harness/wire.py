@@ -2,10 +2,10 @@
 
 Every client refuses any address that is not loopback. Reads have timeouts and say
 how the stream ended: ``eof`` (an orderly FIN), ``reset`` (RST), ``timeout`` (nothing
-more within the time allowed) or ``limit``. After reading end-of-file a client closes
-abortively (SO_LINGER 0): the server closed first, so an orderly close would leave the
-server's side in TIME_WAIT and stop the book's servers (no SO_REUSEADDR) from binding
-their fixed port again for a minute.
+more within the time allowed) or ``limit``. Once the server's FIN has arrived (read or
+not: the TCP state is CLOSE_WAIT) a client closes abortively (SO_LINGER 0): the server
+closed first, so an orderly close would leave the server's side in TIME_WAIT and stop
+the book's servers (no SO_REUSEADDR) from binding their fixed port again for a minute.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from types import TracebackType
 from typing import Literal
 
 #: How a read ended: an orderly FIN, a reset (RST), nothing more in time, or its size limit.
+TCP_CLOSE_WAIT = 8  # tcpi_state (linux/tcp_states.h): the peer's FIN arrived, ours is not sent yet
+
 End = Literal["eof", "reset", "timeout", "limit"]
 
 
@@ -146,6 +148,16 @@ class Client:
         self.transcript.add(self.label, f"sent {describe(data)}")
         return True
 
+    def peer_closed(self) -> bool:
+        """Has the server's FIN arrived (TCP state CLOSE_WAIT), read or not, data pending or not?"""
+        if self.closed:
+            return False
+        try:
+            info = self.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)
+        except OSError:
+            return False
+        return info[0] == TCP_CLOSE_WAIT
+
     def half_close(self) -> bool:
         """Shut down our sending side (FIN); we can still read. False if already disconnected."""
         try:
@@ -155,6 +167,18 @@ class Client:
             return False
         self.transcript.add(self.label, "half-closed (shutdown SHUT_WR, FIN sent)")
         return True
+
+    def half_close_unless_closed(self) -> bool:
+        """Half-close, unless the server has closed already: then reset (True: half-closed).
+
+        A server that closed its socket no longer sees the client's FIN, which would only put
+        its side in TIME_WAIT (the book's fixed-port servers then cannot restart for a minute).
+        """
+        if self.peer_closed():
+            self.transcript.add(self.label, "the server had closed already: reset instead of half-closing")
+            self.abort()
+            return False
+        return self.half_close()
 
     def read(self, *, timeout: float | None = None, limit: int = 1 << 20, settle: float | None = None,
              at_least: int | None = None) -> Received:
@@ -221,11 +245,7 @@ class Client:
         """
         if self.closed:
             return
-        if not self.saw_eof and not orderly:
-            self.sock.setblocking(False)  # a socket timeout would make even MSG_DONTWAIT wait
-            with contextlib.suppress(OSError):  # nothing pending (would block), or already reset
-                self.saw_eof = self.sock.recv(1, socket.MSG_PEEK) == b""
-        if self.saw_eof and not orderly:
+        if not orderly and (self.saw_eof or self.peer_closed()):
             self.abort()
             return
         self.sock.close()
