@@ -85,9 +85,9 @@ def test_prints_a_fragmented_greeting_whole(greeting_client: ClientTarget, cuts:
     greeting_client.observations.require("whole greeting", "CLIENT-3")
     bounds = [0, *sorted(cuts), len(GREETING)]
     pieces = [GREETING[a:b] for a, b in itertools.pairwise(bounds)]
-    with greeting_fixture(greeting_client, pieces, pause=0.2) as server:
+    with greeting_fixture(greeting_client, pieces, pause=0.2) as server:  # each read apart (fixture_servers)
         run = greeting_client.run(port=server.port)
-    expect_greeting_printed(greeting_client, run, how=f"sent in {len(pieces)} fragments {pieces!r}, 0.2 s apart")
+    expect_greeting_printed(greeting_client, run, how=f"sent in {len(pieces)} fragments {pieces!r}, each read apart")
 
 
 @pytest.mark.req("CLIENT-4")

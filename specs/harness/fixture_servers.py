@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
+from . import sockets
 from .targets import PROJECT_ROOT
 from .wire import Transcript, describe
 
@@ -31,8 +32,18 @@ def large_body() -> bytes:
     return b"".join(blocks)
 
 
+#: After a client has read a fragment, the pause before the next one: it then arrives in a read of its own.
+GAP = 0.02
+
+
 class GreetingFixture:
-    """A greeting server that sends ``pieces`` to each client, pausing between them, then closes."""
+    """A greeting server that sends ``pieces`` to each client, then closes.
+
+    With a ``pause``, each fragment after the first waits until the client has read the
+    one before (its socket's receive queue is empty; ``pause`` seconds at most), then
+    :data:`GAP` seconds more: the fragments reach the client's reads apart, as if they
+    were ``pause`` seconds apart, without the client waiting that long.
+    """
 
     def __init__(self, pieces: list[bytes], *, pause: float = 0.0, port: int = 0,
                  transcript: Transcript | None = None) -> None:
@@ -60,8 +71,9 @@ class GreetingFixture:
             with conn:
                 try:
                     for n, piece in enumerate(self.pieces):
-                        if n and self.pause:
-                            time.sleep(self.pause)  # the scenario: fragments travel apart
+                        if n and self.pause:  # the scenario: fragments travel apart, each read on its own
+                            sockets.wait_read(addr[1], self.port, timeout=self.pause)  # the last one was read
+                            time.sleep(GAP)
                         conn.sendall(piece)
                         self.transcript.add("server", f"sent {describe(piece)}")
                     conn.shutdown(socket.SHUT_WR)

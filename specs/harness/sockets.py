@@ -29,6 +29,29 @@ def _proc_tcp() -> Iterator[tuple[int, str, int]]:
             yield int(fields[1].rsplit(":", 1)[1], 16), fields[3], int(fields[4].split(":")[1], 16)
 
 
+def unread(local_port: int, remote_port: int) -> int | None:
+    """Bytes received but not yet read by the program on the loopback connection ``local_port`` -> ``remote_port``."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if (int(fields[1].rsplit(":", 1)[1], 16), int(fields[2].rsplit(":", 1)[1], 16)) == (local_port,
+                                                                                                   remote_port):
+                return int(fields[4].split(":")[1], 16)
+    return None
+
+
+def wait_read(local_port: int, remote_port: int, timeout: float) -> None:
+    """Wait (at most ``timeout``) until the program on ``local_port`` has read all it received from ``remote_port``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and unread(local_port, remote_port):
+        time.sleep(0.002)
+
+
 def readable() -> bool:
     """Can this machine's socket table be read at all?"""
     return any(True for _ in _proc_tcp())
