@@ -60,6 +60,7 @@ def test_many_simultaneous_clients_are_all_logged_intact(logging_server: ServerT
     clients = []
     try:
         for n in range(1, CLIENTS + 1):
+            logging_server.pace()  # the book's listen(5) must not overflow: a dropped SYN waits 1 s
             clients.append(logging_server.client(f"client {n}"))
         messages = {f"client-{n} says hello".encode() for n in range(1, CLIENTS + 1)}
         for n, client in enumerate(clients, 1):

@@ -88,7 +88,7 @@ def test_releases_file_descriptors(server: ServerTarget) -> None:
              evidence=Evidence(symptom="fd leak"))
 
 
-IDLE_WINDOW = 0.5  # seconds of idleness measured: a spinning loop shows at once
+IDLE_WINDOW = 0.3  # seconds of idleness measured: a spinning loop shows at once
 SPIN_LIMIT = 0.5  # CPU seconds per second: a spinning loop uses a whole core, an idle server almost nothing
 SAMPLE = 0.05  # how often the server's processes' states are read during the window
 

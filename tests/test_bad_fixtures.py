@@ -25,6 +25,7 @@ from tests.suite import ROOT, BadFixture, SuiteRun, bad_fixtures, run_suite
 
 FIXTURES = bad_fixtures()
 PER_RUN = 8  # fixtures per pytest process: few processes, and runs short enough to parallelise
+PARALLEL_FROM = 4  # a run of this many fixtures or more uses -n 2 itself (each fixture's specs on one worker)
 
 
 def _runs() -> list[tuple[BadFixture, ...]]:
@@ -49,6 +50,8 @@ def _failures(run: SuiteRun, fixture: BadFixture) -> list[dict[str, object]]:
 def test_known_bad_fixtures_fail_exactly_what_they_break(fixtures: tuple[BadFixture, ...], tmp_path: Path) -> None:
     """Run against all specs of their role, known-bad fixtures fail exactly their ``Breaks:`` requirements."""
     args = [a for f in fixtures for a in ("--impl", f.impl())]
+    if len(fixtures) >= PARALLEL_FROM:  # their specs wait for events more than they compute: two workers
+        args += ["-n", "2"]
     run = run_suite([*args, *fixtures[0].options, "--net-timeout", "2"], tmp_path, timeout=550)
     problems = []
     for fixture in fixtures:

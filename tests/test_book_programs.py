@@ -26,7 +26,7 @@ PASSING = [
 
 def run_book(program: str, role: str, tmp_path: Path, *args: str) -> SuiteRun:
     impl = f"{role}:book_{program}=python2 fixtures/book/{program}.py"
-    run = run_suite(["--impl", impl, "-m", "must", *args], tmp_path, own_network=True)
+    run = run_suite(["--impl", impl, "-m", "must", "--net-timeout", "2", *args], tmp_path, own_network=True)
     assert run.results, run.output[-3000:]
     assert {r["target"] for r in run.results} == {f"book_{program}"}
     return run

@@ -9,6 +9,7 @@ plus a server that is already running (``tcp://``) and the requirement IDs in JU
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -96,17 +97,30 @@ def test_student_port_of_the_select_logger_fails_exactly_its_two_mistakes(tmp_pa
 
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
-    """The instructor's run over a copy of ``fixtures/class``: the README's command, with every output."""
-    where = tmp_path_factory.mktemp("instructor")
-    shutil.copytree(CLASS, where / "submissions")
-    run = documented(["--impl-dir", "submissions", "-n", "2",
-                      "--conformance-report", "class.html", "--gradescope", "grades",
-                      "--netconform-json", "verdicts.json", "--junitxml", "junit.xml"], where, timeout=600)
-    return run, where
+    """The instructor's run over a copy of ``fixtures/class``: the README's command, with every output.
+
+    Run once per test session, whichever xdist worker asks first: the others wait for it
+    (a lock in the session's shared temporary folder) and read its outputs.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    where = shared / "instructor"
+    with open(shared / "instructor.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        record = shared / "instructor.json"
+        if not record.exists():
+            shutil.copytree(CLASS, where / "submissions")
+            run = documented(["--impl-dir", "submissions", "-n", "2",
+                              "--conformance-report", "class.html", "--gradescope", "grades",
+                              "--netconform-json", "verdicts.json", "--junitxml", "junit.xml"], where, timeout=600)
+            record.write_text(json.dumps([run.args, run.returncode, run.stdout, run.stderr]))
+        args, code, out, err = json.loads(record.read_text())
+    return subprocess.CompletedProcess(args, code, out, err), where
 
 
 def test_instructor_grades_a_class_folder(graded_class: tuple[subprocess.CompletedProcess[str], Path]) -> None:
-    """One run, one row per submission (and role), correct ones passing, buggy ones failing the right spec."""
+    """One run, one row per submission (and role), correct ones passing, buggy ones failing the right spec; its
+    HTML report has the same rows (one test: the class is graded once, whatever the worker)."""
     run, where = graded_class
     assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-2000:]  # bob, dave and erin fail specs
     verdicts = {(r["target"], r["role"], r["requirement"]): r["outcome"]
@@ -128,6 +142,15 @@ def test_instructor_grades_a_class_folder(graded_class: tuple[subprocess.Complet
         assert by_target["carol", "greeting-server"] == {"skipped"}
     for name in ("alice", "bob", "carol", "dave", "erin"):
         assert summary_row(run.stdout, name, "greeting-server")
+
+    # the class's HTML report: one row per submission and role, its cells matching the run's verdicts
+    from tests.test_report import check_html
+
+    payload = json.loads((where / "verdicts.json").read_text())
+    page = check_html(payload, (where / "class.html").read_text(encoding="utf-8"))
+    assert sorted(name for _role, name in page.rows) == ["alice", "bob", "carol", "dave", "erin", "erin"]
+    assert page.rows["greeting-server", "bob"]["verdict"] == "does not conform"
+    assert page.rows["greeting-server", "alice"]["verdict"] == "conforms"
 
 
 def test_instructor_gets_gradescope_results(graded_class: tuple[subprocess.CompletedProcess[str], Path]) -> None:
@@ -241,18 +264,6 @@ def test_tcp_target_must_be_loopback(url: str, tmp_path: Path) -> None:
     run = documented(["--impl", f"greeting-server={url}"], tmp_path, timeout=60)
     assert run.returncode == 4  # pytest's usage error
     assert "not a loopback address" in run.stderr
-
-
-def test_class_report_has_a_row_per_submission(graded_class: tuple[subprocess.CompletedProcess[str], Path]) -> None:
-    """The class's HTML report: one row per submission and role, its cells matching the run's verdicts."""
-    from tests.test_report import check_html
-
-    _run, where = graded_class
-    payload = json.loads((where / "verdicts.json").read_text())
-    page = check_html(payload, (where / "class.html").read_text(encoding="utf-8"))
-    assert sorted(name for _role, name in page.rows) == ["alice", "bob", "carol", "dave", "erin", "erin"]
-    assert page.rows["greeting-server", "bob"]["verdict"] == "does not conform"
-    assert page.rows["greeting-server", "alice"]["verdict"] == "conforms"
 
 
 def test_a_submission_that_cannot_run_fails_the_run(tmp_path: Path) -> None:

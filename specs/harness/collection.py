@@ -21,6 +21,7 @@ from .targets import PROJECT_ROOT, TargetSpec
 from .verdicts import finding_property
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the xdist_group markers added here
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """Validate requirement markers, add level markers and report properties."""
     registry = requirements.registry()
