@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
 import pytest
 
@@ -153,3 +154,44 @@ def test_accept_queue_counts_connections_not_yet_accepted() -> None:
         assert accept_queue(port) == 2
         for sock in [conn, *clients]:
             sock.close()
+
+
+def test_xdist_groups_a_targets_specs_by_its_name() -> None:
+    """Under -n N, every spec of one target (whatever its other parameters) goes to one worker."""
+    from netconform.specs.harness.distribution import group_of
+    from netconform.specs.harness.targets import TargetSpec
+
+    select = TargetSpec("logger-server", "select", ("x",))
+    selectors = TargetSpec("logger-server", "selectors", ("x",))
+    book = TargetSpec("greeting-server", "book", ("x",), port_policy="fixed")
+    targets = [select, selectors, book]
+    assert group_of("specs/test_a.py::test_b[select-logger-mid-line]", targets) == "netconform-select"
+    assert group_of("specs/test_a.py::test_b[select]", targets) == "netconform-select"
+    assert group_of("specs/test_a.py::test_b[select1]", targets) == "netconform-select"
+    assert group_of("specs/test_a.py::test_b[selectors-byte_by_byte]", targets) == "netconform-selectors"
+    assert group_of("specs/test_a.py::test_b[book]", targets) == "netconform-fixed-port"
+    assert group_of("tests/test_a.py::test_b[other]", targets) is None
+    assert group_of("tests/test_a.py::test_b", targets) is None
+
+
+def test_a_failing_example_leaves_a_bounded_time_to_shrink() -> None:
+    """After the first failing example, further examples are rejected once the budget is spent."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from netconform.specs.harness import examples
+
+    calls = []
+
+    @settings(database=None, max_examples=50, derandomize=True)
+    @given(st.integers(0, 10_000))
+    def slowly_fails_above_ten(n: int) -> None:
+        calls.append(n)
+        time.sleep(0.03)  # each example costs more than the whole budget
+        assert n <= 10
+
+    with examples.budgeted(slowly_fails_above_ten, 0.02), pytest.raises(AssertionError):
+        slowly_fails_above_ten()
+    assert examples.current().seconds is None  # the budget ends with the spec
+    after = len(calls) - next(i for i, n in enumerate(calls) if n > 10) - 1
+    assert after <= 2, f"{after} examples ran after the first failure (expected: its re-run and the final replay)"

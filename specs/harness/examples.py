@@ -4,8 +4,9 @@ A failing Hypothesis spec replays and shrinks its failing example, and against a
 server each example that fails usually waits out a timeout (the greeting that never
 comes): shrinking a slow failure for minutes buys a student nothing. So, once a spec's
 first example has failed, further examples may start only during ``SHRINK_BUDGET``
-seconds; after that each one is rejected (not run) until Hypothesis gives up and
-reports the smallest failing example found so far, which it runs once more, for real.
+seconds (the first of them is Hypothesis's re-run of the failure); after that each one
+is rejected (not run) until Hypothesis gives up and reports the smallest failing
+example found so far, which it runs once more, for real.
 Fast failures (the framing specs' byte-level ones take milliseconds each) still shrink
 all the way. The ``thorough`` profile has no budget.
 
