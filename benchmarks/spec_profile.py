@@ -7,7 +7,7 @@ waiting for. The whole process's wall time and pytest's own session time are pri
 too: their difference is the start-up (interpreter, imports, plug-in, collection).
 
     .venv/bin/python benchmarks/spec_profile.py greeting-server \
-        'python3 -m reference.threading.greeting_server --port {port}'
+        'python3 -m netconform.reference.threading.greeting_server --port {port}'
     .venv/bin/python benchmarks/spec_profile.py logger-server 'python2 fixtures/book/select_server.py' --markdown
 
 Relative paths in COMMAND are taken from the checkout (the command runs from there).
