@@ -469,13 +469,14 @@ def fresh_folder(cfg: Config, files: dict[str, str] | None = None) -> Iterator[P
 
 
 def student_runs(
-    cfg: Config, row: str, role: str, command: str, files: dict[str, str], runs: int, *, netns: bool = False
+    cfg: Config, row: str, role: str, command: str, files: dict[str, str], runs: int, *, netns: bool = False,
+    options: Sequence[str] = (),
 ) -> list[Run]:
-    """``runs`` timed runs of the student command, each from a fresh folder holding ``files``."""
+    """``runs`` timed runs of the student command (plus ``options``), each from a fresh folder holding ``files``."""
     done = []
     for n in range(1, runs + 1):
         with fresh_folder(cfg, files) as folder:
-            argv = student_command(cfg.venv, role, command, pyargs=cfg.pyargs)
+            argv = [*student_command(cfg.venv, role, command, pyargs=cfg.pyargs), *options]
             if netns:
                 argv = [*NETNS_WRAPPER, *argv]
             done.append(timed(f"{row} run {n}/{runs}", argv, folder, cfg))
@@ -676,7 +677,9 @@ def measure_broken(cfg: Config, runs: int) -> tuple[list[Line], list[tuple[Path,
             text = path.read_text(errors="replace")
             breaks = re.search(r"^Breaks: (.+)$", text, re.MULTILINE)
             wanted = frozenset(x.strip() for x in breaks.group(1).split(",")) if breaks else None
-            done = student_runs(cfg, f"{folder}/{path.name}", role, f"python3 {path} {{port}}", {}, runs)
+            options = re.search(r"^Options: (.+)$", text, re.MULTILINE)  # the limits its mistake is judged under
+            done = student_runs(cfg, f"{folder}/{path.name}", role, f"python3 {path} {{port}}", {}, runs,
+                                options=options.group(1).split() if options else ())
             expect(done, 1, wanted, subset=True)
             details += [(path, ", ".join(sorted(wanted)) if wanted else "(startup)", run) for run in done]
     every = [run for _, _, run in details]

@@ -1,13 +1,39 @@
-"""The Ctrl-C probe: when an expected log line never came, ask the program where it was.
+"""Signals to a target: the Ctrl-C probe, and a pause.
 
-netconform sends the target SIGINT, as a user would press Ctrl-C. A Python program then
-prints where it was stuck (a KeyboardInterrupt traceback) and flushes its buffered
-output on the way out, which tells a blocked server from a block-buffered one.
+Ctrl-C: when an expected log line never came, netconform sends the target SIGINT, as a
+user would press Ctrl-C. A Python program then prints where it was stuck (a
+KeyboardInterrupt traceback) and flushes its buffered output on the way out, which tells
+a blocked server from a block-buffered one.
+
+Pause: SIGSTOP to the whole process group, SIGCONT after. While it is stopped the kernel
+still completes and queues connections, so clients can connect and leave while the
+server is busy elsewhere, every time, not only when a race happens to go that way.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+from collections.abc import Iterator
+
 from .server import ServerTarget
+
+
+@contextlib.contextmanager
+def paused(target: ServerTarget) -> Iterator[None]:
+    """The target's processes stopped for the block (none: a ``tcp://`` target, which is not ours)."""
+    group = target.group
+    if group is None or not group.alive:
+        yield
+        return
+    with contextlib.suppress(OSError):
+        os.killpg(group.pgid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.killpg(group.pgid, signal.SIGCONT)
 
 
 def ctrl_c(target: ServerTarget) -> bool:
