@@ -11,6 +11,7 @@ that one failed so that the observation cannot be made, the spec is blocked.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import NoReturn
 
@@ -20,6 +21,7 @@ from .matchers import fail
 from .observations import Observation, owner_of
 from .output import Line, OutputTimeout
 from .protocol import DELIMITER
+from .readiness import Activity
 from .server import ServerTarget
 from .wire import Client
 
@@ -47,14 +49,41 @@ def expect_line(target: ServerTarget, predicate: Callable[[Line], bool], *, what
     target.require("live output")
     target.require(observes)
     try:
-        return target.output.wait_for(predicate, what=what, since=since,
-                                      timeout=timeout or target.settings.net_timeout)
+        return _wait(target, predicate, what=what, since=since, timeout=timeout or target.settings.net_timeout)
     except OutputTimeout as exc:
         error = exc
     if explain is not None:
         summary = explain([ln.text for ln in target.output.lines(since)])
     missing_line(target, predicate, what=what, since=since, summary=summary or f"no {what} was logged",
                  symptom=symptom, waited=str(error), observes=observes)
+
+
+#: A program already found stuck (Ctrl-C) in an earlier spec, asleep this long with a line missing: probe it.
+STUCK_AGAIN = 0.5
+
+
+def _wait(target: ServerTarget, predicate: Callable[[Line], bool], *, what: str, since: int, timeout: float) -> Line:
+    """Wait for the line; for a program already found stuck, only until it sleeps again with the line missing.
+
+    Once the Ctrl-C probe has found a program stuck (say, in accept() on a client's data), a
+    later spec that meets the same mistake would wait out the whole timeout again. Asleep,
+    using no CPU, with the line still missing, it is not about to print it: the probe then
+    tells whether it is stuck at the same place (the spec is blocked by the earlier one).
+    """
+    if not target.observations.stuck:
+        return target.output.wait_for(predicate, what=what, since=since, timeout=timeout)
+    start = time.monotonic()
+    activity = Activity(idle_limit=STUCK_AGAIN)
+    while True:
+        try:
+            return target.output.wait_for(predicate, what=what, since=since,
+                                          timeout=max(0.0, min(0.1, start + timeout - time.monotonic())))
+        except OutputTimeout as exc:
+            if time.monotonic() >= start + timeout:
+                raise
+            if activity.idle_too_long(target.processes()):
+                raise OutputTimeout(f"{exc} (after {time.monotonic() - start:.1f}s the program, stuck in an earlier "
+                                    "spec, was asleep again with this line missing)") from None
 
 
 def missing_line(target: ServerTarget, predicate: Callable[[Line], bool], *, what: str, since: int, summary: str,
