@@ -13,35 +13,44 @@ from collections.abc import Iterable, Iterator
 import psutil
 
 
-def _proc_tcp() -> Iterator[tuple[int, str, int]]:
-    """(local port, state code, receive queue) of every TCP socket here (Linux ``/proc/net/tcp*``).
+def _rows(*, listening_only: bool = False) -> Iterator[list[str]]:
+    """The fields of each socket's row of ``/proc/net/tcp`` and ``tcp6`` (Linux).
 
-    For a LISTEN socket the receive queue is the number of connections waiting in accept().
+    ``listening_only``: stop at the first socket that is not listening: the kernel lists
+    the listening ones first, so the read then costs the same however many connections
+    (TIME_WAIT ones too) the machine holds.
     """
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             with open(table) as f:
-                rows = f.read().splitlines()[1:]
+                next(f, None)
+                for row in f:
+                    fields = row.split()
+                    if listening_only and fields[3] != "0A":
+                        break
+                    yield fields
         except OSError:
             continue
-        for row in rows:
-            fields = row.split()
-            yield int(fields[1].rsplit(":", 1)[1], 16), fields[3], int(fields[4].split(":")[1], 16)
+
+
+def _port(address: str) -> int:
+    return int(address.rsplit(":", 1)[1], 16)
+
+
+def _proc_tcp() -> Iterator[tuple[int, str, int]]:
+    """(local port, state code, receive queue) of every TCP socket here.
+
+    For a LISTEN socket the receive queue is the number of connections waiting in accept().
+    """
+    for fields in _rows():
+        yield _port(fields[1]), fields[3], int(fields[4].split(":")[1], 16)
 
 
 def unread(local_port: int, remote_port: int) -> int | None:
     """Bytes received but not yet read by the program on the loopback connection ``local_port`` -> ``remote_port``."""
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as f:
-                rows = f.read().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            fields = row.split()
-            if (int(fields[1].rsplit(":", 1)[1], 16), int(fields[2].rsplit(":", 1)[1], 16)) == (local_port,
-                                                                                                   remote_port):
-                return int(fields[4].split(":")[1], 16)
+    for fields in _rows():
+        if (_port(fields[1]), _port(fields[2])) == (local_port, remote_port):
+            return int(fields[4].split(":")[1], 16)
     return None
 
 
@@ -64,24 +73,8 @@ def tcp_states() -> list[tuple[int, str]]:
 
 
 def accept_queue(port: int) -> int | None:
-    """Connections waiting in ``accept()``'s queue of the socket listening on ``port``.
-
-    The kernel lists listening sockets first: the read stops at the first other one, so
-    it costs the same however many connections (TIME_WAIT ones too) the machine holds.
-    """
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as f:
-                next(f, None)
-                for row in f:
-                    fields = row.split()
-                    if fields[3] != "0A":
-                        break
-                    if int(fields[1].rsplit(":", 1)[1], 16) == port:
-                        return int(fields[4].split(":")[1], 16)
-        except OSError:
-            continue
-    return None
+    """Connections waiting in ``accept()``'s queue of the socket listening on ``port``."""
+    return next((int(f[4].split(":")[1], 16) for f in _rows(listening_only=True) if _port(f[1]) == port), None)
 
 
 BOOK_BACKLOG = 5  # the book's listen(5), and socketserver's request_queue_size
