@@ -195,3 +195,24 @@ def test_a_failing_example_leaves_a_bounded_time_to_shrink() -> None:
     assert examples.current().seconds is None  # the budget ends with the spec
     after = len(calls) - next(i for i, n in enumerate(calls) if n > 10) - 1
     assert after <= 2, f"{after} examples ran after the first failure (expected: its re-run and the final replay)"
+
+
+def test_unread_counts_what_the_client_has_not_read() -> None:
+    """The greeting client specs send each fragment once the client has read the one before (sock_diag or /proc)."""
+    from netconform.specs.harness.sockets import unread
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            conn, _ = listener.accept()
+            with conn:
+                conn.sendall(b"hello")
+                mine = client.getsockname()[1]
+                deadline = time.monotonic() + 2
+                while unread(mine, port) != 5 and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                assert unread(mine, port) == 5
+                assert client.recv(5) == b"hello"
+                assert unread(mine, port) == 0

@@ -1,7 +1,8 @@
-"""The machine's TCP sockets, read from ``/proc/net/tcp*`` and psutil: no connection is made.
+"""The machine's TCP sockets, read from sock_diag (``sockdiag.py``), ``/proc/net/tcp*`` and
+psutil: no connection is made.
 
-Readiness (a listening socket), TIME_WAIT on a fixed port, and the accept queue of a
-listening socket (for pacing connects) are all read here.
+Readiness (a listening socket), TIME_WAIT on a fixed port, the accept queue and backlog
+of a listening socket (for pacing connects) and a connection's unread bytes are read here.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import time
 from collections.abc import Iterable, Iterator
 
 import psutil
+
+from . import sockdiag
 
 
 def _rows(*, listening_only: bool = False) -> Iterator[list[str]]:
@@ -48,6 +51,10 @@ def _proc_tcp() -> Iterator[tuple[int, str, int]]:
 
 def unread(local_port: int, remote_port: int) -> int | None:
     """Bytes received but not yet read by the program on the loopback connection ``local_port`` -> ``remote_port``."""
+    established = sockdiag.sockets(sockdiag.ESTABLISHED)
+    if established is not None:
+        return next((s.receive_queue for s in established if (s.local_port, s.remote_port) == (local_port,
+                                                                                               remote_port)), None)
     for fields in _rows():
         if (_port(fields[1]), _port(fields[2])) == (local_port, remote_port):
             return int(fields[4].split(":")[1], 16)
@@ -74,6 +81,9 @@ def tcp_states() -> list[tuple[int, str]]:
 
 def accept_queue(port: int) -> int | None:
     """Connections waiting in ``accept()``'s queue of the socket listening on ``port``."""
+    listening = sockdiag.sockets(sockdiag.LISTEN)
+    if listening is not None:
+        return next((s.receive_queue for s in listening if s.local_port == port), None)
     return next((int(f[4].split(":")[1], 16) for f in _rows(listening_only=True) if _port(f[1]) == port), None)
 
 
@@ -84,9 +94,13 @@ MAX_BURST = 256  # the most connections a spec opens before the server must acce
 def listen_backlog(port: int) -> int:
     """The backlog of the socket listening on ``port`` (``listen(N)``, capped by somaxconn).
 
-    /proc does not show it; ``ss`` does (its Send-Q for a LISTEN socket). Without ``ss``,
-    the book's 5 is assumed, which paces as if the queue were that short.
+    /proc does not show it; sock_diag does (``ss`` shows it as a LISTEN socket's Send-Q).
+    Without either, the book's 5 is assumed, which paces as if the queue were that short.
     """
+    listening = sockdiag.sockets(sockdiag.LISTEN)
+    backlogs = [s.send_queue for s in listening or () if s.local_port == port]
+    if backlogs:
+        return min(backlogs)
     try:
         out = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True, timeout=5,
                              check=True).stdout
