@@ -32,6 +32,8 @@ class Sock:
     remote_port: int
     receive_queue: int
     send_queue: int
+    local_ip: str = ""
+    inode: int = 0
 
 
 def sockets(state: int) -> list[Sock] | None:
@@ -63,6 +65,8 @@ def _dump(nl: socket.socket, family: int, state: int) -> list[Sock]:
                 raise OSError("sock_diag refused the request")
             body = offset + _HEADER.size
             sport, dport = _PORTS.unpack_from(data, body + _MESSAGE.size)
-            _expires, rqueue, wqueue, _uid, _inode = _QUEUES.unpack_from(data, body + _MESSAGE.size + 48)
-            found.append(Sock(sport, dport, rqueue, wqueue))
+            src = data[body + _MESSAGE.size + 4: body + _MESSAGE.size + 20]
+            ip = socket.inet_ntop(family, src[:4] if family == socket.AF_INET else src)
+            _expires, rqueue, wqueue, _uid, inode = _QUEUES.unpack_from(data, body + _MESSAGE.size + 48)
+            found.append(Sock(sport, dport, rqueue, wqueue, ip, inode))
             offset += (length + 3) & ~3

@@ -7,6 +7,7 @@ of a listening socket (for pacing connects) and a connection's unread bytes are 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from collections.abc import Iterable, Iterator
@@ -116,8 +117,27 @@ def ports_in_time_wait() -> set[int]:
     return {port for port, state in states if state == "TIME_WAIT"} - listening
 
 
+def _socket_inodes(procs: Iterable[psutil.Process]) -> set[int] | None:
+    """The inodes of the sockets ``procs`` hold open (None: some process's descriptors cannot be read)."""
+    inodes: set[int] = set()
+    for proc in procs:
+        try:
+            links = [os.readlink(f"/proc/{proc.pid}/fd/{fd}") for fd in os.listdir(f"/proc/{proc.pid}/fd")]
+        except FileNotFoundError:
+            continue  # it has exited
+        except OSError:
+            return None
+        inodes |= {int(link[8:-1]) for link in links if link.startswith("socket:[")}
+    return inodes
+
+
 def listening_sockets(procs: Iterable[psutil.Process]) -> list[tuple[str, int]]:
     """The (ip, port) every one of ``procs`` listens on."""
+    procs = list(procs)
+    listening = sockdiag.sockets(sockdiag.LISTEN)
+    inodes = _socket_inodes(procs) if listening is not None else None
+    if listening is not None and inodes is not None:
+        return sorted({(s.local_ip, s.local_port) for s in listening if s.inode in inodes})
     found: set[tuple[str, int]] = set()
     for proc in procs:
         try:
