@@ -39,14 +39,12 @@ class Budget:
     def __init__(self, seconds: float | None) -> None:
         self.seconds = seconds
         self.failed_at: float | None = None
-        self.rejected = 0
 
     def admit(self) -> None:
         """Reject (skip) the coming example if the budget is spent; the final replay always runs."""
         if self.seconds is None or self.failed_at is None:
             return
         if time.monotonic() - self.failed_at > self.seconds and not current_build_context().is_final:
-            self.rejected += 1
             reject()
 
     def failed(self) -> None:
