@@ -91,6 +91,7 @@ def wait_listening(group: ProcessGroup, assigned: int | None, timeout: float) ->
                 "CPU) without listening. Call listen() before waiting for anything (a program that really needs "
                 f"longer: --startup-timeout, {timeout:g}s now, of which half may be spent idle)")
         time.sleep(0.02)
+    settle(group)
     port = assigned if assigned is not None else choose_port(sorted(ports))
     hosts = [h for ip, p in listening if p == port and (h := connect_host(ip)) is not None]
     if not hosts:
@@ -98,6 +99,27 @@ def wait_listening(group: ProcessGroup, assigned: int | None, timeout: float) ->
         raise StartupProblem(f"it listens on {where}, which is not a loopback address, and netconform only "
                              "connects to loopback. Bind to '127.0.0.1' (or '' / 'localhost'). " + hostname_note())
     return listening, (sorted(hosts, key=lambda h: ":" in h)[0], port)
+
+
+#: How long a server that has just begun listening may stay busy before it counts as ready.
+SETTLE_LIMIT = 0.3
+
+
+def settle(group: ProcessGroup) -> None:
+    """Wait until a server that has just begun listening is asleep (waiting for clients), or gone.
+
+    A program can listen and then crash before it ever waits for a client (socketserver's
+    constructor listens; a misspelled ``serve_forver()`` then raises). Seen listening in that
+    instant, it would count as started, and its crash would be judged as a server that stopped
+    serving. A server is ready once it sleeps in accept/select/poll; one that keeps busy (a
+    polling loop) counts as ready after SETTLE_LIMIT seconds.
+    """
+    deadline = time.monotonic() + SETTLE_LIMIT
+    while group.alive and introspect.busy(group.tree()) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    if not group.alive:
+        raise StartupProblem(f"it exited at start with code {group.returncode}, right after it began listening "
+                             "and before serving any client")
 
 
 class Activity:
