@@ -30,6 +30,15 @@ SERVER_MODELS: dict[str, bool] = {
 #: Server roles that have a reference in every model above.
 SERVER_ROLES: tuple[str, ...] = ("greeting-server", "logger-server", "line-logger-server")
 
+#: Transports (socketserver's four base classes): byte streams over TCP or a Unix socket
+#: path, datagrams over UDP or a Unix socket path.
+TRANSPORTS: tuple[str, ...] = ("tcp", "unix", "udp", "unixgram")
+STREAM_TRANSPORTS: tuple[str, ...] = ("tcp", "unix")
+DATAGRAM_TRANSPORTS: tuple[str, ...] = ("udp", "unixgram")
+
+#: Models with a datagram greeting server (``greeting_datagram_server``, UDP and Unix datagrams).
+DATAGRAM_MODELS: tuple[str, ...] = tuple(SERVER_MODELS)
+
 
 @dataclass(frozen=True)
 class Reference:
@@ -45,11 +54,17 @@ class Reference:
     concurrent: bool = True
     module_name: str | None = None
     args: tuple[str, ...] = ("--port", "0")
+    transport: str = "tcp"
 
     @property
     def module(self) -> str:
         """Dotted module path, e.g. ``reference.select.greeting_server``."""
-        return self.module_name or f"{__name__}.{self.model}.{self.role.replace('-', '_')}"
+        if self.module_name:
+            return self.module_name
+        stem = self.role.replace("-", "_")
+        if self.transport in DATAGRAM_TRANSPORTS:
+            stem = stem.replace("_server", "_datagram_server")
+        return f"{__name__}.{self.model}.{stem}"
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -81,7 +96,25 @@ CLIENT_REFERENCES: tuple[Reference, ...] = (
     Reference("quote-module", "handwritten", module_name=f"{__name__}.quoting", args=()),
 )
 
+def _over(transport: str, args: tuple[str, ...], *, client: bool = False) -> tuple[str, ...]:
+    """A TCP reference's arguments for ``transport``: a Unix path instead of the port; a client
+    also says ``--datagram`` (a datagram server is a module of its own)."""
+    if transport in ("unix", "unixgram"):
+        args = ("--unix", "{path}")
+    return ("--datagram", *args) if client and transport in DATAGRAM_TRANSPORTS else args
+
+
+#: Every greeting client also speaks the other transports (``--unix``, ``--datagram``).
+_CLIENTS_OVER_TRANSPORTS: tuple[Reference, ...] = tuple(
+    Reference(ref.role, ref.model, args=_over(transport, ref.args, client=True), transport=transport)
+    for ref in CLIENT_REFERENCES if ref.role == "greeting-client" for transport in TRANSPORTS[1:]
+)
+
 REFERENCES: tuple[Reference, ...] = (
-    *(Reference(role, model, concurrent) for role in SERVER_ROLES for model, concurrent in SERVER_MODELS.items()),
+    *(Reference(role, model, concurrent, args=_over(transport, ("--port", "0")), transport=transport)
+      for transport in STREAM_TRANSPORTS for role in SERVER_ROLES for model, concurrent in SERVER_MODELS.items()),
+    *(Reference("greeting-server", model, args=_over(transport, ("--port", "0")), transport=transport)
+      for transport in DATAGRAM_TRANSPORTS for model in DATAGRAM_MODELS),
     *CLIENT_REFERENCES,
+    *_CLIENTS_OVER_TRANSPORTS,
 )

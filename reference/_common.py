@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import socket
 import sys
 import tempfile
@@ -24,9 +25,28 @@ DEFAULT_PORT = 1234  # the book's port
 RECV_SIZE = 65536  # one read at most, as Twisted's ``bufferSize``: every model splits input alike
 
 
-def peer(address: tuple[object, ...]) -> tuple[str, int]:
-    """Normalise a socket address to the book's ``(host, port)`` tuple (drops IPv6 extras)."""
+#: Where a server listens or a client connects: ``(host, port)``, or a Unix socket path.
+Where = tuple[str, int] | str
+#: A peer's address as ``accept()``/``recvfrom()`` give it: a tuple over IP, a path (``''``
+#: for a Unix client that did not bind one), or None (a Unix datagram sender without a path).
+PeerAddress = tuple[object, ...] | str | bytes | None
+
+
+def peer(address: PeerAddress) -> tuple[str, int] | str | None:
+    """Normalise a peer address: the book's ``(host, port)`` tuple (IPv6 extras dropped) over
+    IP; the socket path as a str over Unix sockets (``''``: the client bound none); None as is."""
+    if address is None or isinstance(address, str):
+        return address
+    if isinstance(address, bytes):  # an abstract-namespace or undecodable path
+        return address.decode("utf-8", "surrogateescape")
     return (str(address[0]), int(str(address[1])))
+
+
+def shown(address: PeerAddress) -> str:
+    """An address as the book's ``print`` shows it: ``('127.0.0.1', 50000)``, a bare path, ``''``
+    as nothing (``print 'Got connection from', ''`` ends with the space), None as ``None``."""
+    normal = peer(address)
+    return repr(normal) if isinstance(normal, tuple) else str(normal)
 
 
 _log_threads = threading.Lock()  # one log line at a time from this process's threads
@@ -74,9 +94,10 @@ def log(line: str) -> None:
         sys.stdout.flush()
 
 
-def log_connection(address: tuple[object, ...]) -> None:
-    """``Got connection from ('127.0.0.1', 50000)``: the book's first log line."""
-    log(f"Got connection from {peer(address)!r}")
+def log_connection(address: PeerAddress) -> None:
+    """``Got connection from ('127.0.0.1', 50000)``: the book's first log line (over a Unix
+    socket, ``Got connection from /path/of/client.sock``: ``print`` shows a str bare)."""
+    log(f"Got connection from {shown(address)}")
 
 
 def log_data(data: bytes) -> None:
@@ -89,9 +110,9 @@ def log_data(data: bytes) -> None:
         sys.stdout.buffer.flush()
 
 
-def log_disconnection(address: tuple[object, ...]) -> None:
-    """``('127.0.0.1', 50000) disconnected``: the book's last log line."""
-    log(f"{peer(address)!r} disconnected")
+def log_disconnection(address: PeerAddress) -> None:
+    """``('127.0.0.1', 50000) disconnected``: the book's last log line (a path over Unix sockets)."""
+    log(f"{shown(address)} disconnected")
 
 
 class Client(NamedTuple):
@@ -101,7 +122,7 @@ class Client(NamedTuple):
     """
 
     conn: socket.socket
-    address: tuple[object, ...]
+    address: PeerAddress
 
 
 def accept(listener: socket.socket, *, blocking: bool = True) -> Client | None:
@@ -165,7 +186,7 @@ def receive(conn: socket.socket) -> bytes | None:
         return b""
 
 
-def hang_up(conn: socket.socket, address: tuple[object, ...]) -> None:
+def hang_up(conn: socket.socket, address: PeerAddress) -> None:
     """Log that the client left, then close as Twisted's ``loseConnection`` does: shut down
     both directions (FIN) and close, releasing the descriptor even after a reset."""
     log_disconnection(address)
@@ -175,28 +196,147 @@ def hang_up(conn: socket.socket, address: tuple[object, ...]) -> None:
 
 
 def parse_args(description: str, argv: list[str] | None = None) -> argparse.Namespace:
-    """``--host`` (default 127.0.0.1) and ``--port`` (default 1234; 0 picks a free one)."""
+    """``--host`` (default 127.0.0.1) and ``--port`` (default 1234; 0 picks a free one), or
+    ``--unix PATH``; ``args.where`` is then ``(host, port)`` or the path."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default %(default)s)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port to bind, 0 for any free port")
-    return parser.parse_args(argv)
+    parser.add_argument("--unix", metavar="PATH", help="bind this Unix socket path instead of an IP port")
+    args = parser.parse_args(argv)
+    args.where = args.unix if args.unix is not None else (args.host, args.port)
+    return args
 
 
-def announce(address: tuple[object, ...]) -> None:
+def announce(address: PeerAddress) -> None:
     """Tell a human where we listen (on stderr: stdout is the log the specs read)."""
-    host, port = peer(address)
-    print(f"Listening on {host}:{port}", file=sys.stderr, flush=True)
+    normal = peer(address)
+    where = f"{normal[0]}:{normal[1]}" if isinstance(normal, tuple) else normal
+    print(f"Listening on {where}", file=sys.stderr, flush=True)
+
+
+# --- Transports: one place that opens a TCP/UDP port or a Unix socket path (stream or datagram).
+
+
+def family_of(where: Where) -> socket.AddressFamily:
+    """AF_UNIX for a path, AF_INET6 for an IPv6 host, AF_INET otherwise."""
+    if isinstance(where, str):
+        return socket.AF_UNIX
+    return socket.AF_INET6 if ":" in where[0] else socket.AF_INET
+
+
+def claim_path(path: str) -> None:
+    """Make ``path`` free to bind: remove a stale socket file that nothing listens on any more.
+
+    Anything else at ``path`` is not ours to delete: a regular file, a folder, or the socket of
+    a server that is still running there. Then exit with a message (status 1), leaving it be.
+    """
+    import os
+    import stat
+
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(mode):
+        raise SystemExit(f"{path} exists and is not a socket: refusing to remove it (choose another path)")
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        with socket.socket(socket.AF_UNIX, kind) as probe:
+            try:
+                probe.connect(path)
+            except ConnectionRefusedError:
+                continue  # nobody there with this kind of socket
+            except OSError as exc:
+                if exc.errno == errno.EPROTOTYPE:  # a socket of the other kind: ask again with it
+                    continue
+                raise
+            raise SystemExit(f"{path}: another server is listening there: refusing to remove it")
+    os.unlink(path)  # a stale socket file: a server that ended without removing it
+
+
+@contextlib.contextmanager
+def owned_path(where: Where) -> Iterator[None]:
+    """For a Unix path: claim it before binding (``claim_path``) and remove it afterwards, if it is
+    still the socket file this process made (forked children leave it alone); no-op for a port."""
+    if not isinstance(where, str):
+        yield
+        return
+    import os
+
+    claim_path(where)
+    owner = os.getpid()
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            if os.getpid() == owner and stat_is_socket(where):
+                os.unlink(where)
+
+
+def stat_is_socket(path: str) -> bool:
+    """Is ``path`` a socket file?"""
+    import os
+    import stat
+
+    return stat.S_ISSOCK(os.lstat(path).st_mode)
+
+
+@contextlib.contextmanager
+def listen_stream(where: Where) -> Iterator[socket.socket]:
+    """A listening stream socket on ``where`` (TCP with SO_REUSEADDR, or a Unix path), backlog
+    SOMAXCONN; closed (and its path removed) on exit."""
+    with owned_path(where), socket.socket(family_of(where), socket.SOCK_STREAM) as listener:
+        if not isinstance(where, str):
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(where)
+        listener.listen(socket.SOMAXCONN)
+        yield listener
+
+
+@contextlib.contextmanager
+def bind_datagram(where: Where) -> Iterator[socket.socket]:
+    """A datagram socket bound to ``where`` (a UDP port or a Unix path); closed (and its path
+    removed) on exit."""
+    with owned_path(where), socket.socket(family_of(where), socket.SOCK_DGRAM) as sock:
+        sock.bind(where)
+        yield sock
+
+
+#: The largest datagram a reply loop must take whole: the largest UDP payload over IPv4.
+DATAGRAM_MAX = 65507
+
+
+def reply_to(sock: socket.socket, address: PeerAddress) -> bool:
+    """Send the greeting in one datagram to ``address``; False if it cannot be answered.
+
+    A Unix datagram sender that bound no path has no address (None, or ``''``): nothing can
+    reach it. A sender that has gone (its path removed: ENOENT or ECONNREFUSED) is no reason
+    to stop serving the others.
+    """
+    if not address:
+        return False
+    try:
+        sock.sendto(GREETING, address)
+    except OSError:
+        return False
+    return True
 
 
 # --- Clients: the greeting clients' command line and the one-line error messages of every client.
 
 
 def parse_client_args(description: str, argv: list[str] | None = None) -> argparse.Namespace:
-    """``--host`` (default 127.0.0.1) and ``--port`` (default 1234) of the server to connect to."""
+    """``--host`` (default 127.0.0.1) and ``--port`` (default 1234) of the server to connect to, or
+    ``--unix PATH``; ``--datagram`` for UDP or Unix datagrams. ``args.where``: ``(host, port)`` or
+    the path; ``args.shown``: it as ``host:port`` or the path, for messages."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--host", default=DEFAULT_HOST, help="server address (default %(default)s)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="server port (default %(default)s)")
-    return parser.parse_args(argv)
+    parser.add_argument("--unix", metavar="PATH", help="the server's Unix socket path instead of an IP port")
+    parser.add_argument("--datagram", action="store_true", help="use datagrams (UDP, or Unix datagrams)")
+    args = parser.parse_args(argv)
+    args.where = args.unix if args.unix is not None else (args.host, args.port)
+    args.shown = args.unix if args.unix is not None else f"{args.host}:{args.port}"
+    return args
 
 
 def describe(error: BaseException) -> str:
