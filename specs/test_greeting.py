@@ -204,16 +204,16 @@ def test_logs_connection_with_client_address(greeting_server: ServerTarget) -> N
     for _attempt in range(3):  # a connection reset as it is accepted has no address of its own (GREET-4's)
         with greeting_server.client() as client:
             converse(greeting_server, client)
-        if client.port:
+        if client.known:
             break
-    me = (client.local[0], client.port)
+    me = client.peer_name
     try:
         greeting_server.output.wait_for(
             lambda line: logparse.CONNECTED in line.text and logparse.mentions(line.text, me),
-            what=f"a line 'Got connection from {me!r}'", since=since, timeout=greeting_server.settings.net_timeout)
+            what=f"a line 'Got connection from {logparse.book_form(me)}'", since=since, timeout=greeting_server.settings.net_timeout)
     except OutputTimeout as exc:
         why = why_address_missing([ln.text for ln in greeting_server.output.lines(since)], me)
-        fail(greeting_server, why, expected=f"Got connection from {me!r}", details=str(exc))
+        fail(greeting_server, why, expected=f"Got connection from {logparse.book_form(me)}", details=str(exc))
 
 
 class Interleavings(RuleBasedStateMachine):

@@ -37,7 +37,7 @@ def test_connection_is_logged_with_client_address(logging_server: ServerTarget) 
         me = address_of(client)
         line = connected(logging_server, client, since, explain=lambda lines: why_address_missing(lines, me))
     if not logparse.mentions(line.text, me):
-        fail(logging_server, why_address_missing([line.text], me), expected=f"Got connection from {me!r}",
+        fail(logging_server, why_address_missing([line.text], me), expected=f"Got connection from {logparse.book_form(me)}",
              got=repr(line.text))
 
 
@@ -71,7 +71,7 @@ def test_log_uses_the_books_wording(logging_server: ServerTarget) -> None:
     conn = connected(logging_server, client, since)
     client.close()
     gone = disconnected(logging_server, client, conn)
-    for line, want in ((conn, f"Got connection from {me!r}"), (gone, f"{me!r} disconnected")):
+    for line, want in ((conn, f"Got connection from {logparse.book_form(me)}"), (gone, f"{logparse.book_form(me)} disconnected")):
         if observe.with_book_address(line.text, me).strip() != want:
             fail(logging_server, "the log line's wording differs from the book's", expected=repr(want),
                  got=repr(line.text), details="only the wording is judged here (a SHOULD); how the address is "

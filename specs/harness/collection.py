@@ -106,14 +106,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             pytest.skip(cap.missing)
     spec = target_of(item)
     if spec is not None and not spec.concurrent and item.get_closest_marker("concurrency"):
-        _not_applicable(f"{spec.name} serves one client at a time by design "
+        not_applicable(f"{spec.name} serves one client at a time by design "
                         f"({'model ' + spec.model if spec.origin == 'reference' else '--serial'})")
     if spec is not None and spec.port_policy == "external" and item.get_closest_marker("observes_process"):
-        _not_applicable(f"{spec.name} ({spec.command[0]}) is a server netconform did not start, "
+        not_applicable(f"{spec.name} ({spec.command[0]}) is a server netconform did not start, "
                         "so its output and processes cannot be observed")
 
 
-def _not_applicable(why: str) -> NoReturn:
+def not_applicable(why: str) -> NoReturn:
     """Skip the spec as not applicable to the target (a typed verdict, ``not applicable``)."""
     __tracebackhide__ = True
     summary = f"not applicable: {why}"

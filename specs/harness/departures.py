@@ -12,12 +12,12 @@ from __future__ import annotations
 import functools
 import time
 
-from . import observe
+from . import logparse, observe
 from .output import Line, Output, OutputTimeout
-from .wire import Client
+from .wire import Address, Client
 
 
-def _names(address: tuple[str, int], line: Line) -> bool:
+def _names(address: Address, line: Line) -> bool:
     return observe.names_client(line.text, address)
 
 
@@ -49,12 +49,12 @@ class Departures:
             return
         deadline = time.monotonic() + timeout
         for client, mark in leaving:
-            me = (str(client.local[0]), client.port)
+            me = client.peer_name
             first = next((ln.index for ln in output.lines(mark) if observe.names_client(ln.text, me)), None)
             if first is None:
                 continue
             try:
-                output.wait_for(functools.partial(_names, me), since=first + 1, what=f"the departure of {me!r}",
+                output.wait_for(functools.partial(_names, me), since=first + 1, what=f"the departure of {logparse.book_form(me)}",
                                 timeout=max(0.0, deadline - time.monotonic()))
             except OutputTimeout:
                 self.logged = False

@@ -25,12 +25,21 @@ def _capability_marks(spec: TargetSpec) -> list[pytest.MarkDecorator]:
     return [getattr(pytest.mark, need) for need in spec.needs]
 
 
-#: The fixtures that hand specs a target, and the roles each covers.
-TARGET_FIXTURES: dict[str, tuple[str, ...]] = {
-    **{role.replace("-", "_"): (role,) for role in ROLES},
-    "logging_server": ("logger-server", "line-logger-server"),
-    "server": SERVER_ROLES,
-    "url_client": ("fetch-client", "link-client", "download-client"),
+_STREAMS = ("tcp", "unix")
+_ALL = ("tcp", "unix", "udp", "unixgram")
+
+#: The fixtures that hand specs a target: the roles and the transports each covers. A server
+#: role's fixture is its byte-stream contract (TCP, Unix stream); the datagram greeting has
+#: a fixture of its own, and so have the specs of Unix socket files.
+TARGET_FIXTURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    **{role.replace("-", "_"): ((role,), _STREAMS if role in SERVER_ROLES else _ALL) for role in ROLES},
+    "logging_server": (("logger-server", "line-logger-server"), _STREAMS),
+    "server": (SERVER_ROLES, _STREAMS),
+    "url_client": (("fetch-client", "link-client", "download-client"), _ALL),
+    "datagram_server": (("greeting-server",), ("udp", "unixgram")),
+    "unix_server": (SERVER_ROLES, ("unix", "unixgram")),
+    "unix_stream_server": (SERVER_ROLES, ("unix",)),
+    "unixgram_server": (("greeting-server",), ("unixgram",)),
 }
 
 
@@ -39,12 +48,12 @@ def _param_id(spec: TargetSpec, roles: tuple[str, ...]) -> str:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrize each spec over the targets of the roles whose fixture it asks for."""
+    """Parametrize each spec over the targets of the roles (and transports) whose fixture it asks for."""
     targets = metafunc.config.stash[TARGETS]
-    for fixture, roles in TARGET_FIXTURES.items():
+    for fixture, (roles, transports) in TARGET_FIXTURES.items():
         if fixture in metafunc.fixturenames:
             params = [pytest.param(t, id=_param_id(t, roles), marks=_capability_marks(t))
-                      for t in targets if t.role in roles]
+                      for t in targets if t.role in roles and t.transport in transports]
             metafunc.parametrize(fixture, params, indirect=True, scope="session")
 
 
@@ -89,6 +98,30 @@ def logging_server(request: pytest.FixtureRequest) -> Iterator[ServerTarget]:
 @pytest.fixture(scope="session")
 def server(request: pytest.FixtureRequest) -> Iterator[ServerTarget]:
     """A target of any server role."""
+    yield from _target(request)
+
+
+@pytest.fixture(scope="session")
+def datagram_server(request: pytest.FixtureRequest) -> Iterator[ServerTarget]:
+    """A ``greeting-server`` target over datagrams (UDP, Unix datagrams)."""
+    yield from _target(request)
+
+
+@pytest.fixture(scope="session")
+def unix_server(request: pytest.FixtureRequest) -> Iterator[ServerTarget]:
+    """A target of any server role over a Unix socket path (stream or datagram)."""
+    yield from _target(request)
+
+
+@pytest.fixture(scope="session")
+def unix_stream_server(request: pytest.FixtureRequest) -> Iterator[ServerTarget]:
+    """A target of any server role over a Unix stream socket."""
+    yield from _target(request)
+
+
+@pytest.fixture(scope="session")
+def unixgram_server(request: pytest.FixtureRequest) -> Iterator[ServerTarget]:
+    """A ``greeting-server`` target over Unix datagrams."""
     yield from _target(request)
 
 

@@ -28,7 +28,22 @@ def twisted_addresses(text: str) -> list[tuple[str, int]]:
     return [(m["host"], int(m["port"])) for m in TWISTED.finditer(text)]
 
 
-def mentions(text: str, address: tuple[str, int]) -> bool:
-    """Does ``text`` show ``address`` as the book's tuple?"""
+def book_form(address: tuple[str, int] | str) -> str:
+    """An address as the book's ``print`` shows it: the tuple ``('127.0.0.1', 50000)``, or a bare path."""
+    return address if isinstance(address, str) else repr(address)
+
+
+def path_pattern(path: str, *, quoted: bool) -> re.Pattern[str]:
+    """A Unix socket path as printed: bare (``print`` of a str), or also quoted (a repr, ``b'...'``)."""
+    quote = r"[bBuU]?['\"]?" if quoted else ""
+    end = r"['\"]?" if quoted else ""
+    return re.compile(rf"(?<![\w/.'\"-]){quote}{re.escape(path)}{end}(?![\w/.-])")
+
+
+def mentions(text: str, address: tuple[str, int] | str) -> bool:
+    """Does ``text`` show ``address`` as the book's tuple (over a Unix socket: the bare path, as
+    ``print`` shows a str)?"""
+    if isinstance(address, str):
+        return bool(address) and path_pattern(address, quoted=False).search(text) is not None
     host, port = address
     return any(p == port and (h == host or h in ("localhost", "::ffff:" + host)) for h, p in tuple_addresses(text))

@@ -23,7 +23,7 @@ from .output import Line, OutputTimeout
 from .protocol import DELIMITER
 from .readiness import Activity
 from .server import ServerTarget
-from .wire import Client
+from .wire import Address, Client
 
 
 def frame(target: ServerTarget, message: bytes) -> bytes:
@@ -31,9 +31,9 @@ def frame(target: ServerTarget, message: bytes) -> bytes:
     return message + DELIMITER if target.spec.role == "line-logger-server" else message
 
 
-def address_of(client: Client) -> tuple[str, int]:
-    """The client's own address, as the server should print it."""
-    return (str(client.local[0]), client.port)
+def address_of(client: Client) -> Address:
+    """The client's own address, as the server should print it: ``(host, port)``, or its path."""
+    return client.peer_name
 
 
 def expect_line(target: ServerTarget, predicate: Callable[[Line], bool], *, what: str, since: int,
@@ -124,7 +124,7 @@ def connected(target: ServerTarget, client: Client, since: int, *, summary: str 
     __tracebackhide__ = True
     me = address_of(client)
     return expect_line(target, lambda ln: observe.names_client(ln.text, me), since=since,
-                       what=f"line logging the connection from {me!r}", observes="connection line",
+                       what=f"line logging the connection from {logparse.book_form(me)}", observes="connection line",
                        summary=summary, explain=explain)
 
 
@@ -134,7 +134,7 @@ def disconnected(target: ServerTarget, client: Client, after: Line, *, summary: 
     __tracebackhide__ = True
     me = address_of(client)
     return expect_line(target, lambda ln: observe.names_client(ln.text, me), since=after.index + 1,
-                       what=f"line logging that {me!r} disconnected", summary=summary, timeout=timeout,
+                       what=f"line logging that {logparse.book_form(me)} disconnected", summary=summary, timeout=timeout,
                        observes="disconnection line")
 
 
@@ -156,16 +156,22 @@ def printed_stream(lines: list[Line]) -> bytes:
     return b"".join(ln.data + b"\n" for ln in lines)
 
 
-def why_address_missing(lines: list[str], me: tuple[str, int]) -> str:
+def why_address_missing(lines: list[str], me: Address) -> str:
     """Explain why no line shows ``me`` as the book's tuple (for LOG-1 and GREET-9)."""
     if any(logparse.twisted_addresses(t) for t in lines):
         return "the peer is printed as a Twisted address object; print the book's tuple (transport.client)"
+    if isinstance(me, str) and any(observe.names_client(t, me) for t in lines):
+        return (f"the client's path is printed, but quoted: print the address that accept() returns as it "
+                f"is, print('Got connection from', addr), which shows the path bare: {me}")
     if any(observe.names_client(t, me) for t in lines):
-        return (f"the client's address is printed, but not as the book's tuple {me!r}: print the address "
+        return (f"the client's address is printed, but not as the book's tuple {logparse.book_form(me)}: print the address "
                 "that accept() returns as it is, print('Got connection from', addr)")
+    if isinstance(me, str):
+        return (f"no line names the client's path {me}: log the peer's address (accept()'s addr, "
+                "getpeername()), not the server's own path")
     logged = [a for text in lines for a in observe.addresses(text)]
     if logged:
-        return (f"the logged address {logged[-1]!r} is not the client's {me!r}: log the peer's address "
+        return (f"the logged address {logged[-1]!r} is not the client's {logparse.book_form(me)}: log the peer's address "
                 "(accept()'s addr, getpeername()), not the server's own (getsockname())")
     if lines:
         return "no line names the client's address as the book does, ('127.0.0.1', <port>)"

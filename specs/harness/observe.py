@@ -77,17 +77,23 @@ def _same_host(shown: str, host: str) -> bool:
     return shown in (host, "localhost", "::ffff:" + host) or (shown == "::1" and host == "::1")
 
 
-def names_client(text: str, address: tuple[str, int]) -> bool:
-    """Does ``text`` show the client's ``address`` in any form (its port, with a loopback host)?"""
+def names_client(text: str, address: tuple[str, int] | str) -> bool:
+    """Does ``text`` show the client's ``address`` in any form (its port, with a loopback host; over a
+    Unix socket its path, bare or quoted)?"""
+    if isinstance(address, str):
+        return bool(address) and logparse.path_pattern(address, quoted=True).search(text) is not None
     host, port = address
     return any(p == port and _same_host(h, host) for h, p in addresses(text))
 
 
-def with_book_address(text: str, address: tuple[str, int]) -> str:
-    """``text`` with the client's address, in whatever form it shows, written as the book's tuple.
+def with_book_address(text: str, address: tuple[str, int] | str) -> str:
+    """``text`` with the client's address, in whatever form it shows, written as the book's tuple
+    (over a Unix socket: the bare path).
 
     For the wording requirement (LOG-3): the address's form is LOG-1's business.
     """
+    if isinstance(address, str):
+        return logparse.path_pattern(address, quoted=True).sub(address, text) if address else text
     host, port = address
     book = repr((host, port))
 

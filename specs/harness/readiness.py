@@ -62,40 +62,65 @@ def hostname_note() -> str:
     return f"socket.gethostname() is {name!r}, which resolves to {', '.join(map(str, addrs))} ({where})"
 
 
-def wait_listening(group: ProcessGroup, assigned: int | None, timeout: float) -> tuple[list[tuple[str, int]],
-                                                                                      tuple[str, int]]:
-    """Wait until ``group`` listens (on ``assigned``, if given); its listening sockets and where to connect."""
+def bound(group: ProcessGroup, transport: str) -> list[tuple[str, int] | str]:
+    """Where ``group`` is ready for clients over ``transport``: its listening TCP sockets, bound UDP
+    sockets, or the paths of its listening Unix stream / bound Unix datagram sockets."""
+    tree = group.tree()
+    if transport == "tcp":
+        return list(sockets.listening_sockets(tree))
+    if transport == "udp":
+        return list(sockets.udp_sockets(tree))
+    kind = "stream" if transport == "unix" else "dgram"
+    return [path for path, k, listening in sockets.unix_sockets(tree) if k == kind and (listening or kind == "dgram")]
+
+
+def _shown(where: tuple[str, int] | str) -> str:
+    return where if isinstance(where, str) else f"{where[0]}:{where[1]}"
+
+
+def wait_listening(group: ProcessGroup, assigned: int | str | None, timeout: float, transport: str = "tcp",
+                   ) -> tuple[list[tuple[str, int] | str], tuple[str, int] | str]:
+    """Wait until ``group`` listens (on ``assigned``, a port or a path, if given); its sockets and where to
+    connect. Over UDP and Unix datagrams, "listens" means a bound socket."""
     deadline = time.monotonic() + timeout
     first_seen: float | None = None
     activity = Activity(idle_limit=timeout / 2)
+    noun = "path" if transport in ("unix", "unixgram") else "port"
     while True:
-        tree = group.tree()
-        listening = sockets.listening_sockets(tree)
-        ports = {p for _, p in listening}
+        listening = bound(group, transport)
+        ports = {w if isinstance(w, str) else w[1] for w in listening}
         if listening and first_seen is None:
             first_seen = time.monotonic()
         if (assigned is not None and assigned in ports) or (assigned is None and listening):
             break
         if assigned is not None and first_seen is not None and time.monotonic() - first_seen > 1.0:
-            where = ", ".join(f"{ip}:{p}" for ip, p in listening)
+            where = ", ".join(map(_shown, listening))
+            placeholder = "{path} in its command, also in $SOCKET_PATH" if noun == "path" else \
+                "{port} in its command, also in $PORT"
             raise StartupProblem(
-                f"it was asked to listen on port {assigned} (the {{port}} in its command, also in $PORT) but "
-                f"listens on {where}. Read the port from the command line (sys.argv) instead of hard-coding it.")
+                f"it was asked to listen on {noun} {assigned} (the {placeholder}) but listens on {where}. Read the "
+                f"{noun} from the command line (sys.argv) instead of hard-coding it.")
         if not group.alive:
             raise StartupProblem(f"it exited at start with code {group.returncode}, before listening")
         if time.monotonic() > deadline:
             raise StartupProblem(f"it did not start listening within {timeout:g}s (--startup-timeout)")
-        if activity.idle_too_long(tree):
+        if activity.idle_too_long(group.tree()):
             raise StartupProblem(
                 f"it did not start listening: it has been waiting for {activity.idle_limit:g}s (asleep, using no "
                 "CPU) without listening. Call listen() before waiting for anything (a program that really needs "
                 f"longer: --startup-timeout, {timeout:g}s now, of which half may be spent idle)")
         time.sleep(0.02)
     settle(group)
-    port = assigned if assigned is not None else choose_port(sorted(ports))
-    hosts = [h for ip, p in listening if p == port and (h := connect_host(ip)) is not None]
+    if noun == "path":
+        paths = sorted(p for p in ports if isinstance(p, str))
+        if assigned is None and len(paths) > 1:
+            raise StartupProblem(f"it listens on several paths ({paths}); give its command a {{path}} placeholder")
+        return listening, str(assigned) if assigned is not None else paths[0]
+    port = assigned if isinstance(assigned, int) else choose_port(sorted(p for p in ports if isinstance(p, int)))
+    ips = [w for w in listening if isinstance(w, tuple)]
+    hosts = [h for ip, p in ips if p == port and (h := connect_host(ip)) is not None]
     if not hosts:
-        where = ", ".join(f"{ip}:{p}" for ip, p in listening)
+        where = ", ".join(map(_shown, listening))
         raise StartupProblem(f"it listens on {where}, which is not a loopback address, and netconform only "
                              "connects to loopback. Bind to '127.0.0.1' (or '' / 'localhost'). " + hostname_note())
     return listening, (sorted(hosts, key=lambda h: ":" in h)[0], port)

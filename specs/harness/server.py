@@ -7,11 +7,13 @@ every spec that uses it, quickly: the startup error is cached, paid once per tar
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NoReturn
 
 import psutil
 
-from . import findings, introspect, matchers, readiness, sockets
+from . import findings, introspect, matchers, paths, readiness, sockets
+from .datagrams import DatagramClient
 from .context import FixedPort, Settings, TargetUnavailable, TestContext
 from .departures import Departures
 from .findings import Finding
@@ -21,7 +23,7 @@ from .output import Line, Output
 from .process import ProcessGroup
 from .protocol import BOOK_PORT
 from .targets import TargetSpec, render_argv, target_env
-from .wire import Client, Transcript
+from .wire import Address, Client, Transcript
 
 __all__ = ["ServerTarget", "Settings", "TargetUnavailable", "TestContext"]
 
@@ -34,7 +36,9 @@ class ServerTarget:
         self.settings = settings
         self._pool = pool
         self.group: ProcessGroup | None = None
-        self.address: tuple[str, int] | None = None
+        self.address: Address | None = None  # (host, port), or a Unix socket path
+        self.folder: Path | None = None  # a Unix target's private folder: its {path}, its clients' paths
+        self._paths = 0  # client paths made in it
         self._startup_error: str | None = None
         self._startup_finding = Finding("")
         self._may_start = True
@@ -133,8 +137,16 @@ class ServerTarget:
         if self.spec.port_policy == "fixed":
             self._pool.claim_fixed_port(self)
         port = readiness.free_port()
-        argv = render_argv(self.spec, {"host": "127.0.0.1", "port": str(port)})
-        env = target_env(self.spec, self.settings.run_id, HOST="127.0.0.1", PORT=str(port))
+        assigned: int | str | None = port if self.spec.port_policy == "assigned" else None
+        values = {"host": "127.0.0.1", "port": str(port)}
+        if self.spec.unix:
+            paths.remove(self.folder)
+            self.folder = paths.folder()
+            values["path"] = str(self.folder / "server.sock")
+            assigned = values["path"] if self.spec.port_policy == "assigned" else None
+        argv = render_argv(self.spec, values)
+        env = target_env(self.spec, self.settings.run_id, HOST="127.0.0.1", PORT=str(port),
+                         **({"SOCKET_PATH": values["path"]} if "path" in values else {}))
         for attempt in (1, 2):
             try:
                 self.group = ProcessGroup(argv, env=env, cwd=self.spec.cwd,
@@ -146,9 +158,9 @@ class ServerTarget:
             self._interrupt_mark = None
             self.backlog = None
             try:
-                self._wait_listening(port if self.spec.port_policy == "assigned" else None)
+                self._wait_listening(assigned)
             except readiness.StartupProblem as exc:
-                if attempt == 1 and self.spec.port_policy == "fixed":
+                if attempt == 1 and self.spec.port_policy == "fixed" and self.spec.transport == "tcp":
                     waited = readiness.wait_out_time_wait(self.group, self.stderr_text)
                     if waited is not None:
                         self.events.append(f"{self.spec.name}: its fixed port was held by connections in "
@@ -171,12 +183,14 @@ class ServerTarget:
         self.starts += 1
         self.address = address
 
-    def _wait_listening(self, assigned: int | None) -> None:
+    def _wait_listening(self, assigned: int | str | None) -> None:
         __tracebackhide__ = True
         assert self.group is not None
-        _, self.address = readiness.wait_listening(self.group, assigned, self.settings.startup_timeout)
-        port = self.address[1]
-        if self.spec.port_policy == "fixed" and port != BOOK_PORT and self.starts == 1:
+        _, self.address = readiness.wait_listening(self.group, assigned, self.settings.startup_timeout,
+                                                   self.spec.transport)
+        port = self.address[1] if isinstance(self.address, tuple) else None
+        if self.spec.port_policy == "fixed" and self.spec.transport == "tcp" and port != BOOK_PORT \
+                and self.starts == 1:
             self.events.append(f"{self.spec.name}: listens on port {port}, not the book's 1234 (the book's "
                                "client, which hard-codes 1234, would not find it)")
 
@@ -197,11 +211,13 @@ class ServerTarget:
         if self.group is not None:
             self.group.stop()
             self.group = None
+        paths.remove(self.folder)  # its socket file and its clients' paths
+        self.folder = None
         if self.spec.port_policy == "fixed":
             self._pool.release_fixed_port(self)
 
     # -- what specs use --------------------------------------------------------
-    def endpoint(self) -> tuple[str, int]:
+    def endpoint(self) -> Address:
         """The loopback (host, port) to connect to, starting the target if needed."""
         __tracebackhide__ = True
         self.ensure_running()
@@ -217,7 +233,7 @@ class ServerTarget:
         mark = self.group.output.mark() if self.group is not None else 0
         try:
             client = Client(address, timeout=timeout or self.settings.net_timeout, transcript=self.transcript,
-                            label=label or f"client {self._clients}")
+                            label=label or f"client {self._clients}", bind=self.client_path())
         except OSError as exc:
             error = exc
         else:
@@ -336,9 +352,25 @@ class ServerTarget:
         """Open file descriptors summed over the target's live processes."""
         return introspect.fd_count(self.processes())
 
+    def datagram_client(self, label: str | None = None, *, bound: bool = True) -> DatagramClient:
+        """A new datagram socket talking to the target, with an address of its own (a port, a path;
+        ``bound=False``: a Unix client without one)."""
+        __tracebackhide__ = True
+        address = self.endpoint()
+        self._clients += 1
+        return DatagramClient(address, timeout=self.settings.net_timeout, transcript=self.transcript,
+                              label=label or f"client {self._clients}", bind=self.client_path(bound=bound))
+
+    def client_path(self, *, bound: bool = True) -> str | None:
+        """Over a Unix socket, a fresh path for the next client to bind (None: it binds none)."""
+        if self.folder is None or not bound:
+            return None
+        self._paths += 1
+        return str(self.folder / f"c{self._paths}.sock")
+
     def pace(self) -> None:
         """Before another connection: wait (briefly) until the server's accept queue has room."""
-        if self.address is not None:
+        if isinstance(self.address, tuple):
             self.backlog = sockets.pace(self.address[1], self.backlog)
 
     def interrupted(self, mark: int) -> None:

@@ -1,4 +1,4 @@
-"""The machine's TCP sockets, read from sock_diag (``sockdiag.py``), ``/proc/net/tcp*`` and
+"""The machine's sockets (TCP; UDP and Unix ones for readiness), read from sock_diag (``sockdiag.py``), ``/proc/net/tcp*`` and
 psutil: no connection is made.
 
 Readiness (a listening socket), TIME_WAIT on a fixed port, the accept queue and backlog
@@ -7,7 +7,9 @@ of a listening socket (for pacing connects) and a connection's unread bytes are 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import subprocess
 import time
 from collections.abc import Iterable, Iterator
@@ -145,6 +147,48 @@ def listening_sockets(procs: Iterable[psutil.Process]) -> list[tuple[str, int]]:
         except psutil.Error:
             continue
         found.update((c.laddr.ip, c.laddr.port) for c in conns if c.status == psutil.CONN_LISTEN)
+    return sorted(found)
+
+
+_UNIX_LISTENING = 0x10000  # __SO_ACCEPTCON in /proc/net/unix's Flags
+_UNIX_TYPES = {1: "stream", 2: "dgram"}
+
+
+def unix_sockets(procs: Iterable[psutil.Process]) -> list[tuple[str, str, bool]]:
+    """The Unix sockets with a path that ``procs`` hold: (path, "stream" or "dgram", listening)."""
+    inodes = _socket_inodes(list(procs))
+    found = []
+    with contextlib.suppress(OSError), open("/proc/net/unix") as table:
+        next(table)
+        for row in table:
+            fields = row.split(None, 7)
+            if len(fields) < 8 or (inodes is not None and int(fields[6]) not in inodes):
+                continue
+            kind = _UNIX_TYPES.get(int(fields[4], 16))
+            path = fields[7].rstrip("\n")
+            if kind is not None and path.startswith("/"):
+                found.append((path, kind, bool(int(fields[3], 16) & _UNIX_LISTENING)))
+    return sorted(found)
+
+
+def udp_sockets(procs: Iterable[psutil.Process]) -> list[tuple[str, int]]:
+    """The (ip, port) of every UDP socket ``procs`` hold that is bound and not connected."""
+    inodes = _socket_inodes(list(procs)) or set()
+    found: set[tuple[str, int]] = set()
+    for name, family in (("udp", socket.AF_INET), ("udp6", socket.AF_INET6)):
+        with contextlib.suppress(OSError), open(f"/proc/net/{name}") as table:
+            next(table)
+            for row in table:
+                fields = row.split()
+                if len(fields) < 10 or int(fields[9]) not in inodes or not fields[2].endswith(":0000"):
+                    continue
+                hex_ip, hex_port = fields[1].split(":")
+                raw = bytes.fromhex(hex_ip)
+                if family == socket.AF_INET:
+                    ip = socket.inet_ntop(family, raw[::-1])
+                else:
+                    ip = socket.inet_ntop(family, b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4)))
+                found.add((ip, int(hex_port, 16)))
     return sorted(found)
 
 

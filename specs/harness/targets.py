@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:  # mypy checks specs/ and reference/ as top-level packages of the checkout
-    from reference import REFERENCES
+    from reference import DATAGRAM_TRANSPORTS, REFERENCES, TRANSPORTS
 else:  # netconform.specs and netconform.reference: installed, or the checkout through the editable install
-    from ...reference import REFERENCES
+    from ...reference import DATAGRAM_TRANSPORTS, REFERENCES, TRANSPORTS
 from .capabilities import find_interpreter
 from .wire import is_loopback
 
@@ -40,6 +40,15 @@ PortPolicy = Literal["assigned", "ephemeral", "fixed", "external"]
 PORT_POLICIES: tuple[PortPolicy, ...] = ("assigned", "ephemeral", "fixed", "external")
 #: Where a target comes from: the suite's own references, or a user's program (``--impl``, submissions).
 Origin = Literal["reference", "user"]
+
+#: The roles each transport other than TCP has: byte streams over a Unix path carry every
+#: server role; datagrams carry the greeting (a reply per datagram); a greeting client
+#: speaks all four.
+TRANSPORT_ROLES: dict[str, tuple[str, ...]] = {
+    "unix": (*SERVER_ROLES, "greeting-client"),
+    "udp": ("greeting-server", "greeting-client"),
+    "unixgram": ("greeting-server", "greeting-client"),
+}
 
 #: Roles a ``tcp://`` target may take: a logger's log is its stdout, readable only from
 #: a process the suite starts.
@@ -69,6 +78,22 @@ class TargetSpec:
     cwd: str | None = None
     submission: str = ""  # the name of the submission it came from (--impl-dir, --submission)
     source: str = ""  # that submission's folder
+    transport: str = "tcp"  # tcp, unix (stream), udp or unixgram: see TRANSPORTS
+
+    @property
+    def datagram(self) -> bool:
+        """Does it speak datagrams (UDP, Unix datagrams) rather than a byte stream?"""
+        return self.transport in DATAGRAM_TRANSPORTS
+
+    @property
+    def unix(self) -> bool:
+        """Is its socket a Unix path (stream or datagram) rather than an IP port?"""
+        return self.transport in ("unix", "unixgram")
+
+    @property
+    def role_shown(self) -> str:
+        """The role, with the transport unless it is TCP: ``greeting-server/udp``."""
+        return self.role if self.transport == "tcp" else f"{self.role}/{self.transport}"
 
     @property
     def external_address(self) -> tuple[str, int] | None:
@@ -85,7 +110,7 @@ class TargetSpec:
     @property
     def impl_option(self) -> str:
         """The ``--impl`` value that selects exactly this target (for reproduction lines)."""
-        return f"{self.role}:{self.name}={self.command_line}"
+        return f"{self.role_shown}:{self.name}={self.command_line}"
 
     @property
     def select_option(self) -> str:
@@ -112,7 +137,8 @@ def reference_targets(roles: Iterable[str] = ROLES) -> list[TargetSpec]:
         module_role = ref.role in MODULE_ROLES
         specs.append(TargetSpec(
             role=ref.role,
-            name=ref.model,
+            name=ref.model if ref.transport == "tcp" else f"{ref.model}-{ref.transport}",
+            transport=ref.transport,
             command=(ref.module,) if module_role else (sys.executable, "-m", ref.module, *ref.args),
             model=ref.model,
             concurrent=ref.concurrent,
@@ -185,9 +211,19 @@ def parse_impl(value: str, *, cwd: str | None = None) -> TargetSpec:
             "--impl 'greeting-server=python3 my_server.py {port}'"
         )
     role, _, name = head.strip().partition(":")
+    role, _, transport = role.partition("/")
+    transport = transport or "tcp"
     if role not in ROLES:
         raise ImplSyntaxError(f"--impl {value!r}: unknown role {role!r}; roles are: {', '.join(ROLES)}")
+    if transport not in TRANSPORTS:
+        raise ImplSyntaxError(f"--impl {value!r}: unknown transport {transport!r}; transports are: "
+                              f"{', '.join(TRANSPORTS)} (e.g. greeting-server/udp=...)")
+    if transport != "tcp" and role not in TRANSPORT_ROLES.get(transport, ()):
+        raise ImplSyntaxError(f"--impl {value!r}: a {role} over {transport} is not part of the contract; over "
+                              f"{transport}: {', '.join(TRANSPORT_ROLES[transport])}")
     if command.strip().startswith("tcp://"):
+        if transport != "tcp":
+            raise ImplSyntaxError(f"--impl {value!r}: a tcp:// target is a TCP server: drop /{transport}")
         return _parse_external(role, name, command, value)
     try:
         argv = [command.strip()] if role in MODULE_ROLES else shlex.split(command)
@@ -197,12 +233,18 @@ def parse_impl(value: str, *, cwd: str | None = None) -> TargetSpec:
     match = _PYTHON.fullmatch(Path(argv[0]).name)
     if match and (match.group(1) or "").startswith("2"):
         needs = ("python2",)
-    policy: PortPolicy = "assigned" if any("{port}" in tok for tok in argv) else "fixed"
+    placeholder = "{path}" if transport in ("unix", "unixgram") else "{port}"
+    policy: PortPolicy = "assigned" if any(placeholder in tok for tok in argv) else "fixed"
     if role not in (*SERVER_ROLES, "greeting-client"):
         policy = "assigned"  # URL clients get {url}; modules are imported
+    if transport == "unixgram" and policy == "fixed":
+        raise ImplSyntaxError(f"--impl {value!r}: a Unix datagram target needs {{path}} in its command: "
+                              "netconform sends datagrams only to paths in its own temporary folder")
+    default = _default_name(argv)
     return TargetSpec(
         role=role,
-        name=name or _default_name(argv),
+        transport=transport,
+        name=name or (default if transport == "tcp" else f"{default}-{transport}"),
         command=tuple(argv),
         needs=needs,
         origin="user",

@@ -90,25 +90,49 @@ class Received:
         }[self.end]
 
 
+#: Where a socket is: a loopback ``(host, port)``, or a Unix socket path.
+Address = tuple[str, int] | str
+
+
+def shown(address: Address) -> str:
+    """``127.0.0.1:50000``, or the path (``(no path)`` for an unbound Unix socket)."""
+    if isinstance(address, str):
+        return address or "(no path)"
+    return f"{address[0]}:{address[1]}"
+
+
+def check_loopback(address: Address) -> None:
+    """Refuse (NotLoopback) an IP address that is not loopback; Unix paths are the caller's to check."""
+    if isinstance(address, tuple) and not is_loopback(address[0]):
+        raise NotLoopback(f"refusing to connect to {shown(address)}: netconform only talks to loopback")
+
+
 class Client:
-    """One TCP connection to a loopback address, recorded in a transcript."""
+    """One stream connection (TCP on loopback, or a Unix socket path), recorded in a transcript.
+
+    ``bind``: over a Unix socket, the path this client binds first, so that the server sees
+    an address of its own for it (``''`` when it binds none, as most Unix clients).
+    """
 
     def __init__(
-        self, address: tuple[str, int], *, timeout: float, transcript: Transcript | None = None, label: str = "client"
+        self, address: Address, *, timeout: float, transcript: Transcript | None = None, label: str = "client",
+        bind: str | None = None,
     ) -> None:
-        host, port = address
-        if not is_loopback(host):
-            raise NotLoopback(f"refusing to connect to {host}:{port}: netconform only talks to loopback")
-        self.address = (host, port)
+        check_loopback(address)
+        self.address = address
         self.timeout = timeout
         self.transcript = transcript or Transcript()
         self.label = label
         self.saw_eof = False
         self.closed = False
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.tcp = isinstance(address, tuple)
+        family = socket.AF_UNIX if not self.tcp else socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.tcp:
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        elif bind is not None:
+            self.sock.bind(bind)
         self.reset_at_connect = False
         try:
             self.sock.connect(self.address)
@@ -117,22 +141,34 @@ class Client:
             # a connection that ends in a reset, which the specs judge like any other
             self.reset_at_connect = True
         except OSError as exc:
-            self.transcript.add(label, f"connect to {host}:{port} failed: {exc}")
+            self.transcript.add(label, f"connect to {shown(address)} failed: {exc}")
             self.sock.close()
             self.closed = True
             raise
+        self.local: Address
         try:
-            self.local = self.sock.getsockname()[:2]
+            name = self.sock.getsockname()
+            self.local = name[:2] if self.tcp else str(name or "")
         except OSError:
-            self.local = ("", 0)
-        self.transcript.add(label, f"connected from {self.local[0]}:{self.local[1]} to {host}:{port}")
+            self.local = ("", 0) if self.tcp else ""
+        self.transcript.add(label, f"connected from {shown(self.local)} to {shown(address)}")
         if self.reset_at_connect:
             self.transcript.add(label, "connection reset by the server (RST) as it was accepted")
 
     @property
     def port(self) -> int:
-        """This client's own (ephemeral) port: what the server should log."""
-        return int(self.local[1])
+        """This client's own (ephemeral) port (0 over a Unix socket)."""
+        return int(self.local[1]) if isinstance(self.local, tuple) else 0
+
+    @property
+    def peer_name(self) -> Address:
+        """What the server should log for this client: ``(host, port)``, or its path over a Unix socket."""
+        return (str(self.local[0]), int(self.local[1])) if isinstance(self.local, tuple) else self.local
+
+    @property
+    def known(self) -> bool:
+        """Does the server see an address of its own for this client (a port, a bound path)?"""
+        return bool(self.port) if self.tcp else bool(self.local)
 
     def send(self, data: bytes) -> bool:
         """Send all of ``data`` (TCP_NODELAY is on, so small writes leave at once).
@@ -150,7 +186,7 @@ class Client:
 
     def peer_closed(self) -> bool:
         """Has the server's FIN arrived (TCP state CLOSE_WAIT), read or not, data pending or not?"""
-        if self.closed:
+        if self.closed or not self.tcp:  # a Unix socket has no TIME_WAIT to avoid
             return False
         try:
             info = self.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)
@@ -234,7 +270,10 @@ class Client:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.sock.close()
         self.closed = True
-        self.transcript.add(self.label, "reset the connection (close with SO_LINGER 0, RST)")
+        if self.tcp:
+            self.transcript.add(self.label, "reset the connection (close with SO_LINGER 0, RST)")
+        else:  # a Unix socket has no reset: the server's next read sees end-of-file, or ECONNRESET if it
+            self.transcript.add(self.label, "closed abruptly (unread data discarded)")
 
     def close(self, *, orderly: bool = False) -> None:
         """Close: abortively if the server already closed (see the module doc), else orderly (FIN).

@@ -1,0 +1,62 @@
+"""Unix socket paths: a private temporary folder per run, removed however the run ends.
+
+A Unix target gets ``{path}``, a fresh socket path in a folder of its own; the suite's
+own Unix clients bind their paths in it too, so a server logs an address for each (a
+client that binds none has the address ``''``). Everything lives under one folder per
+process, ``/tmp/netconform-XXXXXX`` (short: a socket path holds at most 107 bytes),
+removed when the target stops, at the end of the session, and at exit (an interrupted
+run included). Datagrams are sent only to paths inside it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import itertools
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+_root: Path | None = None
+_numbers = itertools.count(1)
+
+
+def root() -> Path:
+    """This process's private folder for socket paths (created on first use, mode 0700)."""
+    global _root
+    if _root is None or not _root.is_dir():
+        _root = Path(tempfile.mkdtemp(prefix="netconform-", dir="/tmp" if os.path.isdir("/tmp") else None))
+        atexit.register(remove_all)
+    return _root
+
+
+def folder() -> Path:
+    """A fresh folder for one target (its socket and its clients' paths), inside ``root()``."""
+    path = root() / f"t{next(_numbers)}"
+    path.mkdir(mode=0o700)
+    return path
+
+
+def remove(path: Path | None) -> None:
+    """Remove a target's folder and every socket file in it."""
+    if path is not None:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def remove_all() -> None:
+    """Remove the private folder and everything in it (end of session, exit)."""
+    global _root
+    if _root is not None:
+        shutil.rmtree(_root, ignore_errors=True)
+        _root = None
+
+
+def inside(path: str) -> bool:
+    """Is ``path`` inside this process's private folder (where datagrams may be sent)?"""
+    if _root is None:
+        return False
+    with contextlib.suppress(ValueError):
+        Path(os.path.abspath(path)).relative_to(_root)
+        return True
+    return False

@@ -1,0 +1,208 @@
+"""Datagram greeting specs (DGRAM-*): the book's greeting handler ported to UDPServer and
+UnixDatagramServer answers every datagram with the greeting, to its sender.
+
+Each spec checks one requirement of ``specs/SPEC.md`` against every ``greeting-server``
+target over ``udp`` or ``unixgram``. They need a server that answers at all: when
+DGRAM-1 finds no reply, the others are not judged (observation ``answered``).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from .harness import logparse, probe
+from .harness.collection import not_applicable
+from .harness.datagrams import LARGEST, DatagramClient
+from .harness.hints import Evidence
+from .harness.matchers import fail, fail_with
+from .harness.output import OutputTimeout
+from .harness.protocol import GREETING
+from .harness.server import ServerTarget
+from .harness.wire import describe, shown
+
+SEQUENTIAL_CLIENTS = 3
+SIMULTANEOUS_CLIENTS = 50
+GONE_CLIENTS = 3
+SIZES = (0, 1, 1024, 1025, 8192, 8193, 65507)  # around the buffers students pick (1024, 8192), and the largest
+PRINTED_SIZES = (100, 1025, 8193, LARGEST)
+PRINTS_DATA_WINDOW = 1.0  # seconds: how long DGRAM-4 waits to see whether datagrams are printed at all
+
+_REPLY_TO_SENDER = ("reply with sock.sendto(reply, addr), addr being what recvfrom() returned for this datagram "
+                    "(with socketserver: self.request[1].sendto(reply, self.client_address))")
+
+
+def _answer(target: ServerTarget, client: DatagramClient, payload: bytes, *, what: str) -> bytes:
+    """Send ``payload`` and wait for the reply; fail (DGRAM-1's way) when none comes."""
+    __tracebackhide__ = True
+    client.send(payload)
+    reply = client.receive()
+    if reply is not None:
+        return reply
+    target.settle_output(suspicious=True)
+    hints = {}
+    stderr = target.stderr_text()
+    if "has no attribute 'makefile'" in stderr or "has no attribute 'getpeername'" in stderr:
+        hints["stream handler on a datagram server"] = (
+            "StreamRequestHandler (or self.request.getpeername()) belongs to TCPServer. On UDPServer "
+            "self.request is a tuple (data, socket) and the peer is self.client_address: use "
+            "DatagramRequestHandler (write the reply to self.wfile) or BaseRequestHandler and " + _REPLY_TO_SENDER)
+    else:
+        hints["reply not sent to the sender"] = (
+            "No datagram reached this client's own address. Do not reply to the server's own address "
+            "(getsockname()) or to an earlier client, and do not connect() the server's socket to one client: "
+            + _REPLY_TO_SENDER)
+    fail_with(target, f"no reply to {what}", hints, expected=f"one datagram {describe(GREETING)}, sent to "
+              f"{shown(client.peer_name)}", got=f"nothing within {client.timeout:g}s",
+              evidence=Evidence(expected=GREETING, got=b"", end="timeout"))
+
+
+@pytest.mark.req("DGRAM-1")
+def test_each_datagram_is_answered_to_its_sender(datagram_server: ServerTarget) -> None:
+    """Each datagram a client sends is answered with one datagram, exactly ``Thank you for connecting``, sent to
+    that client's own address."""
+    with datagram_server.observations.owning("answered", "DGRAM-1", "the server answers no datagram"):
+        for n in range(1, SEQUENTIAL_CLIENTS + 1):
+            with datagram_server.datagram_client() as client:
+                reply = _answer(datagram_server, client, b"Hello", what=f"client {n}'s datagram"
+                                + (" (an earlier client was answered)" if n > 1 else ""))
+            if reply != GREETING:
+                fail(datagram_server, "the reply is not the expected datagram", expected=describe(GREETING),
+                     got=describe(reply), evidence=Evidence(expected=GREETING, got=reply, end="eof"))
+
+
+@pytest.mark.req("DGRAM-2")
+def test_each_datagram_is_logged_with_its_sender(datagram_server: ServerTarget) -> None:
+    """Each datagram is logged on stdout as ``Got connection from ('127.0.0.1', <port>)``, with its sender's
+    address (over ``unixgram``: the sender's path, printed bare)."""
+    datagram_server.require("answered")
+    since = datagram_server.mark()
+    with datagram_server.datagram_client() as client:
+        _answer(datagram_server, client, b"Hello", what="the datagram")
+        me = client.peer_name
+    try:
+        datagram_server.output.wait_for(
+            lambda line: logparse.CONNECTED in line.text and logparse.mentions(line.text, me),
+            what=f"a line 'Got connection from {shown(me)}'", since=since, timeout=datagram_server.settings.net_timeout)
+    except OutputTimeout:
+        lines = [ln.text for ln in datagram_server.output.lines(since)]
+        fail(datagram_server, "the datagram was not logged with its sender's address",
+             expected=f"a line 'Got connection from {logparse.book_form(me)}'", got=repr(lines[-5:]) if lines else "nothing on stdout",
+             details="log the address recvfrom() returned (socketserver: self.client_address) with "
+                     "print('Got connection from', addr), and flush stdout")
+
+
+@pytest.mark.req("DGRAM-3")
+def test_empty_and_largest_datagrams_are_answered(datagram_server: ServerTarget) -> None:
+    """An empty datagram, and datagrams of every size up to 65507 bytes (the largest UDP payload over IPv4), are
+    each answered: an empty datagram is not an end-of-file."""
+    datagram_server.require("answered")
+    with datagram_server.datagram_client() as client:
+        for size in SIZES:
+            client.send(bytes(48 + i % 10 for i in range(size)))
+            if client.receive() is None:
+                datagram_server.settle_output(suspicious=True)
+                exited = datagram_server.exited_on_its_own
+                fail_with(datagram_server, f"a datagram of {size} bytes was not answered",
+                          {"empty datagram taken for end-of-file": "recvfrom() returning b'' is an empty datagram, "
+                           "not a closed connection: datagrams have no end-of-file. Do not stop (or skip the "
+                           "reply) when the data is empty."} if size == 0 else {},
+                          expected=f"one reply to each datagram of sizes {', '.join(map(str, SIZES))} bytes",
+                          got=f"no reply to the one of {size} bytes"
+                          + (f"; the server exited with code {exited}" if exited is not None else ""),
+                          evidence=Evidence(phase="run", got=b"", end="timeout"))
+
+
+@pytest.mark.req("DGRAM-4")
+def test_datagrams_are_printed_whole(datagram_server: ServerTarget) -> None:
+    """A server that prints the datagrams it receives prints each one whole, up to 65507 bytes: its receive buffer
+    does not cut them short."""
+    datagram_server.require("answered")
+    with datagram_server.datagram_client() as client:
+        for n, size in enumerate(PRINTED_SIZES):
+            payload = (f"datagram-{n}-".encode() + bytes(97 + i % 26 for i in range(size)))[:size]
+            since = datagram_server.mark()
+            _answer(datagram_server, client, payload, what=f"a datagram of {size} bytes")
+            head = payload[:10]
+            window = PRINTS_DATA_WINDOW if n == 0 else datagram_server.settings.net_timeout
+            try:
+                line = datagram_server.output.wait_for(lambda ln, h=head: h in ln.data, what="the datagram printed",
+                                                       since=since, timeout=window)
+            except OutputTimeout:
+                if n == 0:
+                    not_applicable("it does not print the datagrams it receives")
+                fail(datagram_server, f"a datagram of {size} bytes was not printed", expected="it printed",
+                     got="no line shows its first bytes")
+            if payload not in line.data:
+                cut = len(line.data) - line.data.index(head)
+                fail_with(datagram_server, f"a datagram of {size} bytes was printed cut short",
+                          {"receive buffer too small": f"recvfrom({cut})-style reads keep the first bytes of a "
+                           "datagram and drop the rest. Read with a buffer of at least 65507 bytes "
+                           "(recvfrom(65535)); socketserver: set max_packet_size = 65535 (8192 by default)."},
+                          expected=f"a line with all {size} bytes", got=f"{describe(line.data)}")
+
+
+@pytest.mark.req("DGRAM-5")
+def test_simultaneous_clients_each_get_their_own_reply(datagram_server: ServerTarget) -> None:
+    """Many clients sending at the same time each get exactly one reply, their own."""
+    datagram_server.require("answered")
+    clients = [datagram_server.datagram_client() for _ in range(SIMULTANEOUS_CLIENTS)]
+    try:
+        for n, client in enumerate(clients):
+            client.send(f"client {n}".encode())
+        deadline = time.monotonic() + datagram_server.settings.net_timeout
+        missing = [n for n, c in enumerate(clients) if c.receive(max(0.05, deadline - time.monotonic())) is None]
+        extra = [n for n, c in enumerate(clients) if c.pending()]
+    finally:
+        for client in clients:
+            client.close()
+    if missing or extra:
+        fail_with(datagram_server, f"of {SIMULTANEOUS_CLIENTS} clients sending at once, {len(missing)} got no reply "
+                  f"and {len(extra)} got more than one",
+                  {"shared reply address": "the reply goes to an address kept in a variable that every request "
+                   "shares (a global, an attribute of the server): with threads, a later datagram overwrites it "
+                   "before the reply is sent. Use the address of the datagram being answered."},
+                  expected="one reply each", got=f"clients without a reply: {missing[:10]}; with several: {extra[:10]}")
+
+
+@pytest.mark.req("DGRAM-6")
+def test_clients_gone_before_their_reply_do_not_stop_the_server(datagram_server: ServerTarget) -> None:
+    """A client that went away before its reply (its UDP port closed, its Unix path removed) does not stop the
+    server: it keeps answering the next clients."""
+    datagram_server.require("answered")
+    datagram_server.endpoint()
+    for _ in range(GONE_CLIENTS):
+        with probe.paused(datagram_server):  # the reply can only come once the client has gone
+            gone = datagram_server.datagram_client("gone client")
+            gone.send(b"Hello")
+            gone.close(vanish=True)
+    with datagram_server.datagram_client("next client") as client:
+        client.send(b"Hello")
+        if client.receive() is None:
+            datagram_server.settle_output(suspicious=True)
+            fail_with(datagram_server, "after clients that went away, the next client got no reply",
+                      {"send error to a departed client": "sendto() to a client that has gone can fail "
+                       "(ECONNREFUSED; over Unix datagrams ENOENT when its path was removed). Catch OSError "
+                       "around the reply and go on serving."},
+                      expected="a reply to the next client", got="none",
+                      evidence=Evidence(phase="run", got=b"", end="timeout"))
+
+
+@pytest.mark.req("DGRAM-7")
+def test_clients_without_a_path_do_not_stop_the_server(unixgram_server: ServerTarget) -> None:
+    """A client that bound no path cannot be answered; the server survives it and keeps answering the next
+    clients."""
+    unixgram_server.require("answered")
+    with unixgram_server.datagram_client("client without a path", bound=False) as anonymous:
+        anonymous.send(b"Hello")
+    with unixgram_server.datagram_client("next client") as client:
+        client.send(b"Hello")
+        if client.receive() is None:
+            unixgram_server.settle_output(suspicious=True)
+            fail_with(unixgram_server, "after a client that bound no path, the next client got no reply",
+                      {"reply to a client without an address": "a Unix datagram client that bound no path has "
+                       "no address: recvfrom() gives None (or ''), and sendto(reply, None) raises TypeError. "
+                       "Skip the reply when the address is empty."},
+                      expected="a reply to the next client", got="none",
+                      evidence=Evidence(phase="run", got=b"", end="timeout"))
