@@ -79,6 +79,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "must: the spec checks a MUST requirement (added from SPEC.md)")
     config.addinivalue_line("markers", "should: the spec checks a SHOULD requirement (added from SPEC.md)")
     config.addinivalue_line("markers", "concurrency: applies only to targets that claim to serve clients at once")
+    config.addinivalue_line("markers", "byte_stream: applies only over byte streams (TCP, Unix stream), not datagrams")
     config.addinivalue_line("markers", "observes_process: reads the target's output or processes (not applicable "
                             "to a tcp:// target, which the suite did not start)")
     for cap in capabilities.CAPABILITIES.values():

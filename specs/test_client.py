@@ -1,7 +1,9 @@
 """Greeting client specs (CLIENT-*): print what the server says, whole, then exit.
 
 The suite plays the server (``fixture_servers.GreetingFixture``) on 127.0.0.1: on a
-free port for a command with ``{port}``, on the book's 1234 for one without.
+free port for a command with ``{port}``, on the book's 1234 for one without; over a
+Unix transport at ``{path}``, a socket path in netconform's private folder. Over
+datagrams it answers each datagram with the greeting in one datagram.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from hypothesis import strategies as st
 
 from .harness import observe
 from .harness.client import ClientRun, ClientTarget
-from .harness.fixture_servers import GreetingFixture, refused_port
+from .harness.fixture_servers import GreetingFixture, refused_path, refused_port
 from .harness.hints import Evidence
 from .harness.matchers import fail
 from .harness.protocol import BOOK_PORT, GREETING
@@ -27,13 +29,14 @@ GREETING_LINE = GREETING + b"\n"
 
 @contextmanager
 def greeting_fixture(target: ClientTarget, pieces: list[bytes], pause: float = 0.0) -> Iterator[GreetingFixture]:
-    """The fixture server for one scenario, on the port the target's command expects."""
+    """The fixture server for one scenario, over the target's transport, where its command expects it."""
+    transport = target.spec.transport
     if target.spec.port_policy == "fixed":
-        with target.pool.fixed_port(), GreetingFixture(pieces, pause=pause, port=BOOK_PORT,
+        with target.pool.fixed_port(), GreetingFixture(pieces, pause=pause, port=BOOK_PORT, transport=transport,
                                                        transcript=target.transcript) as server:
             yield server
     else:
-        with GreetingFixture(pieces, pause=pause, transcript=target.transcript) as server:
+        with GreetingFixture(pieces, pause=pause, transcript=target.transcript, transport=transport) as server:
             yield server
 
 
@@ -57,7 +60,7 @@ def test_prints_the_greeting(greeting_client: ClientTarget) -> None:
     """The client prints the greeting it receives, ``Thank you for connecting``, as text (one trailing newline
     allowed), not as a bytes repr and not cut short."""
     with greeting_fixture(greeting_client, [GREETING]) as server:
-        run = greeting_client.run(port=server.port)
+        run = greeting_client.run(**server.placeholders)
     printed = observe.unwrap(run.stdout.strip())
     if printed and GREETING.startswith(printed) and printed != GREETING:  # cut short: the fragments' spec can't judge
         greeting_client.observations.hide("whole greeting", "CLIENT-1", "the client prints only the start of the "
@@ -69,13 +72,14 @@ def test_prints_the_greeting(greeting_client: ClientTarget) -> None:
 def test_exits_with_status_zero(greeting_client: ClientTarget) -> None:
     """The client exits with status 0 after printing the greeting."""
     with greeting_fixture(greeting_client, [GREETING]) as server:
-        run = greeting_client.run(port=server.port)
+        run = greeting_client.run(**server.placeholders)
     if run.returncode != 0:
         fail(greeting_client, "the client did not exit with status 0", expected="exit status 0",
              got=run.describe_exit())
 
 
 @pytest.mark.req("CLIENT-3")
+@pytest.mark.byte_stream
 @given(cuts=st.lists(st.integers(1, len(GREETING) - 1), min_size=1, max_size=4, unique=True))
 @example(cuts=[10])
 @example(cuts=[1, 2, 3])
@@ -86,7 +90,7 @@ def test_prints_a_fragmented_greeting_whole(greeting_client: ClientTarget, cuts:
     bounds = [0, *sorted(cuts), len(GREETING)]
     pieces = [GREETING[a:b] for a, b in itertools.pairwise(bounds)]
     with greeting_fixture(greeting_client, pieces, pause=0.2) as server:  # each read apart (fixture_servers)
-        run = greeting_client.run(port=server.port)
+        run = greeting_client.run(**server.placeholders)
     expect_greeting_printed(greeting_client, run, how=f"sent in {len(pieces)} fragments {pieces!r}, each read apart")
 
 
@@ -94,7 +98,9 @@ def test_prints_a_fragmented_greeting_whole(greeting_client: ClientTarget, cuts:
 def test_refused_connection_is_reported(greeting_client: ClientTarget) -> None:
     """When the connection is refused, the client exits with a non-zero status and a readable message, not a
     traceback."""
-    if greeting_client.spec.port_policy == "fixed":
+    if greeting_client.spec.unix:
+        run = greeting_client.run(path=refused_path())
+    elif greeting_client.spec.port_policy == "fixed":
         with greeting_client.pool.fixed_port():
             run = greeting_client.run(port=BOOK_PORT)
     else:

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import paths
 from .context import FixedPort, Settings, TestContext
 from .observations import Observations
 from .process import ProcessGroup
@@ -60,15 +61,21 @@ class ClientTarget:
         self.transcript = Transcript()
         self.last = None
 
-    def run(self, *, host: str = "127.0.0.1", port: int | None = None, url: str | None = None,
-            output: str | None = None, timeout: float | None = None) -> ClientRun:
-        """Run the command once with these placeholder values; wait for it (or kill it at ``timeout``)."""
-        tmpdir = tempfile.mkdtemp(prefix="netconform-client-")
+    def run(self, *, host: str = "127.0.0.1", port: int | str | None = None, url: str | None = None,
+            output: str | None = None, timeout: float | None = None, path: str | None = None) -> ClientRun:
+        """Run the command once with these placeholder values; wait for it (or kill it at ``timeout``).
+
+        Its TMPDIR is inside netconform's private folder: a Unix datagram client that binds a
+        path there can be answered (datagrams go to no other path).
+        """
+        tmpdir = tempfile.mkdtemp(prefix="client-", dir=paths.root())
         argv = render_argv(self.spec, {"host": host, "port": str(port or ""), "url": url or "",
-                                       "output": output or ""})
+                                       "output": output or "", "path": path or ""})
         extra = {"HOST": host, "TMPDIR": tmpdir, "TEMP": tmpdir, "TMP": tmpdir}
         if port:
             extra["PORT"] = str(port)
+        if path:
+            extra["SOCKET_PATH"] = path
         env = target_env(self.spec, self.settings.run_id, **extra)
         self.transcript.add("suite", f"runs {' '.join(argv)}")
         start = time.monotonic()

@@ -108,6 +108,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if spec is not None and not spec.concurrent and item.get_closest_marker("concurrency"):
         not_applicable(f"{spec.name} serves one client at a time by design "
                         f"({'model ' + spec.model if spec.origin == 'reference' else '--serial'})")
+    if spec is not None and spec.datagram and item.get_closest_marker("byte_stream"):
+        not_applicable(f"{spec.name} speaks datagrams ({spec.transport}): a datagram arrives whole, it has no "
+                       "fragments or stream to split")
     if spec is not None and spec.port_policy == "external" and item.get_closest_marker("observes_process"):
         not_applicable(f"{spec.name} ({spec.command[0]}) is a server netconform did not start, "
                         "so its output and processes cannot be observed")

@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
-from . import sockets
+from . import paths, sockets
 from .targets import PROJECT_ROOT
-from .wire import Transcript, describe
+from .wire import Transcript, describe, shown
 
 HTTP_ROOT = PROJECT_ROOT / "fixtures" / "http"
 LARGE_SIZE = 3 * 1024 * 1024
@@ -46,20 +46,54 @@ class GreetingFixture:
     """
 
     def __init__(self, pieces: list[bytes], *, pause: float = 0.0, port: int = 0,
-                 transcript: Transcript | None = None) -> None:
+                 transcript: Transcript | None = None, transport: str = "tcp") -> None:
         self.pieces = pieces
         self.pause = pause
         self.transcript = transcript or Transcript()
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", port))
-        self.sock.listen(16)
+        self.folder = paths.folder() if transport in ("unix", "unixgram") else None
+        datagram = transport in ("udp", "unixgram")
+        kind = socket.SOCK_DGRAM if datagram else socket.SOCK_STREAM
+        self.sock = socket.socket(socket.AF_UNIX if self.folder else socket.AF_INET, kind)
+        if self.folder is not None:
+            self.path = str(self.folder / "server.sock")
+            self.sock.bind(self.path)
+            self.port = 0
+            self.placeholders = {"path": self.path}
+        else:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.sock.bind(("127.0.0.1", port))
+            self.port = int(self.sock.getsockname()[1])
+            self.placeholders = {"host": "127.0.0.1", "port": str(self.port)}
+        if not datagram:
+            self.sock.listen(16)
         self.sock.settimeout(0.2)
-        self.port = int(self.sock.getsockname()[1])
         self.served = 0
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True, name="greeting-fixture")
+        self._thread = threading.Thread(target=self._answer if datagram else self._serve, daemon=True,
+                                        name="greeting-fixture")
         self._thread.start()
+
+    def _answer(self) -> None:
+        """Datagrams: answer each with the greeting in one datagram (it cannot travel in fragments)."""
+        while not self._stop.is_set():
+            try:
+                data, addr = self.sock.recvfrom(65536)
+            except (TimeoutError, OSError):
+                continue
+            self.transcript.add("server", f"received a datagram of {describe(data)} from "
+                                          f"{shown(addr) if addr else '(no address)'}")
+            if not addr:
+                self.transcript.add("server", "cannot answer: the client bound no path (it has no address)")
+            elif isinstance(addr, str) and not paths.inside(addr):
+                self.transcript.add("server", f"not answered: {addr} is outside netconform's folder (bind a path "
+                                              "under $TMPDIR)")
+            else:
+                try:
+                    self.sock.sendto(b"".join(self.pieces), addr)
+                    self.transcript.add("server", f"sent {describe(b''.join(self.pieces))} to {shown(addr)}")
+                except OSError as exc:
+                    self.transcript.add("server", f"sending failed: {exc}")
+            self.served += 1
 
     def _serve(self) -> None:
         while not self._stop.is_set():
@@ -67,12 +101,15 @@ class GreetingFixture:
                 conn, addr = self.sock.accept()
             except (TimeoutError, OSError):
                 continue
-            self.transcript.add("server", f"accepted {addr[0]}:{addr[1]}")
+            self.transcript.add("server", f"accepted {shown(addr) if isinstance(addr, tuple) else 'a Unix client'}")
             with conn:
                 try:
                     for n, piece in enumerate(self.pieces):
                         if n and self.pause:  # the scenario: fragments travel apart, each read on its own
-                            sockets.wait_read(addr[1], self.port, timeout=self.pause)  # the last one was read
+                            if self.port:
+                                sockets.wait_read(addr[1], self.port, timeout=self.pause)  # the last one was read
+                            else:  # a Unix socket's unread bytes: its send queue (SIOCOUTQ)
+                                _wait_drained(conn, self.pause)
                             time.sleep(GAP)
                         conn.sendall(piece)
                         self.transcript.add("server", f"sent {describe(piece)}")
@@ -86,6 +123,7 @@ class GreetingFixture:
         self._stop.set()
         self._thread.join(5)
         self.sock.close()
+        paths.remove(self.folder)
 
     def __enter__(self) -> GreetingFixture:
         return self
@@ -93,6 +131,28 @@ class GreetingFixture:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def _wait_drained(conn: socket.socket, timeout: float) -> None:
+    """Wait until the peer has read everything sent on ``conn`` (a Unix stream socket), at most ``timeout``."""
+    import fcntl
+    import struct
+    import termios
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            left = struct.unpack("i", fcntl.ioctl(conn.fileno(), termios.TIOCOUTQ, b"\0" * 4))[0]
+        except OSError:
+            return
+        if left == 0:
+            return
+        time.sleep(0.002)
+
+
+def refused_path() -> str:
+    """A Unix socket path nothing is bound to, inside netconform's folder."""
+    return str(paths.root() / "nobody-here.sock")
 
 
 def refused_port() -> int:

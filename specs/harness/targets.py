@@ -237,6 +237,9 @@ def parse_impl(value: str, *, cwd: str | None = None) -> TargetSpec:
     policy: PortPolicy = "assigned" if any(placeholder in tok for tok in argv) else "fixed"
     if role not in (*SERVER_ROLES, "greeting-client"):
         policy = "assigned"  # URL clients get {url}; modules are imported
+    if transport in ("unix", "unixgram") and policy == "fixed" and role == "greeting-client":
+        raise ImplSyntaxError(f"--impl {value!r}: a Unix greeting client needs {{path}} in its command: the "
+                              "socket path of the server netconform plays")
     if transport == "unixgram" and policy == "fixed":
         raise ImplSyntaxError(f"--impl {value!r}: a Unix datagram target needs {{path}} in its command: "
                               "netconform sends datagrams only to paths in its own temporary folder")
