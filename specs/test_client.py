@@ -60,7 +60,7 @@ def test_prints_the_greeting(greeting_client: ClientTarget) -> None:
     """The client prints the greeting it receives, ``Thank you for connecting``, as text (one trailing newline
     allowed), not as a bytes repr and not cut short."""
     with greeting_fixture(greeting_client, [GREETING]) as server:
-        run = greeting_client.run(**server.placeholders)
+        run = greeting_client.run(port=server.port or None, path=server.path)
     printed = observe.unwrap(run.stdout.strip())
     if printed and GREETING.startswith(printed) and printed != GREETING:  # cut short: the fragments' spec can't judge
         greeting_client.observations.hide("whole greeting", "CLIENT-1", "the client prints only the start of the "
@@ -72,7 +72,7 @@ def test_prints_the_greeting(greeting_client: ClientTarget) -> None:
 def test_exits_with_status_zero(greeting_client: ClientTarget) -> None:
     """The client exits with status 0 after printing the greeting."""
     with greeting_fixture(greeting_client, [GREETING]) as server:
-        run = greeting_client.run(**server.placeholders)
+        run = greeting_client.run(port=server.port or None, path=server.path)
     if run.returncode != 0:
         fail(greeting_client, "the client did not exit with status 0", expected="exit status 0",
              got=run.describe_exit())
@@ -90,7 +90,7 @@ def test_prints_a_fragmented_greeting_whole(greeting_client: ClientTarget, cuts:
     bounds = [0, *sorted(cuts), len(GREETING)]
     pieces = [GREETING[a:b] for a, b in itertools.pairwise(bounds)]
     with greeting_fixture(greeting_client, pieces, pause=0.2) as server:  # each read apart (fixture_servers)
-        run = greeting_client.run(**server.placeholders)
+        run = greeting_client.run(port=server.port or None, path=server.path)
     expect_greeting_printed(greeting_client, run, how=f"sent in {len(pieces)} fragments {pieces!r}, each read apart")
 
 

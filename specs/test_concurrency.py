@@ -11,8 +11,9 @@ import time
 
 import pytest
 
-from .harness import logparse, observe
+from .harness import observe
 from .harness.hints import Evidence
+from .harness.logparse import book_form
 from .harness.logs import address_of, connected, expect_line, frame, logged
 from .harness.matchers import fail
 from .harness.output import Line
@@ -43,7 +44,7 @@ def _second_client_is_served(logging_server: ServerTarget) -> None:
             me = address_of(busy)
             conn = expect_line(
                 logging_server, lambda ln: observe.names_client(ln.text, me), since=since, symptom="serial",
-                observes="connection line", what=f"line logging the connection of the second client {logparse.book_form(me)}",
+                observes="connection line", what=f"line logging the connection of the second client {book_form(me)}",
                 summary="while one client stayed connected and idle, a second client's connection was not logged")
             busy.send(frame(logging_server, b"not blocked"))
             logged(logging_server, b"not blocked", since=conn.index + 1, symptom="serial", what="line 'not blocked'",

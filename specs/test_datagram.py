@@ -8,6 +8,7 @@ DGRAM-1 finds no reply, the others are not judged (observation ``answered``).
 
 from __future__ import annotations
 
+import functools
 import time
 
 import pytest
@@ -15,9 +16,10 @@ import pytest
 from .harness import logparse, probe
 from .harness.collection import not_applicable
 from .harness.datagrams import LARGEST, DatagramClient
-from .harness.hints import Evidence
+from .harness.hints import DATAGRAM_HINTS, Evidence
+from .harness.logparse import book_form
 from .harness.matchers import fail, fail_with
-from .harness.output import OutputTimeout
+from .harness.output import Line, OutputTimeout
 from .harness.protocol import GREETING
 from .harness.server import ServerTarget
 from .harness.wire import describe, shown
@@ -29,8 +31,12 @@ SIZES = (0, 1, 1024, 1025, 8192, 8193, 65507)  # around the buffers students pic
 PRINTED_SIZES = (100, 1025, 8193, LARGEST)
 PRINTS_DATA_WINDOW = 1.0  # seconds: how long DGRAM-4 waits to see whether datagrams are printed at all
 
-_REPLY_TO_SENDER = ("reply with sock.sendto(reply, addr), addr being what recvfrom() returned for this datagram "
-                    "(with socketserver: self.request[1].sendto(reply, self.client_address))")
+def _shows(head: bytes, line: Line) -> bool:
+    return head in line.data
+
+
+def _hint(name: str) -> dict[str, str]:
+    return {name: DATAGRAM_HINTS[name]}
 
 
 def _answer(target: ServerTarget, client: DatagramClient, payload: bytes, *, what: str) -> bytes:
@@ -41,20 +47,12 @@ def _answer(target: ServerTarget, client: DatagramClient, payload: bytes, *, wha
     if reply is not None:
         return reply
     target.settle_output(suspicious=True)
-    hints = {}
     stderr = target.stderr_text()
-    if "has no attribute 'makefile'" in stderr or "has no attribute 'getpeername'" in stderr:
-        hints["stream handler on a datagram server"] = (
-            "StreamRequestHandler (or self.request.getpeername()) belongs to TCPServer. On UDPServer "
-            "self.request is a tuple (data, socket) and the peer is self.client_address: use "
-            "DatagramRequestHandler (write the reply to self.wfile) or BaseRequestHandler and " + _REPLY_TO_SENDER)
-    else:
-        hints["reply not sent to the sender"] = (
-            "No datagram reached this client's own address. Do not reply to the server's own address "
-            "(getsockname()) or to an earlier client, and do not connect() the server's socket to one client: "
-            + _REPLY_TO_SENDER)
-    fail_with(target, f"no reply to {what}", hints, expected=f"one datagram {describe(GREETING)}, sent to "
-              f"{shown(client.peer_name)}", got=f"nothing within {client.timeout:g}s",
+    stream_handler = "has no attribute 'makefile'" in stderr or "has no attribute 'getpeername'" in stderr
+    mistake = "stream handler on a datagram server" if stream_handler else "reply not sent to the sender"
+    fail_with(target, f"no reply to {what}", _hint(mistake),
+              expected=f"one datagram {describe(GREETING)}, sent to {shown(client.peer_name)}",
+              got=f"nothing within {client.timeout:g}s",
               evidence=Evidence(expected=GREETING, got=b"", end="timeout"))
 
 
@@ -88,7 +86,8 @@ def test_each_datagram_is_logged_with_its_sender(datagram_server: ServerTarget) 
     except OutputTimeout:
         lines = [ln.text for ln in datagram_server.output.lines(since)]
         fail(datagram_server, "the datagram was not logged with its sender's address",
-             expected=f"a line 'Got connection from {logparse.book_form(me)}'", got=repr(lines[-5:]) if lines else "nothing on stdout",
+             expected=f"a line 'Got connection from {book_form(me)}'",
+             got=repr(lines[-5:]) if lines else "nothing on stdout",
              details="log the address recvfrom() returned (socketserver: self.client_address) with "
                      "print('Got connection from', addr), and flush stdout")
 
@@ -105,9 +104,7 @@ def test_empty_and_largest_datagrams_are_answered(datagram_server: ServerTarget)
                 datagram_server.settle_output(suspicious=True)
                 exited = datagram_server.exited_on_its_own
                 fail_with(datagram_server, f"a datagram of {size} bytes was not answered",
-                          {"empty datagram taken for end-of-file": "recvfrom() returning b'' is an empty datagram, "
-                           "not a closed connection: datagrams have no end-of-file. Do not stop (or skip the "
-                           "reply) when the data is empty."} if size == 0 else {},
+                          _hint("empty datagram taken for end-of-file") if size == 0 else {},
                           expected=f"one reply to each datagram of sizes {', '.join(map(str, SIZES))} bytes",
                           got=f"no reply to the one of {size} bytes"
                           + (f"; the server exited with code {exited}" if exited is not None else ""),
@@ -127,7 +124,7 @@ def test_datagrams_are_printed_whole(datagram_server: ServerTarget) -> None:
             head = payload[:10]
             window = PRINTS_DATA_WINDOW if n == 0 else datagram_server.settings.net_timeout
             try:
-                line = datagram_server.output.wait_for(lambda ln, h=head: h in ln.data, what="the datagram printed",
+                line = datagram_server.output.wait_for(functools.partial(_shows, head), what="the datagram printed",
                                                        since=since, timeout=window)
             except OutputTimeout:
                 if n == 0:
@@ -136,11 +133,9 @@ def test_datagrams_are_printed_whole(datagram_server: ServerTarget) -> None:
                      got="no line shows its first bytes")
             if payload not in line.data:
                 cut = len(line.data) - line.data.index(head)
-                fail_with(datagram_server, f"a datagram of {size} bytes was printed cut short",
-                          {"receive buffer too small": f"recvfrom({cut})-style reads keep the first bytes of a "
-                           "datagram and drop the rest. Read with a buffer of at least 65507 bytes "
-                           "(recvfrom(65535)); socketserver: set max_packet_size = 65535 (8192 by default)."},
-                          expected=f"a line with all {size} bytes", got=f"{describe(line.data)}")
+                fail_with(datagram_server, f"a datagram of {size} bytes was printed cut short, after {cut} bytes",
+                          _hint("receive buffer too small"), expected=f"a line with all {size} bytes",
+                          got=f"{describe(line.data)}")
 
 
 @pytest.mark.req("DGRAM-5")
@@ -160,9 +155,7 @@ def test_simultaneous_clients_each_get_their_own_reply(datagram_server: ServerTa
     if missing or extra:
         fail_with(datagram_server, f"of {SIMULTANEOUS_CLIENTS} clients sending at once, {len(missing)} got no reply "
                   f"and {len(extra)} got more than one",
-                  {"shared reply address": "the reply goes to an address kept in a variable that every request "
-                   "shares (a global, an attribute of the server): with threads, a later datagram overwrites it "
-                   "before the reply is sent. Use the address of the datagram being answered."},
+                  _hint("shared reply address"),
                   expected="one reply each", got=f"clients without a reply: {missing[:10]}; with several: {extra[:10]}")
 
 
@@ -182,9 +175,7 @@ def test_clients_gone_before_their_reply_do_not_stop_the_server(datagram_server:
         if client.receive() is None:
             datagram_server.settle_output(suspicious=True)
             fail_with(datagram_server, "after clients that went away, the next client got no reply",
-                      {"send error to a departed client": "sendto() to a client that has gone can fail "
-                       "(ECONNREFUSED; over Unix datagrams ENOENT when its path was removed). Catch OSError "
-                       "around the reply and go on serving."},
+                      _hint("send error to a departed client"),
                       expected="a reply to the next client", got="none",
                       evidence=Evidence(phase="run", got=b"", end="timeout"))
 
@@ -201,8 +192,6 @@ def test_clients_without_a_path_do_not_stop_the_server(unixgram_server: ServerTa
         if client.receive() is None:
             unixgram_server.settle_output(suspicious=True)
             fail_with(unixgram_server, "after a client that bound no path, the next client got no reply",
-                      {"reply to a client without an address": "a Unix datagram client that bound no path has "
-                       "no address: recvfrom() gives None (or ''), and sendto(reply, None) raises TypeError. "
-                       "Skip the reply when the address is empty."},
+                      _hint("reply to a client without an address"),
                       expected="a reply to the next client", got="none",
                       evidence=Evidence(phase="run", got=b"", end="timeout"))

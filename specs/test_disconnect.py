@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
-from .harness import logparse, observe
+from .harness import observe
 from .harness.hints import Evidence
+from .harness.logparse import book_form
 from .harness.logs import address_of, connected, disconnected, expect_line, frame, logged
 from .harness.matchers import fail
 from .harness.output import Line
@@ -30,7 +31,7 @@ def expect_exactly_once(target: ServerTarget, me: Address, since: int) -> None:
         if len(shown) > 2:
             target.hide("one disconnection line", target.requirement_id, "a client that leaves is logged as gone "
                         "more than once")
-        fail(target, f"{logparse.book_form(me)} appears in {len(shown)} log lines, not 2 (connected once, disconnected once)",
+        fail(target, f"{book_form(me)} appears in {len(shown)} log lines, not 2 (connected once, disconnected once)",
              expected="one connection line and one disconnection line", got="\n    ".join(shown[:10]),
              evidence=Evidence(symptom="repeated" if len(shown) > 2 else ""))
 
@@ -45,7 +46,7 @@ def test_clean_close_is_logged_once(logging_server: ServerTarget) -> None:
     conn = connected(logging_server, client, since)
     client.close()
     disconnected(logging_server, client, conn,
-                 summary=f"no disconnect line: nothing logged that {logparse.book_form(me)} left after it closed the connection")
+                 summary=f"no disconnect line: nothing logged that {book_form(me)} left after it closed the connection")
     expect_exactly_once(logging_server, me, since)
 
 
@@ -101,7 +102,7 @@ def test_many_clients_leaving_at_once_are_each_logged_once(logging_server: Serve
     for client in clients:
         me = address_of(client)
         expect_line(logging_server, _second_mention(logging_server, me, since),
-                    since=since, what=f"line logging that {logparse.book_form(me)} disconnected", observes="disconnection line",
+                    since=since, what=f"line logging that {book_form(me)} disconnected", observes="disconnection line",
                     timeout=max(0.1, deadline - time.monotonic()),
                     summary=f"{client.label} of {LEAVING_AT_ONCE} leaving at once was not logged as gone with "
                     "its own address")

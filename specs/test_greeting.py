@@ -18,6 +18,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, precond
 from .harness import examples, findings, logparse, probe
 from .harness.greetings import SETTLE, Greeter, converse
 from .harness.hints import Evidence
+from .harness.logparse import book_form
 from .harness.logs import why_address_missing
 from .harness.matchers import expect_bytes, expect_end, fail
 from .harness.output import OutputTimeout
@@ -210,10 +211,11 @@ def test_logs_connection_with_client_address(greeting_server: ServerTarget) -> N
     try:
         greeting_server.output.wait_for(
             lambda line: logparse.CONNECTED in line.text and logparse.mentions(line.text, me),
-            what=f"a line 'Got connection from {logparse.book_form(me)}'", since=since, timeout=greeting_server.settings.net_timeout)
+            what=f"a line 'Got connection from {book_form(me)}'", since=since,
+            timeout=greeting_server.settings.net_timeout)
     except OutputTimeout as exc:
         why = why_address_missing([ln.text for ln in greeting_server.output.lines(since)], me)
-        fail(greeting_server, why, expected=f"Got connection from {logparse.book_form(me)}", details=str(exc))
+        fail(greeting_server, why, expected=f"Got connection from {book_form(me)}", details=str(exc))
 
 
 class Interleavings(RuleBasedStateMachine):

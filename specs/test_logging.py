@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from .harness import logparse, observe
 from .harness.hints import Evidence
+from .harness.logparse import book_form
 from .harness.logs import address_of, connected, disconnected, frame, logged, why_address_missing
 from .harness.matchers import fail, first_difference
 from .harness.server import ServerTarget
@@ -37,7 +38,7 @@ def test_connection_is_logged_with_client_address(logging_server: ServerTarget) 
         me = address_of(client)
         line = connected(logging_server, client, since, explain=lambda lines: why_address_missing(lines, me))
     if not logparse.mentions(line.text, me):
-        fail(logging_server, why_address_missing([line.text], me), expected=f"Got connection from {logparse.book_form(me)}",
+        fail(logging_server, why_address_missing([line.text], me), expected=f"Got connection from {book_form(me)}",
              got=repr(line.text))
 
 
@@ -71,7 +72,7 @@ def test_log_uses_the_books_wording(logging_server: ServerTarget) -> None:
     conn = connected(logging_server, client, since)
     client.close()
     gone = disconnected(logging_server, client, conn)
-    for line, want in ((conn, f"Got connection from {logparse.book_form(me)}"), (gone, f"{logparse.book_form(me)} disconnected")):
+    for line, want in ((conn, f"Got connection from {book_form(me)}"), (gone, f"{book_form(me)} disconnected")):
         if observe.with_book_address(line.text, me).strip() != want:
             fail(logging_server, "the log line's wording differs from the book's", expected=repr(want),
                  got=repr(line.text), details="only the wording is judged here (a SHOULD); how the address is "

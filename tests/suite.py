@@ -77,7 +77,8 @@ class BadFixture:
     ``Startup:`` instead, a phrase of the startup failure that fails all its specs;
     ``Hint:`` a phrase its first failure's message contains; ``Hints:`` the names of the
     hints (``hints.HINTS``) its messages give, and no others; ``Options:`` extra
-    command-line options it must run with (fixtures with the same options share a run).
+    command-line options it must run with (fixtures with the same options share a run);
+    ``Transport:`` the transport it speaks (``unix``, ``udp``, ``unixgram``; TCP by default).
     """
 
     path: Path
@@ -87,6 +88,7 @@ class BadFixture:
     hint: str | None
     hints: tuple[str, ...] = ()
     options: tuple[str, ...] = ()
+    transport: str = "tcp"
 
     @property
     def name(self) -> str:
@@ -97,8 +99,11 @@ class BadFixture:
         rel = self.path.relative_to(ROOT)
         args = {"quote-module": None, "greeting-client": "{host} {port}", "fetch-client": "{url}",
                 "link-client": "{url}", "download-client": "{url} {output}"}.get(self.role, "{port}")
+        if self.transport in ("unix", "unixgram") and args is not None:
+            args = "{path}"
         python = sys.executable  # the suite's own Python 3, which has Twisted for fixtures that use it
-        return f"{self.role}:{self.name}={rel}" if args is None else f"{self.role}:{self.name}={python} {rel} {args}"
+        role = self.role if self.transport == "tcp" else f"{self.role}/{self.transport}"
+        return f"{role}:{self.name}={rel}" if args is None else f"{role}:{self.name}={python} {rel} {args}"
 
 
 def bad_fixtures() -> list[BadFixture]:
@@ -111,6 +116,7 @@ def bad_fixtures() -> list[BadFixture]:
         hint = re.search(r"^Hint: (.+)$", text, re.M)
         hints = re.search(r"^Hints: (.+)$", text, re.M)
         options = re.search(r"^Options: (.+)$", text, re.M)
+        transport = re.search(r"^Transport: (\w+)$", text, re.M)
         found.append(BadFixture(
             path, path.parent.name.replace("_", "-"),
             tuple(x.strip() for x in breaks.group(1).split(",")) if breaks else (),
@@ -118,6 +124,7 @@ def bad_fixtures() -> list[BadFixture]:
             hint.group(1).strip() if hint else None,
             tuple(x.strip() for x in hints.group(1).split(";")) if hints else (),
             tuple(options.group(1).split()) if options else (),
+            transport.group(1) if transport else "tcp",
         ))
     return found
 

@@ -31,7 +31,7 @@ PARALLEL_FROM = 4  # a run of this many fixtures or more uses -n 2 itself (each 
 def _runs() -> list[tuple[BadFixture, ...]]:
     groups: dict[tuple[str, tuple[str, ...]], list[BadFixture]] = defaultdict(list)
     for fixture in FIXTURES:
-        groups[(fixture.role, fixture.options)].append(fixture)
+        groups[(fixture.role, fixture.options)].append(fixture)  # transports mix: each spec takes its own
     runs = []
     for group in groups.values():
         runs += [tuple(group[i:i + PER_RUN]) for i in range(0, len(group), PER_RUN)]
@@ -119,7 +119,7 @@ def test_every_requirement_is_rejected_by_some_bad_fixture() -> None:
 def test_every_hint_is_given_by_some_bad_fixture() -> None:
     """Each hint of ``hints.HINTS`` is declared by a fixture (whose run proves it is given on its evidence)."""
     declared = {h for f in FIXTURES for h in f.hints}
-    names = [h.name for h in hints.HINTS] + list(hints.QUOTING_HINTS)
+    names = [h.name for h in hints.HINTS] + list(hints.QUOTING_HINTS) + list(hints.DATAGRAM_HINTS)
     assert not set(declared) - set(names), f"fixtures declare unknown hints: {set(declared) - set(names)}"
     missing = [h for h in names if h not in declared]
     assert not missing, f"no fixture under fixtures/bad/ shows the hints {missing}"

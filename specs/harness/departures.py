@@ -12,7 +12,8 @@ from __future__ import annotations
 import functools
 import time
 
-from . import logparse, observe
+from . import observe
+from .logparse import book_form
 from .output import Line, Output, OutputTimeout
 from .wire import Address, Client
 
@@ -54,7 +55,8 @@ class Departures:
             if first is None:
                 continue
             try:
-                output.wait_for(functools.partial(_names, me), since=first + 1, what=f"the departure of {logparse.book_form(me)}",
+                output.wait_for(functools.partial(_names, me), since=first + 1,
+                                what=f"the departure of {book_form(me)}",
                                 timeout=max(0.0, deadline - time.monotonic()))
             except OutputTimeout:
                 self.logged = False

@@ -54,16 +54,16 @@ class GreetingFixture:
         datagram = transport in ("udp", "unixgram")
         kind = socket.SOCK_DGRAM if datagram else socket.SOCK_STREAM
         self.sock = socket.socket(socket.AF_UNIX if self.folder else socket.AF_INET, kind)
+        self.path: str | None
         if self.folder is not None:
             self.path = str(self.folder / "server.sock")
             self.sock.bind(self.path)
             self.port = 0
-            self.placeholders = {"path": self.path}
         else:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             self.sock.bind(("127.0.0.1", port))
             self.port = int(self.sock.getsockname()[1])
-            self.placeholders = {"host": "127.0.0.1", "port": str(self.port)}
+            self.path = None
         if not datagram:
             self.sock.listen(16)
         self.sock.settimeout(0.2)

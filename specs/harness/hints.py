@@ -261,6 +261,34 @@ def diagnose(evidence: Evidence) -> list[Hint]:
     return found[:3]
 
 
+_REPLY_TO_SENDER = ("reply with sock.sendto(reply, addr), addr being what recvfrom() returned for this datagram "
+                    "(with socketserver: self.request[1].sendto(reply, self.client_address))")
+
+#: Mistakes of datagram servers, recognised by the datagram specs themselves (the scenario
+#: tells them apart: which client got no reply, after what).
+DATAGRAM_HINTS: dict[str, str] = {
+    "stream handler on a datagram server": "StreamRequestHandler (and self.request.getpeername()) belong to "
+        "TCPServer. On UDPServer self.request is a tuple (data, socket) and the peer is self.client_address: use "
+        "DatagramRequestHandler (write the reply to self.wfile) or BaseRequestHandler and " + _REPLY_TO_SENDER,
+    "reply not sent to the sender": "No datagram reached this client's own address. Do not reply to the "
+        "server's own address (getsockname()) or to an earlier client, and do not connect() the server's socket "
+        "to one client: " + _REPLY_TO_SENDER,
+    "empty datagram taken for end-of-file": "recvfrom() returning b'' is an empty datagram, not a closed "
+        "connection: datagrams have no end-of-file. Do not stop (or skip the reply) when the data is empty.",
+    "receive buffer too small": "a read of a datagram keeps its first bytes and drops the rest when the buffer "
+        "is smaller (recvfrom(10)). Read with a buffer of at least 65507 bytes (recvfrom(65535)); with "
+        "socketserver set max_packet_size = 65535 (8192 by default).",
+    "shared reply address": "the reply goes to an address kept where every request shares it (a global, an "
+        "attribute of the server): with threads, a later datagram overwrites it before the reply is sent. Use "
+        "the address of the datagram being answered.",
+    "send error to a departed client": "sendto() to a client that has gone can fail (ECONNREFUSED; over Unix "
+        "datagrams ENOENT or ECONNREFUSED once its path is removed). Catch OSError around the reply and go on "
+        "serving.",
+    "reply to a client without an address": "a Unix datagram client that bound no path has no address: "
+        "recvfrom() gives None (or ''), and sendto(reply, None) raises TypeError. Skip the reply when the "
+        "address is empty.",
+}
+
 #: Mistakes in quoting functions. The quoting specs recognise them differentially (the
 #: reference called with other arguments gives what the target gave: e.g. Latin-1 instead
 #: of UTF-8, ``doseq`` flipped) and name them with these keys.

@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from . import findings, logparse, observe, probe
 from .hints import Evidence, Symptom, stuck_in
+from .logparse import book_form
 from .matchers import fail
 from .observations import Observation, owner_of
 from .output import Line, OutputTimeout
@@ -124,7 +125,7 @@ def connected(target: ServerTarget, client: Client, since: int, *, summary: str 
     __tracebackhide__ = True
     me = address_of(client)
     return expect_line(target, lambda ln: observe.names_client(ln.text, me), since=since,
-                       what=f"line logging the connection from {logparse.book_form(me)}", observes="connection line",
+                       what=f"line logging the connection from {book_form(me)}", observes="connection line",
                        summary=summary, explain=explain)
 
 
@@ -134,7 +135,7 @@ def disconnected(target: ServerTarget, client: Client, after: Line, *, summary: 
     __tracebackhide__ = True
     me = address_of(client)
     return expect_line(target, lambda ln: observe.names_client(ln.text, me), since=after.index + 1,
-                       what=f"line logging that {logparse.book_form(me)} disconnected", summary=summary, timeout=timeout,
+                       what=f"line logging that {book_form(me)} disconnected", summary=summary, timeout=timeout,
                        observes="disconnection line")
 
 
@@ -164,14 +165,14 @@ def why_address_missing(lines: list[str], me: Address) -> str:
         return (f"the client's path is printed, but quoted: print the address that accept() returns as it "
                 f"is, print('Got connection from', addr), which shows the path bare: {me}")
     if any(observe.names_client(t, me) for t in lines):
-        return (f"the client's address is printed, but not as the book's tuple {logparse.book_form(me)}: print the address "
+        return (f"the client's address is printed, but not as the book's tuple {book_form(me)}: print the address "
                 "that accept() returns as it is, print('Got connection from', addr)")
     if isinstance(me, str):
         return (f"no line names the client's path {me}: log the peer's address (accept()'s addr, "
                 "getpeername()), not the server's own path")
     logged = [a for text in lines for a in observe.addresses(text)]
     if logged:
-        return (f"the logged address {logged[-1]!r} is not the client's {logparse.book_form(me)}: log the peer's address "
+        return (f"the logged address {logged[-1]!r} is not the client's {book_form(me)}: log the peer's address "
                 "(accept()'s addr, getpeername()), not the server's own (getsockname())")
     if lines:
         return "no line names the client's address as the book does, ('127.0.0.1', <port>)"

@@ -127,7 +127,8 @@ def startup_failure(target: Target, reason: str, evidence: Evidence) -> tuple[st
     """The message (and finding) of a target that could not be started: every spec of it fails with it."""
     spec = target.spec
     verb = "reached" if spec.port_policy == "external" else "started"
-    lines = [f"target {spec.name!r} ({spec.role_shown}) could not be {verb}: {reason}", f"  command: {spec.command_line}"]
+    lines = [f"target {spec.name!r} ({spec.role_shown}) could not be {verb}: {reason}",
+             f"  command: {spec.command_line}"]
     hints = diagnose(evidence)
     lines += [f"  likely mistake ({hint.name}): {hint.advice}" for hint in hints]
     if spec.port_policy != "external":

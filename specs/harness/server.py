@@ -13,8 +13,8 @@ from typing import NoReturn
 import psutil
 
 from . import findings, introspect, matchers, paths, readiness, sockets
-from .datagrams import DatagramClient
 from .context import FixedPort, Settings, TargetUnavailable, TestContext
+from .datagrams import DatagramClient
 from .departures import Departures
 from .findings import Finding
 from .hints import Evidence

@@ -1,5 +1,5 @@
-"""The machine's sockets (TCP; UDP and Unix ones for readiness), read from sock_diag (``sockdiag.py``), ``/proc/net/tcp*`` and
-psutil: no connection is made.
+"""The machine's sockets, read from sock_diag (``sockdiag.py``), ``/proc/net/{tcp,udp,unix}*``
+and psutil: no connection is made.
 
 Readiness (a listening socket), TIME_WAIT on a fixed port, the accept queue and backlog
 of a listening socket (for pacing connects) and a connection's unread bytes are read here.
