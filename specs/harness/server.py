@@ -7,28 +7,28 @@ every spec that uses it, quickly: the startup error is cached, paid once per tar
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-import psutil
-
-from . import findings, introspect, matchers, paths, readiness, sockets
+from . import findings, matchers, paths, readiness, sockets
 from .context import FixedPort, Settings, TargetUnavailable, TestContext
 from .datagrams import DatagramClient
 from .departures import Departures
 from .findings import Finding
 from .hints import Evidence
 from .observations import Observation, Observations
-from .output import Line, Output
+from .output import Output
 from .process import ProcessGroup
 from .protocol import BOOK_PORT
 from .targets import TargetSpec, render_argv, target_env
+from .views import TargetViews
 from .wire import Address, Client, Transcript
 
 __all__ = ["ServerTarget", "Settings", "TargetUnavailable", "TestContext"]
 
 
-class ServerTarget:
+class ServerTarget(TargetViews):
     """A server target: the handle every server spec receives."""
 
     def __init__(self, spec: TargetSpec, settings: Settings, pool: FixedPort) -> None:
@@ -39,6 +39,7 @@ class ServerTarget:
         self.address: Address | None = None  # (host, port), or a Unix socket path
         self.folder: Path | None = None  # a Unix target's private folder: its {path}, its clients' paths
         self._paths = 0  # client paths made in it
+        self._prepare: Callable[[str], None] | None = None  # run on a Unix target's {path} before it starts
         self._startup_error: str | None = None
         self._startup_finding = Finding("")
         self._may_start = True
@@ -143,6 +144,8 @@ class ServerTarget:
             paths.remove(self.folder)
             self.folder = paths.folder()
             values["path"] = str(self.folder / "server.sock")
+            if self._prepare is not None:
+                self._prepare(values["path"])
             assigned = values["path"] if self.spec.port_policy == "assigned" else None
         argv = render_argv(self.spec, values)
         env = target_env(self.spec, self.settings.run_id, HOST="127.0.0.1", PORT=str(port),
@@ -211,8 +214,9 @@ class ServerTarget:
         if self.group is not None:
             self.group.stop()
             self.group = None
-        paths.remove(self.folder)  # its socket file and its clients' paths
-        self.folder = None
+        if self._prepare is None:  # (kept while start_with's scenario is judged)
+            paths.remove(self.folder)  # its socket file and its clients' paths
+            self.folder = None
         if self.spec.port_policy == "fixed":
             self._pool.release_fixed_port(self)
 
@@ -224,7 +228,7 @@ class ServerTarget:
         assert self.address is not None
         return self.address
 
-    def client(self, label: str | None = None, *, timeout: float | None = None) -> Client:
+    def client(self, label: str | None = None, *, timeout: float | None = None, bound: bool = True) -> Client:
         """A new connection to the target, recorded in this spec's transcript."""
         __tracebackhide__ = True
         address = self.endpoint()
@@ -233,7 +237,7 @@ class ServerTarget:
         mark = self.group.output.mark() if self.group is not None else 0
         try:
             client = Client(address, timeout=timeout or self.settings.net_timeout, transcript=self.transcript,
-                            label=label or f"client {self._clients}", bind=self.client_path())
+                            label=label or f"client {self._clients}", bind=self.client_path(bound=bound))
         except OSError as exc:
             error = exc
         else:
@@ -247,7 +251,7 @@ class ServerTarget:
                                f"the previous process had exited with code {self.exited_on_its_own}")
             self.stop()
             self._may_start = self._restarted = True
-            return self.client(label, timeout=timeout)
+            return self.client(label, timeout=timeout, bound=bound)
         if self.exited_on_its_own is not None:  # it stopped serving: whose failure is that?
             if self.owns("serving"):
                 self.hide("serving", self.requirement_id, "the server process exits instead of serving the next "
@@ -291,66 +295,28 @@ class ServerTarget:
         if not self.group.alive:
             self.group.output.wait_closed(2.0)
 
-    def _own_lines(self, stream: str | None) -> list[Line]:
-        """This spec's lines of the current process, up to netconform's Ctrl-C if it sent one."""
-        if self.group is None:
-            return []
-        lines = self.group.output.lines(self._test_mark, stream)
-        if self._interrupt_mark is not None:
-            lines = [ln for ln in lines if ln.index < self._interrupt_mark]
-        return lines
-
-    def stderr_text(self, n: int = 30) -> str:
-        """The last ``n`` lines the program wrote to stderr during this spec (for hints)."""
-        lines = [ln for ln in self._own_lines(None) if ln.stream != "stdout"]  # and netconform's notes
-        return "\n".join(ln.text for ln in lines[-n:])
-
-    def stdout_text(self, n: int = 30) -> str:
-        """The last ``n`` lines the program wrote to stdout during this spec (for hints)."""
-        return "\n".join(ln.text for ln in self._own_lines("stdout")[-n:])
-
-    def interrupt_text(self) -> str:
-        """What the program wrote after netconform's Ctrl-C probe (where it was: a traceback)."""
-        if self.group is None or self._interrupt_mark is None:
-            return ""
-        return "\n".join(ln.text for ln in self.group.output.lines(self._interrupt_mark, None)
-                         if ln.stream != "stdout")
+    def start_with(self, prepare: Callable[[str], None]) -> str | None:
+        """Start a Unix target afresh, ``prepare(path)`` run on its socket path first (a stale socket file, a
+        regular file there): None once it is ready, else why it did not start. The failure is this spec's
+        scenario, not the target's: it is not cached, and the next spec starts the target as usual. The
+        path's folder stays until ``stop()``, for the spec to look at."""
+        self.stop()
+        self._prepare, self._may_start = prepare, True
+        try:
+            self.ensure_running()
+        except TargetUnavailable:
+            reason = self._startup_finding.summary
+            self._startup_error, self._may_start = None, True
+            findings.take()  # the spec judges this itself
+            return reason
+        finally:
+            self._prepare = None
+        return None
 
     @property
-    def exited_on_its_own(self) -> int | None:
-        """The exit status if the process exited by itself (not after netconform's Ctrl-C or kill)."""
-        if self.group is None or self._interrupt_mark is not None:
-            return None
-        return self.group.returncode
-
-    def output_tail(self) -> str:
-        """Both streams' last lines, for failure messages."""
-        return "    (not started)" if self.group is None else self.group.output.tail(15)
-
-    def processes(self) -> list[psutil.Process]:
-        """The target's live process tree (leader, forked children, zombies)."""
-        self.ensure_running()
-        if self.spec.port_policy == "external":
-            raise TargetUnavailable(f"{self.spec.name} is a tcp:// target: netconform did not start it and cannot "
-                                    "see its processes (a spec that needs them must carry @observes_process)")
-        assert self.group is not None
-        return self.group.tree()
-
-    def zombies(self) -> list[psutil.Process]:
-        """Zombie processes in the target's tree (exited children nobody waited for)."""
-        return introspect.zombies(self.processes())
-
-    def cpu_seconds(self) -> float:
-        """CPU time (user + system) used so far by the target's live processes."""
-        return introspect.cpu_seconds(self.processes())
-
-    def runnable(self) -> int:
-        """How many of the target's processes are running or ready to run right now (not asleep)."""
-        return introspect.runnable(self.processes())
-
-    def fd_count(self) -> int:
-        """Open file descriptors summed over the target's live processes."""
-        return introspect.fd_count(self.processes())
+    def socket_path(self) -> str | None:
+        """A Unix target's ``{path}`` (None for other targets)."""
+        return None if self.folder is None else str(self.folder / "server.sock")
 
     def datagram_client(self, label: str | None = None, *, bound: bool = True) -> DatagramClient:
         """A new datagram socket talking to the target, with an address of its own (a port, a path;

@@ -144,7 +144,7 @@ def reference_targets(roles: Iterable[str] = ROLES) -> list[TargetSpec]:
             concurrent=ref.concurrent,
             needs=ref.needs,
             origin="reference",
-            port_policy="ephemeral" if ref.role in SERVER_ROLES else "assigned",
+            port_policy="ephemeral" if ref.role in SERVER_ROLES and ref.transport in ("tcp", "udp") else "assigned",
             cwd=str(PROJECT_ROOT),
         ))
     return specs

@@ -1,0 +1,98 @@
+"""Unix socket specs (UNIX-*): clients without a path, and the socket file a server owns.
+
+Every byte-stream spec runs over ``unix`` too (parametrized over the transport); these
+check only what a Unix socket path adds. UNIX-1 runs against every server role over a
+Unix stream socket; UNIX-2 and UNIX-3 also over Unix datagrams.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+from pathlib import Path
+
+import pytest
+
+from .harness.collection import not_applicable
+from .harness.greetings import Greeter
+from .harness.logs import connected, frame, logged
+from .harness.matchers import fail
+from .harness.server import ServerTarget
+
+REGULAR_CONTENT = b"a regular file that is not the server's to delete\n"
+
+
+@pytest.mark.req("UNIX-1")
+def test_clients_without_a_path_are_served(unix_stream_server: ServerTarget) -> None:
+    """A client that bound no path (its address is ``''``) is served like any other, and the server keeps serving:
+    a greeting server greets it, a logger logs its data."""
+    target = unix_stream_server
+    if target.spec.role == "greeting-server":
+        greeter = Greeter(target)
+        with target.client("client without a path", bound=False) as anonymous:
+            greeter.expect(greeter.read(anonymous), "what a client without a path received")
+        with greeter.connect("next client") as client:
+            greeter.expect(greeter.read(client), "what the next client received, after a client without a path")
+        return
+    since = target.mark()
+    with target.client("client without a path", bound=False) as anonymous:
+        anonymous.send(frame(target, b"from a client without a path"))
+    logged(target, b"from a client without a path", since=since, summary="the data of a client that bound no path "
+           "(accept() gives it the address '') was not logged: does the server take the address apart, as a "
+           "(host, port) tuple? Over a Unix socket it is a str, empty for most clients")
+    since = target.mark()
+    with target.client("next client") as client:
+        connected(target, client, since, summary="after a client that bound no path, the next client's connection "
+                  "was not logged: the server stopped serving")
+
+
+def _stale_socket(path: str) -> None:
+    """What a server that was killed leaves: a socket file that nothing listens on."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as old:
+        old.bind(path)
+
+
+def _regular_file(path: str) -> None:
+    with open(path, "wb") as file:
+        file.write(REGULAR_CONTENT)
+
+
+@pytest.mark.req("UNIX-2")
+def test_starts_over_a_stale_socket_file(unix_server: ServerTarget) -> None:
+    """The server starts even when a stale socket file, which nothing listens on any more, is at its path: it
+    removes that file before binding."""
+    if unix_server.spec.port_policy != "assigned":
+        not_applicable("its command has no {path}, so netconform cannot choose the path it binds")
+    why = unix_server.start_with(_stale_socket)
+    if why is not None:
+        fail(unix_server, "it did not start where a stale socket file was left at its path",
+             expected="it removes the stale socket file (nothing listens on it) and binds its path",
+             got=why, details="a Unix socket file outlives the server that bound it, and bind() then fails with "
+             "'Address already in use'. Before binding: if the path is a socket and connecting to it is "
+             "refused, os.unlink() it; when the server exits, remove it too")
+
+
+@pytest.mark.req("UNIX-3")
+def test_never_deletes_a_path_it_does_not_own(unix_server: ServerTarget) -> None:
+    """The server never deletes a path it does not own: when a regular file is at its path, the file is left as it
+    was."""
+    if unix_server.spec.port_policy != "assigned":
+        not_applicable("its command has no {path}, so netconform cannot choose the path it binds")
+    unix_server.start_with(_regular_file)
+    path = unix_server.socket_path
+    assert path is not None
+    try:
+        intact = stat.S_ISREG(os.lstat(path).st_mode) and Path(path).read_bytes() == REGULAR_CONTENT
+    except FileNotFoundError:
+        intact = False
+    finally:
+        unix_server.stop()
+    if not intact:
+        fail(unix_server, "it deleted (or replaced) a regular file at its socket path",
+             expected=f"the regular file at {path} left as it was (and the server refusing to start there)",
+             got="the file was gone, or replaced by a socket",
+             details="remove a path before binding only if it is a socket nobody listens on (a stale one): "
+             "os.stat(path) and stat.S_ISSOCK(mode), then a connect() that is refused. An unconditional "
+             "os.remove(path) deletes whatever file happens to be there")
+
