@@ -305,19 +305,63 @@ def bind_datagram(where: Where) -> Iterator[socket.socket]:
 DATAGRAM_MAX = 65507
 
 
+#: Send without waiting: absent on Windows (which has no Unix datagrams, and UDP never waits for a receiver).
+_DONTWAIT: int = getattr(socket, "MSG_DONTWAIT", 0)
+
+
 def reply_to(sock: socket.socket, address: PeerAddress) -> bool:
     """Send the greeting in one datagram to ``address``; False if it cannot be answered.
 
     A Unix datagram sender that bound no path has no address (None, or ``''``): nothing can
     reach it. A sender that has gone (its path removed: ENOENT or ECONNREFUSED) is no reason
-    to stop serving the others.
+    to stop serving the others. Nor is one that does not read its replies: the send never
+    waits (MSG_DONTWAIT), so a reply to a Unix sender whose queue is full is dropped (EAGAIN),
+    as UDP drops what a receiver has no room for, rather than blocking the server (or one of
+    its threads or children) until that sender reads; a non-blocking model would otherwise
+    have to queue it (asyncio's transport then retries it in a busy loop, holding up every
+    reply after it).
     """
     if not address:
         return False
     try:
-        sock.sendto(GREETING, address)
+        sock.sendto(GREETING, _DONTWAIT, address)
     except OSError:
         return False
+    return True
+
+
+def answer(sock: socket.socket, data: bytes, address: PeerAddress) -> bool:
+    """Answer one datagram received on ``sock``: log its sender and its content (an empty
+    datagram is an empty line: it ends nothing), then reply with the greeting (``reply_to``);
+    False if the sender could not be answered."""
+    log_datagram(data, address)
+    return reply_to(sock, address)
+
+
+def log_datagram(data: bytes, address: PeerAddress) -> None:
+    """``log_connection(address)`` then ``log_data(data)``, both under one hold of the log lock:
+    a datagram's two lines stay together while threads or forked children log others."""
+    with _exclusive():
+        sys.stdout.write(f"Got connection from {shown(address)}\n")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data + b"\n")
+        sys.stdout.buffer.flush()
+
+
+def answer_next(sock: socket.socket) -> bool:
+    """Receive one datagram on ``sock`` and answer it; False once a non-blocking socket has none
+    left (a blocking one waits for the next).
+
+    ``RECV_SIZE`` exceeds ``DATAGRAM_MAX``: no UDP datagram is truncated. A failed receive (a
+    pending error, e.g. ECONNREFUSED from an ICMP error) is skipped: no reason to stop serving.
+    """
+    try:
+        data, address = sock.recvfrom(RECV_SIZE)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    answer(sock, data, address)
     return True
 
 
@@ -366,14 +410,60 @@ def describe(error: BaseException) -> str:
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
-def cannot_connect(prog: str, host: str, port: int, error: BaseException) -> str:
-    """``greeting_client: cannot connect to 127.0.0.1:1234: connection refused``."""
-    return f"{prog}: cannot connect to {host}:{port}: {describe(error)}"
+def cannot_connect(prog: str, where: str, error: BaseException) -> str:
+    """``greeting_client: cannot connect to 127.0.0.1:1234: connection refused``; ``where`` is the
+    server as ``args.shown`` gives it (``host:port``, or a Unix socket path)."""
+    return f"{prog}: cannot connect to {where}: {describe(error)}"
 
 
-def connection_lost(prog: str, host: str, port: int, error: BaseException) -> str:
-    """``greeting_client: connection to 127.0.0.1:1234 lost: connection reset by peer``."""
-    return f"{prog}: connection to {host}:{port} lost: {describe(error)}"
+def connection_lost(prog: str, where: str, error: BaseException) -> str:
+    """``greeting_client: connection to 127.0.0.1:1234 lost: connection reset by peer``; ``where``
+    as for ``cannot_connect``."""
+    return f"{prog}: connection to {where} lost: {describe(error)}"
+
+
+# --- Datagram clients: one request datagram, one reply datagram, and a path of their own over Unix.
+
+#: What a datagram client sends to ask for the greeting: a server answers the datagram's sender.
+GREETING_REQUEST = b"Hello"
+#: How long a datagram client waits for the reply, in seconds (a datagram may be lost: no FIN to wait for).
+REPLY_TIMEOUT = 10.0
+
+
+def no_reply(prog: str, where: str) -> str:
+    """``greeting_client: no reply from 127.0.0.1:1234 within 10s``."""
+    return f"{prog}: no reply from {where} within {REPLY_TIMEOUT:g}s"
+
+
+def udp_address(host: str, port: int) -> tuple[socket.AddressFamily, tuple[str, int]]:
+    """The first address ``getaddrinfo`` gives for a UDP server, as ``(family, (ip, port))``.
+
+    Raises ``socket.gaierror`` if ``host`` does not resolve. An IPv6 address keeps only its
+    host and port (flow info and scope dropped, so ``fe80::1%eth0`` loses its scope).
+    """
+    family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
+    return family, (str(address[0]), int(address[1]))
+
+
+@contextlib.contextmanager
+def private_client_path() -> Iterator[str]:
+    """A path for a Unix datagram client to bind, so that the server can answer it.
+
+    ``<folder>/client.sock`` in a fresh private folder (``tempfile.mkdtemp``: mode 0700, so
+    no other user can send to it); the socket file (if bound) and the folder are removed on
+    exit, whatever happened.
+    """
+    import os
+
+    folder = tempfile.mkdtemp(prefix="ncc-")
+    path = os.path.join(folder, "client.sock")
+    try:
+        yield path
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
 
 
 def print_greeting(data: bytes) -> None:

@@ -5,7 +5,8 @@ what they sent and when they left) on the standard library's event loop, the
 successor to the Twisted mechanics of listing 14-8. Mechanics:
 ``asyncio.start_server`` runs ``log_client`` as a task per client; it awaits
 ``reader.read()`` and prints every chunk until end-of-file or a reset, then closes.
-An idle client is a suspended task: it costs nothing.
+An idle client is a suspended task: it costs nothing. With ``--unix PATH`` it
+serves a Unix stream socket instead of TCP (``asyncio.start_unix_server``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import asyncio
 import contextlib
 import socket
 
-from .._common import RECV_SIZE, announce, log_connection, log_data, log_disconnection, parse_args
+from .._common import RECV_SIZE, Where, announce, log_connection, log_data, log_disconnection, owned_path, parse_args
 
 
 async def log_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -33,19 +34,23 @@ async def log_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter)
         await writer.wait_closed()
 
 
-async def serve(host: str, port: int) -> None:
-    """Log every client connecting to ``(host, port)``, all on one event loop."""
-    server = await asyncio.start_server(log_client, host, port, reuse_address=True, backlog=socket.SOMAXCONN)
-    announce(server.sockets[0].getsockname())
-    async with server:
-        await server.serve_forever()
+async def serve(where: Where) -> None:
+    """Log every client connecting to ``where``, all on one event loop."""
+    with owned_path(where):  # a Unix path: claim it before binding, remove it after
+        if isinstance(where, str):
+            server = await asyncio.start_unix_server(log_client, where, backlog=socket.SOMAXCONN)
+        else:
+            server = await asyncio.start_server(log_client, *where, reuse_address=True, backlog=socket.SOMAXCONN)
+        announce(server.sockets[0].getsockname())
+        async with server:
+            await server.serve_forever()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and serve until interrupted (exit status 0 on Ctrl-C)."""
     args = parse_args((__doc__ or "").partition("\n")[0], argv)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args.host, args.port))
+        asyncio.run(serve(args.where))
     return 0
 
 

@@ -4,6 +4,8 @@ Modernises the book's listing 14-4 (a forking server). Mechanics: ``ForkingMixIn
 forks a child per client that runs the ``StreamRequestHandler``, shuts its side down
 (FIN), closes and exits; the parent only accepts, and ``serve_forever()`` reaps the
 finished children between requests (``service_actions``), so none is left a zombie.
+With ``--unix PATH`` it serves a Unix stream socket instead of TCP (on a
+``UnixStreamServer``; only the parent removes the path at exit).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import contextlib
 import socket
 import socketserver
 
-from .._common import GREETING, announce, log_connection, parse_args
+from .._common import GREETING, Where, announce, log_connection, owned_path, parse_args
 
 
 class Handler(socketserver.StreamRequestHandler):
@@ -31,18 +33,26 @@ class Server(socketserver.ForkingMixIn, socketserver.TCPServer):
     request_queue_size = socket.SOMAXCONN
 
 
-def serve(host: str, port: int) -> None:
-    """Greet every client connecting to ``(host, port)``, each in a child process."""
-    with Server((host, port), Handler) as server:
-        announce(server.server_address)
-        server.serve_forever()
+class UnixServer(socketserver.ForkingMixIn, socketserver.UnixStreamServer):
+    """A forking Unix stream server that keeps a full backlog (a path has no TIME_WAIT to rebind through)."""
+
+    request_queue_size = socket.SOMAXCONN
+
+
+def serve(where: Where) -> None:
+    """Greet every client connecting to ``where``, each in a child process."""
+    with owned_path(where):  # a Unix path: claim it before binding, remove it after
+        server = UnixServer(where, Handler) if isinstance(where, str) else Server(where, Handler)
+        with server:
+            announce(server.socket.getsockname())
+            server.serve_forever()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and serve until interrupted (exit status 0 on Ctrl-C)."""
     args = parse_args((__doc__ or "").partition("\n")[0], argv)
     with contextlib.suppress(KeyboardInterrupt):
-        serve(args.host, args.port)
+        serve(args.where)
     return 0
 
 

@@ -6,7 +6,9 @@ server). Mechanics: ``ForkingMixIn`` forks a child per client that ``recv()``s a
 prints every chunk until end-of-file or a reset, shuts its side down (FIN), closes
 and exits; the parent only accepts, and ``serve_forever()`` reaps the finished
 children between requests (``service_actions``), so none is left a zombie. Each
-log line is written under a lock the children share, so their lines never mix.
+log line is written under a lock the children share, so their lines never mix. With
+``--unix PATH`` it serves a Unix stream socket instead of TCP (on a
+``UnixStreamServer``; only the parent removes the path at exit).
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ import socket
 import socketserver
 
 from .._common import (
+    Where,
     announce,
     log_connection,
     log_data,
     log_disconnection,
+    owned_path,
     parse_args,
     receive,
     share_log_with_children,
@@ -44,19 +48,28 @@ class Server(socketserver.ForkingMixIn, socketserver.TCPServer):
     request_queue_size = socket.SOMAXCONN
 
 
-def serve(host: str, port: int) -> None:
-    """Log every client connecting to ``(host, port)``, each in a child process."""
+class UnixServer(socketserver.ForkingMixIn, socketserver.UnixStreamServer):
+    """A forking Unix stream server that keeps a full backlog (a path has no TIME_WAIT to rebind through)."""
+
+    max_children = 1024  # the default 40 holds the 41st client back until one of 40 connected ones leaves
+    request_queue_size = socket.SOMAXCONN
+
+
+def serve(where: Where) -> None:
+    """Log every client connecting to ``where``, each in a child process."""
     share_log_with_children()  # long lines that children print at once stay whole
-    with Server((host, port), Handler) as server:
-        announce(server.server_address)
-        server.serve_forever()
+    with owned_path(where):  # a Unix path: claim it before binding, remove it after
+        server = UnixServer(where, Handler) if isinstance(where, str) else Server(where, Handler)
+        with server:
+            announce(server.socket.getsockname())
+            server.serve_forever()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and serve until interrupted (exit status 0 on Ctrl-C)."""
     args = parse_args((__doc__ or "").partition("\n")[0], argv)
     with contextlib.suppress(KeyboardInterrupt):
-        serve(args.host, args.port)
+        serve(args.where)
     return 0
 
 

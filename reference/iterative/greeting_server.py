@@ -3,7 +3,8 @@
 Modernises the book's listing 14-1 (a minimal server). Mechanics: one blocking
 listening socket; ``accept()`` a client, ``sendall()`` the greeting, shut our side
 down (FIN) and close, then loop. One client at a time: the others wait in the
-listen backlog meanwhile.
+listen backlog meanwhile. With ``--unix PATH`` it serves a Unix stream socket
+instead of TCP.
 """
 
 from __future__ import annotations
@@ -11,15 +12,12 @@ from __future__ import annotations
 import contextlib
 import socket
 
-from .._common import GREETING, announce, log_connection, parse_args
+from .._common import GREETING, Where, announce, listen_stream, log_connection, parse_args
 
 
-def serve(host: str, port: int) -> None:
-    """Greet every client connecting to ``(host, port)``, one after another."""
-    with socket.socket() as listener:
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((host, port))
-        listener.listen(socket.SOMAXCONN)
+def serve(where: Where) -> None:
+    """Greet every client connecting to ``where``, one after another."""
+    with listen_stream(where) as listener:
         announce(listener.getsockname())
         while True:
             try:
@@ -37,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line and serve until interrupted (exit status 0 on Ctrl-C)."""
     args = parse_args((__doc__ or "").partition("\n")[0], argv)
     with contextlib.suppress(KeyboardInterrupt):
-        serve(args.host, args.port)
+        serve(args.where)
     return 0
 
 

@@ -5,24 +5,21 @@ each line) without the reactor. Mechanics: one blocking listening socket; ``acce
 a client, then ``recv()`` chunks into a ``LineBuffer`` (LineReceiver's framing) and
 print each complete line, until end-of-file, a reset or a line too long (then drop
 the client), shut down, close, and loop. One client at a time: the others wait in the
-listen backlog meanwhile.
+listen backlog meanwhile. With ``--unix PATH`` it serves a Unix stream socket instead
+of TCP.
 """
 
 from __future__ import annotations
 
 import contextlib
-import socket
 
-from .._common import accept, announce, hang_up, log_lines, parse_args, receive
+from .._common import Where, accept, announce, hang_up, listen_stream, log_lines, parse_args, receive
 from .._framing import LineBuffer
 
 
-def serve(host: str, port: int) -> None:
-    """Log the lines of every client connecting to ``(host, port)``, one after another."""
-    with socket.socket() as listener:
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((host, port))
-        listener.listen(socket.SOMAXCONN)
+def serve(where: Where) -> None:
+    """Log the lines of every client connecting to ``where``, one after another."""
+    with listen_stream(where) as listener:
         announce(listener.getsockname())
         while True:
             client = accept(listener)
@@ -40,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line and serve until interrupted (exit status 0 on Ctrl-C)."""
     args = parse_args((__doc__ or "").partition("\n")[0], argv)
     with contextlib.suppress(KeyboardInterrupt):
-        serve(args.host, args.port)
+        serve(args.where)
     return 0
 
 

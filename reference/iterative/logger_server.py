@@ -5,22 +5,19 @@ what they sent and when they left) without their select/poll loop. Mechanics: on
 blocking listening socket; ``accept()`` a client, then ``recv()`` and print every
 chunk as it arrives until end-of-file or a reset, shut down, close, and loop. One
 client at a time: the others wait in the listen backlog meanwhile.
+With ``--unix PATH`` it serves a Unix stream socket instead of TCP.
 """
 
 from __future__ import annotations
 
 import contextlib
-import socket
 
-from .._common import accept, announce, hang_up, log_data, parse_args, receive
+from .._common import Where, accept, announce, hang_up, listen_stream, log_data, parse_args, receive
 
 
-def serve(host: str, port: int) -> None:
-    """Log every client connecting to ``(host, port)``, one after another."""
-    with socket.socket() as listener:
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((host, port))
-        listener.listen(socket.SOMAXCONN)
+def serve(where: Where) -> None:
+    """Log every client connecting to ``where``, one after another."""
+    with listen_stream(where) as listener:
         announce(listener.getsockname())
         while True:
             client = accept(listener)
@@ -36,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line and serve until interrupted (exit status 0 on Ctrl-C)."""
     args = parse_args((__doc__ or "").partition("\n")[0], argv)
     with contextlib.suppress(KeyboardInterrupt):
-        serve(args.host, args.port)
+        serve(args.where)
     return 0
 
 

@@ -7,23 +7,20 @@ has, so the book's ``p.register(c)`` makes the loop spin). A readable listener h
 client to accept; a readable client has data to print, or has gone (end-of-file or
 a reset): we then unregister it, log its leaving with the address remembered at
 accept time (the book's ``getpeername()`` fails after a reset), shut down and close.
+With ``--unix PATH`` it serves a Unix stream socket instead of TCP.
 """
 
 from __future__ import annotations
 
 import contextlib
 import select
-import socket
 
-from .._common import Client, accept, announce, hang_up, log_data, parse_args, receive
+from .._common import Client, Where, accept, announce, hang_up, listen_stream, log_data, parse_args, receive
 
 
-def serve(host: str, port: int) -> None:
-    """Log every client connecting to ``(host, port)``, all from one poll() loop."""
-    with socket.socket() as listener:
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((host, port))
-        listener.listen(socket.SOMAXCONN)
+def serve(where: Where) -> None:
+    """Log every client connecting to ``where``, all from one poll() loop."""
+    with listen_stream(where) as listener:
         listener.setblocking(False)
         announce(listener.getsockname())
         clients: dict[int, Client] = {}  # poll() reports file descriptors
@@ -49,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line and serve until interrupted (exit status 0 on Ctrl-C)."""
     args = parse_args((__doc__ or "").partition("\n")[0], argv)
     with contextlib.suppress(KeyboardInterrupt):
-        serve(args.host, args.port)
+        serve(args.where)
     return 0
 
 

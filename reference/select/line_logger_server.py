@@ -7,7 +7,8 @@ client for readability only, so an idle client costs nothing. A readable listene
 has a client to accept; a readable client has data for its ``LineBuffer``
 (LineReceiver's framing), each complete line printed, or has gone (end-of-file or a
 reset). When it has gone or sent a line too long, we log its leaving with the
-address remembered at accept time, shut down and close.
+address remembered at accept time, shut down and close. With ``--unix PATH`` it
+serves a Unix stream socket instead of TCP.
 """
 
 from __future__ import annotations
@@ -16,19 +17,16 @@ import contextlib
 import select
 import socket
 
-from .._common import accept, announce, hang_up, log_lines, parse_args, receive
+from .._common import PeerAddress, Where, accept, announce, hang_up, listen_stream, log_lines, parse_args, receive
 from .._framing import LineBuffer
 
 
-def serve(host: str, port: int) -> None:
-    """Log the lines of every client connecting to ``(host, port)``, all from one select() loop."""
-    with socket.socket() as listener:
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((host, port))
-        listener.listen(socket.SOMAXCONN)
+def serve(where: Where) -> None:
+    """Log the lines of every client connecting to ``where``, all from one select() loop."""
+    with listen_stream(where) as listener:
         listener.setblocking(False)
         announce(listener.getsockname())
-        addresses: dict[socket.socket, tuple[object, ...]] = {}  # each client's, from accept()
+        addresses: dict[socket.socket, PeerAddress] = {}  # each client's, from accept()
         lines: dict[socket.socket, LineBuffer] = {}  # each client's partial line
         while True:
             readable, _, _ = select.select([listener, *addresses], [], [])
@@ -48,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line and serve until interrupted (exit status 0 on Ctrl-C)."""
     args = parse_args((__doc__ or "").partition("\n")[0], argv)
     with contextlib.suppress(KeyboardInterrupt):
-        serve(args.host, args.port)
+        serve(args.where)
     return 0
 
 

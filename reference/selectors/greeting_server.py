@@ -6,6 +6,7 @@ non-blocking sockets; a ``selectors.DefaultSelector`` (epoll on Linux) has the
 listener registered for EVENT_READ and each client for EVENT_WRITE only while it
 still has output pending. Accepting a client queues its greeting; when the client is
 writable we send what it takes, and once all is sent shut our side down (FIN), close.
+With ``--unix PATH`` it serves a Unix stream socket instead of TCP.
 """
 
 from __future__ import annotations
@@ -14,15 +15,12 @@ import contextlib
 import selectors
 import socket
 
-from .._common import accept_greeted, announce, flush, parse_args
+from .._common import Where, accept_greeted, announce, flush, listen_stream, parse_args
 
 
-def serve(host: str, port: int) -> None:
-    """Greet every client connecting to ``(host, port)``, all from one selector loop."""
-    with socket.socket() as listener, selectors.DefaultSelector() as selector:
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((host, port))
-        listener.listen(socket.SOMAXCONN)
+def serve(where: Where) -> None:
+    """Greet every client connecting to ``where``, all from one selector loop."""
+    with listen_stream(where) as listener, selectors.DefaultSelector() as selector:
         listener.setblocking(False)
         announce(listener.getsockname())
         pending: dict[socket.socket, bytes] = {}  # each client's output not yet sent
@@ -44,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line and serve until interrupted (exit status 0 on Ctrl-C)."""
     args = parse_args((__doc__ or "").partition("\n")[0], argv)
     with contextlib.suppress(KeyboardInterrupt):
-        serve(args.host, args.port)
+        serve(args.where)
     return 0
 
 

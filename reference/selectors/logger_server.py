@@ -7,23 +7,20 @@ registered for EVENT_READ only, so an idle client costs nothing. A readable list
 has a client to accept; a readable client has data to print, or has gone
 (end-of-file or a reset): we then unregister it, log its leaving with the address
 remembered at accept time (``getpeername()`` fails after a reset), shut down and close.
+With ``--unix PATH`` it serves a Unix stream socket instead of TCP.
 """
 
 from __future__ import annotations
 
 import contextlib
 import selectors
-import socket
 
-from .._common import Client, accept, announce, hang_up, log_data, parse_args, receive
+from .._common import Client, Where, accept, announce, hang_up, listen_stream, log_data, parse_args, receive
 
 
-def serve(host: str, port: int) -> None:
-    """Log every client connecting to ``(host, port)``, all from one selector loop."""
-    with socket.socket() as listener, selectors.DefaultSelector() as selector:
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((host, port))
-        listener.listen(socket.SOMAXCONN)
+def serve(where: Where) -> None:
+    """Log every client connecting to ``where``, all from one selector loop."""
+    with listen_stream(where) as listener, selectors.DefaultSelector() as selector:
         listener.setblocking(False)
         announce(listener.getsockname())
         selector.register(listener, selectors.EVENT_READ)
@@ -46,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line and serve until interrupted (exit status 0 on Ctrl-C)."""
     args = parse_args((__doc__ or "").partition("\n")[0], argv)
     with contextlib.suppress(KeyboardInterrupt):
-        serve(args.host, args.port)
+        serve(args.where)
     return 0
 
 

@@ -3,7 +3,9 @@
 Modernises the book's listing 14-3 (a SocketServer-based minimal server). Mechanics:
 ``socketserver.TCPServer`` runs a ``StreamRequestHandler`` for each client in turn,
 in the serving thread; ``shutdown_request()`` then shuts our side down (FIN) and
-closes. One client at a time: the others wait in the listen backlog meanwhile.
+closes. One client at a time: the others wait in the listen backlog meanwhile. With
+``--unix PATH`` it serves a Unix stream socket instead of TCP
+(``UnixStreamServer``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import contextlib
 import socket
 import socketserver
 
-from .._common import GREETING, announce, log_connection, parse_args
+from .._common import GREETING, Where, announce, log_connection, owned_path, parse_args
 
 
 class Handler(socketserver.StreamRequestHandler):
@@ -31,18 +33,26 @@ class Server(socketserver.TCPServer):
     request_queue_size = socket.SOMAXCONN
 
 
-def serve(host: str, port: int) -> None:
-    """Greet every client connecting to ``(host, port)``, one after another."""
-    with Server((host, port), Handler) as server:
-        announce(server.server_address)
-        server.serve_forever()
+class UnixServer(socketserver.UnixStreamServer):
+    """A Unix stream server that keeps a full backlog (a path has no TIME_WAIT to rebind through)."""
+
+    request_queue_size = socket.SOMAXCONN
+
+
+def serve(where: Where) -> None:
+    """Greet every client connecting to ``where``, one after another."""
+    with owned_path(where):  # a Unix path: claim it before binding, remove it after
+        server = UnixServer(where, Handler) if isinstance(where, str) else Server(where, Handler)
+        with server:
+            announce(server.socket.getsockname())
+            server.serve_forever()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and serve until interrupted (exit status 0 on Ctrl-C)."""
     args = parse_args((__doc__ or "").partition("\n")[0], argv)
     with contextlib.suppress(KeyboardInterrupt):
-        serve(args.host, args.port)
+        serve(args.where)
     return 0
 
 

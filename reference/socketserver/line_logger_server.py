@@ -6,7 +6,8 @@ each line) on the mechanics of listing 14-3 (a SocketServer-based server). Mecha
 serving thread; it ``recv()``s chunks into a ``LineBuffer`` (LineReceiver's framing)
 and prints each complete line until end-of-file, a reset or a line too long (then it
 drops the client); ``shutdown_request()`` then shuts our side down (FIN) and closes.
-One client at a time: the others wait in the listen backlog.
+One client at a time: the others wait in the listen backlog. With ``--unix PATH`` it
+serves a Unix stream socket instead of TCP (``UnixStreamServer``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import contextlib
 import socket
 import socketserver
 
-from .._common import announce, log_connection, log_disconnection, log_lines, parse_args, receive
+from .._common import Where, announce, log_connection, log_disconnection, log_lines, owned_path, parse_args, receive
 from .._framing import LineBuffer
 
 
@@ -38,18 +39,26 @@ class Server(socketserver.TCPServer):
     request_queue_size = socket.SOMAXCONN
 
 
-def serve(host: str, port: int) -> None:
-    """Log the lines of every client connecting to ``(host, port)``, one after another."""
-    with Server((host, port), Handler) as server:
-        announce(server.server_address)
-        server.serve_forever()
+class UnixServer(socketserver.UnixStreamServer):
+    """A Unix stream server that keeps a full backlog (a path has no TIME_WAIT to rebind through)."""
+
+    request_queue_size = socket.SOMAXCONN
+
+
+def serve(where: Where) -> None:
+    """Log the lines of every client connecting to ``where``, one after another."""
+    with owned_path(where):  # a Unix path: claim it before binding, remove it after
+        server = UnixServer(where, Handler) if isinstance(where, str) else Server(where, Handler)
+        with server:
+            announce(server.socket.getsockname())
+            server.serve_forever()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and serve until interrupted (exit status 0 on Ctrl-C)."""
     args = parse_args((__doc__ or "").partition("\n")[0], argv)
     with contextlib.suppress(KeyboardInterrupt):
-        serve(args.host, args.port)
+        serve(args.where)
     return 0
 
 

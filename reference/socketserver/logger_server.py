@@ -6,6 +6,8 @@ SocketServer-based server). Mechanics: ``socketserver.TCPServer`` runs a request
 handler for each client in turn, in the serving thread; it ``recv()``s and prints
 every chunk until end-of-file or a reset, then ``shutdown_request()`` shuts our side
 down (FIN) and closes. One client at a time: the others wait in the listen backlog.
+With ``--unix PATH`` it serves a Unix stream socket instead of TCP
+(``UnixStreamServer``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import contextlib
 import socket
 import socketserver
 
-from .._common import announce, log_connection, log_data, log_disconnection, parse_args, receive
+from .._common import Where, announce, log_connection, log_data, log_disconnection, owned_path, parse_args, receive
 
 
 class Handler(socketserver.BaseRequestHandler):
@@ -34,18 +36,26 @@ class Server(socketserver.TCPServer):
     request_queue_size = socket.SOMAXCONN
 
 
-def serve(host: str, port: int) -> None:
-    """Log every client connecting to ``(host, port)``, one after another."""
-    with Server((host, port), Handler) as server:
-        announce(server.server_address)
-        server.serve_forever()
+class UnixServer(socketserver.UnixStreamServer):
+    """A Unix stream server that keeps a full backlog (a path has no TIME_WAIT to rebind through)."""
+
+    request_queue_size = socket.SOMAXCONN
+
+
+def serve(where: Where) -> None:
+    """Log every client connecting to ``where``, one after another."""
+    with owned_path(where):  # a Unix path: claim it before binding, remove it after
+        server = UnixServer(where, Handler) if isinstance(where, str) else Server(where, Handler)
+        with server:
+            announce(server.socket.getsockname())
+            server.serve_forever()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and serve until interrupted (exit status 0 on Ctrl-C)."""
     args = parse_args((__doc__ or "").partition("\n")[0], argv)
     with contextlib.suppress(KeyboardInterrupt):
-        serve(args.host, args.port)
+        serve(args.where)
     return 0
 
 

@@ -6,7 +6,8 @@ each line) on the mechanics of listing 14-5 (a threading server). Mechanics:
 ``LineBuffer`` (LineReceiver's framing) and prints each complete line until
 end-of-file, a reset or a line too long (then it drops the client), then shuts our
 side down (FIN) and closes; the main thread only accepts. Each log line is written
-under a lock, so lines from different threads never mix.
+under a lock, so lines from different threads never mix. With ``--unix PATH`` it
+serves a Unix stream socket instead of TCP (on a ``UnixStreamServer``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import contextlib
 import socket
 import socketserver
 
-from .._common import announce, log_connection, log_disconnection, log_lines, parse_args, receive
+from .._common import Where, announce, log_connection, log_disconnection, log_lines, owned_path, parse_args, receive
 from .._framing import LineBuffer
 
 
@@ -39,18 +40,27 @@ class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
     request_queue_size = socket.SOMAXCONN
 
 
-def serve(host: str, port: int) -> None:
-    """Log the lines of every client connecting to ``(host, port)``, each in its own thread."""
-    with Server((host, port), Handler) as server:
-        announce(server.server_address)
-        server.serve_forever()
+class UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    """A threading Unix stream server that keeps a full backlog (a path has no TIME_WAIT to rebind through)."""
+
+    daemon_threads = True  # a stuck client never holds up exit
+    request_queue_size = socket.SOMAXCONN
+
+
+def serve(where: Where) -> None:
+    """Log the lines of every client connecting to ``where``, each in its own thread."""
+    with owned_path(where):  # a Unix path: claim it before binding, remove it after
+        server = UnixServer(where, Handler) if isinstance(where, str) else Server(where, Handler)
+        with server:
+            announce(server.socket.getsockname())
+            server.serve_forever()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and serve until interrupted (exit status 0 on Ctrl-C)."""
     args = parse_args((__doc__ or "").partition("\n")[0], argv)
     with contextlib.suppress(KeyboardInterrupt):
-        serve(args.host, args.port)
+        serve(args.where)
     return 0
 
 

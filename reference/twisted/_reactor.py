@@ -1,24 +1,48 @@
-"""What every twisted-model server does the same way: listen with a protocol, announce, run."""
+"""What every twisted-model server does the same way: listen with a protocol, announce, run;
+and the client's address as the other models log it."""
 
 from __future__ import annotations
 
+import os
 import socket
 from typing import Any
 
+from twisted.internet.address import UNIXAddress
 from twisted.internet.protocol import Factory, Protocol
 
-from .._common import announce
+from .._common import Where, announce, owned_path
 
 
-def listen_and_run(protocol: type[Protocol], host: str, port: int) -> None:
-    """Serve ``protocol`` (one instance per client) on ``(host, port)`` until the reactor stops.
+def address_of(address: Any) -> tuple[str, int] | str:
+    """A Twisted address as ``accept()`` gives it: ``(host, port)`` over TCP; over a Unix socket
+    the path as a str, ``''`` for a client that bound none (``UNIXAddress.name`` is then None;
+    otherwise it is the path in bytes)."""
+    if isinstance(address, UNIXAddress):
+        return "" if address.name is None else os.fsdecode(address.name)
+    return (address.host, address.port)
 
-    ``reactor.listenTCP`` sets SO_REUSEADDR itself; the backlog is the system's maximum.
+
+def peer_of(transport: Any) -> tuple[str, int] | str:
+    """The client's address on ``transport`` (``getPeer()``), as the other models log it."""
+    return address_of(transport.getPeer())
+
+
+def listen_and_run(protocol: type[Protocol], where: Where) -> None:
+    """Serve ``protocol`` (one instance per client) on ``where`` until the reactor stops.
+
+    ``reactor.listenTCP`` sets SO_REUSEADDR itself; ``reactor.listenUNIX`` cannot bind over an
+    existing file (so ``owned_path`` claims a stale one first) and unlinks its path on stopping.
+    The backlog is the system's maximum.
     """
     from twisted.internet import reactor as installed  # importing it installs it
 
     reactor: Any = installed  # zope interfaces: mypy types them only via mypy-zope
-    listening = reactor.listenTCP(port, Factory.forProtocol(protocol), backlog=socket.SOMAXCONN, interface=host)
-    address = listening.getHost()
-    announce((address.host, address.port))
-    reactor.run()
+    factory = Factory.forProtocol(protocol)
+    with owned_path(where):
+        if isinstance(where, str):
+            listening = reactor.listenUNIX(where, factory, backlog=socket.SOMAXCONN)
+        else:
+            host, port = where
+            listening = reactor.listenTCP(port, factory, backlog=socket.SOMAXCONN, interface=host)
+        announce(address_of(listening.getHost()))
+        reactor.run()

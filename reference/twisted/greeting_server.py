@@ -5,6 +5,8 @@ Modernises the book's listing 14-1 (a minimal server) with the mechanics of list
 SO_REUSEADDR itself) builds a ``Greeter`` per client from a ``Factory``; on
 ``connectionMade`` it writes the greeting and calls ``loseConnection()``, which
 closes in order (shutdown, then close) once the greeting is out.
+With ``--unix PATH`` it serves a Unix stream socket instead of TCP
+(``reactor.listenUNIX``).
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from typing import Any
 
 from twisted.internet.protocol import Protocol
 
-from .._common import GREETING, log_connection, parse_args
-from ._reactor import listen_and_run
+from .._common import GREETING, Where, log_connection, parse_args
+from ._reactor import listen_and_run, peer_of
 
 
 class Greeter(Protocol):
@@ -23,22 +25,21 @@ class Greeter(Protocol):
 
     def connectionMade(self) -> None:
         transport: Any = self.transport  # zope interfaces: mypy types them only via mypy-zope
-        peer = transport.getPeer()
-        log_connection((peer.host, peer.port))
+        log_connection(peer_of(transport))
         transport.write(GREETING)
         transport.loseConnection()
 
 
-def serve(host: str, port: int) -> None:
-    """Greet every client connecting to ``(host, port)``, all on the reactor."""
-    listen_and_run(Greeter, host, port)
+def serve(where: Where) -> None:
+    """Greet every client connecting to ``where``, all on the reactor."""
+    listen_and_run(Greeter, where)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and serve until interrupted (exit status 0 on Ctrl-C)."""
     args = parse_args((__doc__ or "").partition("\n")[0], argv)
     with contextlib.suppress(KeyboardInterrupt):
-        serve(args.host, args.port)
+        serve(args.where)
     return 0
 
 

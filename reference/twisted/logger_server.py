@@ -6,29 +6,28 @@ Mechanics: ``reactor.listenTCP`` (which sets SO_REUSEADDR itself) builds a
 then ``dataReceived`` with every chunk as it arrives, then ``connectionLost`` once
 (end-of-file or a reset), after closing the socket itself. The address is the
 ``getPeer()`` of ``connectionMade``, kept for ``connectionLost``.
+With ``--unix PATH`` it serves a Unix stream socket instead of TCP
+(``reactor.listenUNIX``).
 """
 
 from __future__ import annotations
 
 import contextlib
-from typing import Any
 
 from twisted.internet.protocol import Protocol, connectionDone
 from twisted.python.failure import Failure
 
-from .._common import log_connection, log_data, log_disconnection, parse_args
-from ._reactor import listen_and_run
+from .._common import Where, log_connection, log_data, log_disconnection, parse_args
+from ._reactor import listen_and_run, peer_of
 
 
 class SimpleLogger(Protocol):
     """Log the client, every chunk it sends, and its leaving."""
 
-    address: tuple[str, int]
+    address: tuple[str, int] | str  # (host, port), or a Unix path ('': the client bound none)
 
     def connectionMade(self) -> None:
-        transport: Any = self.transport  # zope interfaces: mypy types them only via mypy-zope
-        peer = transport.getPeer()
-        self.address = (peer.host, peer.port)
+        self.address = peer_of(self.transport)
         log_connection(self.address)
 
     def dataReceived(self, data: bytes) -> None:
@@ -38,16 +37,16 @@ class SimpleLogger(Protocol):
         log_disconnection(self.address)
 
 
-def serve(host: str, port: int) -> None:
-    """Log every client connecting to ``(host, port)``, all on the reactor."""
-    listen_and_run(SimpleLogger, host, port)
+def serve(where: Where) -> None:
+    """Log every client connecting to ``where``, all on the reactor."""
+    listen_and_run(SimpleLogger, where)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and serve until interrupted (exit status 0 on Ctrl-C)."""
     args = parse_args((__doc__ or "").partition("\n")[0], argv)
     with contextlib.suppress(KeyboardInterrupt):
-        serve(args.host, args.port)
+        serve(args.where)
     return 0
 
 
