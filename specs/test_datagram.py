@@ -16,7 +16,7 @@ import pytest
 from .harness import logparse, probe
 from .harness.collection import not_applicable
 from .harness.datagrams import LARGEST, DatagramClient
-from .harness.hints import DATAGRAM_HINTS, Evidence
+from .harness.hints import TRANSPORT_HINTS, Evidence
 from .harness.logparse import book_form
 from .harness.matchers import fail, fail_with
 from .harness.output import Line, OutputTimeout
@@ -31,12 +31,15 @@ SIZES = (0, 1, 1024, 1025, 8192, 8193, 65507)  # around the buffers students pic
 PRINTED_SIZES = (100, 1025, 8193, LARGEST)
 PRINTS_DATA_WINDOW = 1.0  # seconds: how long DGRAM-4 waits to see whether datagrams are printed at all
 
+_RECOGNISED = Evidence(phase="run", symptom="recognised")  # the spec names the mistake: no generic hints
+
+
 def _shows(head: bytes, line: Line) -> bool:
     return head in line.data
 
 
 def _hint(name: str) -> dict[str, str]:
-    return {name: DATAGRAM_HINTS[name]}
+    return {name: TRANSPORT_HINTS[name]}
 
 
 def _answer(target: ServerTarget, client: DatagramClient, payload: bytes, *, what: str) -> bytes:
@@ -53,7 +56,7 @@ def _answer(target: ServerTarget, client: DatagramClient, payload: bytes, *, wha
     fail_with(target, f"no reply to {what}", _hint(mistake),
               expected=f"one datagram {describe(GREETING)}, sent to {shown(client.peer_name)}",
               got=f"nothing within {client.timeout:g}s",
-              evidence=Evidence(expected=GREETING, got=b"", end="timeout"))
+              evidence=Evidence(expected=GREETING, got=b"", end="timeout", symptom="recognised"))
 
 
 @pytest.mark.req("DGRAM-1")
@@ -87,7 +90,7 @@ def test_each_datagram_is_logged_with_its_sender(datagram_server: ServerTarget) 
         lines = [ln.text for ln in datagram_server.output.lines(since)]
         fail(datagram_server, "the datagram was not logged with its sender's address",
              expected=f"a line 'Got connection from {book_form(me)}'",
-             got=repr(lines[-5:]) if lines else "nothing on stdout",
+             got=repr(lines[-5:]) if lines else "nothing on stdout", evidence=_RECOGNISED,
              details="log the address recvfrom() returned (socketserver: self.client_address) with "
                      "print('Got connection from', addr), and flush stdout")
 
@@ -108,7 +111,7 @@ def test_empty_and_largest_datagrams_are_answered(datagram_server: ServerTarget)
                           expected=f"one reply to each datagram of sizes {', '.join(map(str, SIZES))} bytes",
                           got=f"no reply to the one of {size} bytes"
                           + (f"; the server exited with code {exited}" if exited is not None else ""),
-                          evidence=Evidence(phase="run", got=b"", end="timeout"))
+                          evidence=Evidence(phase="run", got=b"", end="timeout", symptom="recognised"))
 
 
 @pytest.mark.req("DGRAM-4")
@@ -130,12 +133,12 @@ def test_datagrams_are_printed_whole(datagram_server: ServerTarget) -> None:
                 if n == 0:
                     not_applicable("it does not print the datagrams it receives")
                 fail(datagram_server, f"a datagram of {size} bytes was not printed", expected="it printed",
-                     got="no line shows its first bytes")
+                     got="no line shows its first bytes", evidence=_RECOGNISED)
             if payload not in line.data:
                 cut = len(line.data) - line.data.index(head)
                 fail_with(datagram_server, f"a datagram of {size} bytes was printed cut short, after {cut} bytes",
                           _hint("receive buffer too small"), expected=f"a line with all {size} bytes",
-                          got=f"{describe(line.data)}")
+                          got=f"{describe(line.data)}", evidence=_RECOGNISED)
 
 
 @pytest.mark.req("DGRAM-5")
@@ -156,7 +159,8 @@ def test_simultaneous_clients_each_get_their_own_reply(datagram_server: ServerTa
         fail_with(datagram_server, f"of {SIMULTANEOUS_CLIENTS} clients sending at once, {len(missing)} got no reply "
                   f"and {len(extra)} got more than one",
                   _hint("shared reply address"),
-                  expected="one reply each", got=f"clients without a reply: {missing[:10]}; with several: {extra[:10]}")
+                  expected="one reply each", got=f"clients without a reply: {missing[:10]}; with several: {extra[:10]}",
+                  evidence=_RECOGNISED)
 
 
 @pytest.mark.req("DGRAM-6")
@@ -177,7 +181,7 @@ def test_clients_gone_before_their_reply_do_not_stop_the_server(datagram_server:
             fail_with(datagram_server, "after clients that went away, the next client got no reply",
                       _hint("send error to a departed client"),
                       expected="a reply to the next client", got="none",
-                      evidence=Evidence(phase="run", got=b"", end="timeout"))
+                      evidence=Evidence(phase="run", got=b"", end="timeout", symptom="recognised"))
 
 
 @pytest.mark.req("DGRAM-7")
@@ -194,4 +198,4 @@ def test_clients_without_a_path_do_not_stop_the_server(unixgram_server: ServerTa
             fail_with(unixgram_server, "after a client that bound no path, the next client got no reply",
                       _hint("reply to a client without an address"),
                       expected="a reply to the next client", got="none",
-                      evidence=Evidence(phase="run", got=b"", end="timeout"))
+                      evidence=Evidence(phase="run", got=b"", end="timeout", symptom="recognised"))

@@ -119,7 +119,7 @@ def test_every_requirement_is_rejected_by_some_bad_fixture() -> None:
 def test_every_hint_is_given_by_some_bad_fixture() -> None:
     """Each hint of ``hints.HINTS`` is declared by a fixture (whose run proves it is given on its evidence)."""
     declared = {h for f in FIXTURES for h in f.hints}
-    names = [h.name for h in hints.HINTS] + list(hints.QUOTING_HINTS) + list(hints.DATAGRAM_HINTS)
+    names = [h.name for h in hints.HINTS] + list(hints.QUOTING_HINTS) + list(hints.TRANSPORT_HINTS)
     assert not set(declared) - set(names), f"fixtures declare unknown hints: {set(declared) - set(names)}"
     missing = [h for h in names if h not in declared]
     assert not missing, f"no fixture under fixtures/bad/ shows the hints {missing}"

@@ -37,5 +37,6 @@ def test_the_matrix_covers_every_reference(tmp_path: Path) -> None:
     run = run_suite(["--collect-only"], tmp_path, timeout=120)
     collected = {line.rsplit("[", 1)[1].rstrip("]") for line in run.output.splitlines() if "[" in line}
     for ref in REFERENCES:
-        ids = {ref.model, f"{ref.model}-{ref.role.removesuffix('-server')}"}
-        assert ids & collected, f"no spec collected for {ref.role} {ref.model}"
+        name = ref.model if ref.transport == "tcp" else f"{ref.model}-{ref.transport}"
+        ids = {name, f"{name}-{ref.role.removesuffix('-server')}"}
+        assert ids & collected, f"no spec collected for {ref.role} {ref.model} over {ref.transport}"

@@ -17,7 +17,9 @@ from .wire import End
 
 #: A named observation without bytes, set by the spec that made it.
 Symptom = Literal["", "buffered", "serial", "framing", "spin", "client", "refused", "fetch", "link", "download",
-                  "tempfile", "concurrent", "zombies", "fd leak", "repeated"]
+                  "tempfile", "concurrent", "zombies", "fd leak", "repeated", "recognised"]
+#: ``recognised``: the spec named the mistake itself (``TRANSPORT_HINTS``), from its scenario; the
+#: generic hints, written for byte streams, are left out.
 Phase = Literal["startup", "run"]
 
 #: Where a Python program's KeyboardInterrupt traceback shows it was merely waiting for
@@ -256,6 +258,8 @@ def diagnose(evidence: Evidence) -> list[Hint]:
         found = [h for h in found if h.name != "stuck"]
     if any(h.name in ("bytes repr", "trailing newline", "encoding") for h in found):
         found = [h for h in found if h.name not in ("typo", "link pattern")]
+    if evidence.symptom == "recognised":
+        found = [h for h in found if h.name in ("CPU limit", "process limit", "memory limit")]
     if len(found) > 1:
         found = [h for h in found if h.name != "traceback"]
     return found[:3]
@@ -264,9 +268,12 @@ def diagnose(evidence: Evidence) -> list[Hint]:
 _REPLY_TO_SENDER = ("reply with sock.sendto(reply, addr), addr being what recvfrom() returned for this datagram "
                     "(with socketserver: self.request[1].sendto(reply, self.client_address))")
 
-#: Mistakes of datagram servers, recognised by the datagram specs themselves (the scenario
-#: tells them apart: which client got no reply, after what).
-DATAGRAM_HINTS: dict[str, str] = {
+#: Mistakes of datagram and Unix socket servers, recognised by their specs themselves (the
+#: scenario tells them apart: which client got no reply, after what).
+TRANSPORT_HINTS: dict[str, str] = {
+    "empty address taken for an error": "accept() returns the address '' for a Unix client that bound no path "
+        "(most clients do not bind one). That is not a failed accept: greet and log such a client like any "
+        "other, printing its address as it is.",
     "stream handler on a datagram server": "StreamRequestHandler (and self.request.getpeername()) belong to "
         "TCPServer. On UDPServer self.request is a tuple (data, socket) and the peer is self.client_address: use "
         "DatagramRequestHandler (write the reply to self.wfile) or BaseRequestHandler and " + _REPLY_TO_SENDER,

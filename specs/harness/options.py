@@ -18,7 +18,7 @@ import pytest
 
 from . import gradescope, report, requirements, submissions
 from .process import Limits
-from .targets import ROLES, ImplSyntaxError, TargetSpec, parse_impls
+from .targets import ROLES, TRANSPORTS, ImplSyntaxError, TargetSpec, parse_impls
 
 Profile = Literal["dev", "ci", "thorough"]
 PROFILES: tuple[Profile, ...] = ("dev", "ci", "thorough")
@@ -121,10 +121,12 @@ def add_options(parser: pytest.Parser) -> None:
     """Declare netconform's command-line options (``pytest --help`` lists them under netconform)."""
     group = parser.getgroup("netconform", "netconform conformance suite")
     group.addoption(
-        "--impl", action="append", default=[], metavar="ROLE[:NAME]=COMMAND",
+        "--impl", action="append", default=[], metavar="ROLE[/TRANSPORT][:NAME]=COMMAND",
         help="validate your implementation: e.g. --impl 'greeting-server=python3 my_server.py {port}'. "
-        "{host} and {port} are substituted; without {port} the port it listens on is discovered. "
-        f"May repeat. Roles: {', '.join(ROLES)}",
+        "{host} and {port} are substituted; without {port} the port it listens on is discovered. A transport "
+        "other than TCP follows the role: greeting-server/udp=... {port}, logger-server/unix=... {path} "
+        "(a socket path in a private folder), greeting-server/unixgram=... {path}. "
+        f"May repeat. Roles: {', '.join(ROLES)}; transports: {', '.join(TRANSPORTS)}",
     )
     group.addoption("--serial", action="append", default=[], metavar="NAME",
                     help="the --impl target NAME serves one client at a time by design (like the book's "

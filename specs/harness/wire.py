@@ -135,7 +135,7 @@ class Client:
             self.sock.bind(bind)
         self.reset_at_connect = False
         try:
-            self.sock.connect(self.address)
+            self._connect(timeout)
         except ConnectionResetError:
             # accepted, and reset before connect() returned (a server that closes with RST at once):
             # a connection that ends in a reset, which the specs judge like any other
@@ -154,6 +154,19 @@ class Client:
         self.transcript.add(label, f"connected from {shown(self.local)} to {shown(address)}")
         if self.reset_at_connect:
             self.transcript.add(label, "connection reset by the server (RST) as it was accepted")
+
+    def _connect(self, timeout: float) -> None:
+        """Connect; over a Unix socket whose accept queue is full, wait for room as a blocking
+        connect() would (a socket with a timeout gets EAGAIN at once instead)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.sock.connect(self.address)
+                return
+            except BlockingIOError:
+                if self.tcp or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.002)
 
     @property
     def port(self) -> int:
