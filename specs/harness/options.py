@@ -18,7 +18,7 @@ import pytest
 
 from . import gradescope, report, requirements, submissions
 from .process import Limits
-from .targets import ROLES, TRANSPORTS, ImplSyntaxError, TargetSpec, parse_impls
+from .targets import ROLES, TRANSPORT_NAMES, ImplSyntaxError, TargetSpec, parse_impls
 
 Profile = Literal["dev", "ci", "thorough"]
 PROFILES: tuple[Profile, ...] = ("dev", "ci", "thorough")
@@ -126,7 +126,7 @@ def add_options(parser: pytest.Parser) -> None:
         "{host} and {port} are substituted; without {port} the port it listens on is discovered. A transport "
         "other than TCP follows the role: greeting-server/udp=... {port}, logger-server/unix=... {path} "
         "(a socket path in a private folder), greeting-server/unixgram=... {path}. "
-        f"May repeat. Roles: {', '.join(ROLES)}; transports: {', '.join(TRANSPORTS)}",
+        f"May repeat. Roles: {', '.join(ROLES)}; transports: {', '.join(TRANSPORT_NAMES)}",
     )
     group.addoption("--serial", action="append", default=[], metavar="NAME",
                     help="the --impl target NAME serves one client at a time by design (like the book's "

@@ -41,6 +41,9 @@ PORT_POLICIES: tuple[PortPolicy, ...] = ("assigned", "ephemeral", "fixed", "exte
 #: Where a target comes from: the suite's own references, or a user's program (``--impl``, submissions).
 Origin = Literal["reference", "user"]
 
+#: Transport names, as ``--impl ROLE/TRANSPORT`` takes them (TCP is the default).
+TRANSPORT_NAMES: tuple[str, ...] = TRANSPORTS
+
 #: The roles each transport other than TCP has: byte streams over a Unix path carry every
 #: server role; datagrams carry the greeting (a reply per datagram); a greeting client
 #: speaks all four.
