@@ -7,11 +7,14 @@ killed outright (the watchdog then kills the targets).
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -60,6 +63,60 @@ def test_an_interrupted_run_leaves_no_process_behind(how: str, tmp_path: Path) -
         proc.send_signal(signal.SIGINT if how == "ctrl-c" else signal.SIGKILL)
         proc.wait(timeout=60)
         assert wait_until(lambda: not processes_of_run(run_id), 10), processes_of_run(run_id)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+UNIX_TARGETS = [
+    "--impl", "greeting-server/unix:ustream=python3 -m netconform.reference.select.greeting_server --unix {path}",
+    "--impl", "greeting-server/unixgram:udgram=python3 -m netconform.reference.poll.greeting_datagram_server "
+              "--unix {path}",
+    "--impl", "greeting-client/unixgram:uclient=python3 -m netconform.reference.blocking.greeting_client "
+              "--datagram --unix {path}",
+]
+
+
+def _left_in(folder: Path) -> list[str]:
+    """What the run left in its TMPDIR (pytest's own basetemp aside)."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if not p.relative_to(folder).parts[0].startswith("pytest-of-"))
+
+
+@pytest.fixture
+def temp() -> Iterator[Path]:
+    """A TMPDIR short enough for socket paths (pytest's tmp_path is not: the suite would use /tmp)."""
+    folder = Path(tempfile.mkdtemp(prefix="nct-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_run_leaves_no_socket_file_behind(temp: Path) -> None:
+    """After a run of Unix targets (stream and datagram servers, a datagram client), no socket file, private
+    folder or process of it remains."""
+    run_id = "test-" + uuid.uuid4().hex[:10]
+    cmd = [sys.executable, "-m", "pytest", "specs", "-q", "-p", "no:randomly", *UNIX_TARGETS, "-n", "2",
+           "--requirement", "GREET-1,DGRAM-1,UNIX-2,CLIENT-1"]
+    proc = subprocess.run(cmd, cwd=ROOT, env={**suite_env(run_id), "TMPDIR": str(temp)}, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert " passed" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert wait_until(lambda: not processes_of_run(run_id), 5), processes_of_run(run_id)
+    assert not _left_in(temp), f"left behind: {_left_in(temp)}"
+
+
+def test_an_interrupted_run_leaves_no_socket_file_behind(temp: Path) -> None:
+    """Ctrl-C (SIGINT) while Unix targets run still removes their socket files and private folders."""
+    run_id = "test-" + uuid.uuid4().hex[:10]
+    cmd = [sys.executable, "-m", "pytest", "specs", "-q", "-p", "no:randomly", *UNIX_TARGETS]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**suite_env(run_id), "TMPDIR": str(temp)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_until(lambda: list(temp.rglob("server.sock")), 30), "the run never started a Unix target"
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+        assert wait_until(lambda: not processes_of_run(run_id), 10), processes_of_run(run_id)
+        assert not _left_in(temp), f"left behind: {_left_in(temp)}"
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -3,7 +3,8 @@
 A Unix target gets ``{path}``, a fresh socket path in a folder of its own; the suite's
 own Unix clients bind their paths in it too, so a server logs an address for each (a
 client that binds none has the address ``''``). Everything lives under one folder per
-process, ``/tmp/netconform-XXXXXX`` (short: a socket path holds at most 107 bytes),
+process, ``$TMPDIR/netconform-XXXXXX`` (``/tmp`` when ``$TMPDIR`` is long: a socket path
+holds at most 107 bytes),
 removed when the target stops, at the end of the session, and at exit (an interrupted
 run included). Datagrams are sent only to paths inside it.
 """
@@ -18,6 +19,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+MAX_BASE = 60  # characters: a socket path holds 107 bytes, and ours add about 40
 _root: Path | None = None
 _numbers = itertools.count(1)
 
@@ -26,7 +28,10 @@ def root() -> Path:
     """This process's private folder for socket paths (created on first use, mode 0700)."""
     global _root
     if _root is None or not _root.is_dir():
-        _root = Path(tempfile.mkdtemp(prefix="netconform-", dir="/tmp" if os.path.isdir("/tmp") else None))
+        base = tempfile.gettempdir()  # $TMPDIR, if its paths leave room for a socket's name
+        if len(base) > MAX_BASE and os.path.isdir("/tmp"):
+            base = "/tmp"
+        _root = Path(tempfile.mkdtemp(prefix="netconform-", dir=base))
         atexit.register(remove_all)
     return _root
 
