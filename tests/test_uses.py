@@ -58,6 +58,17 @@ def test_student_validates_a_program_in_their_own_folder(tmp_path: Path) -> None
     assert summary_row(run.stdout, "my_server", "greeting-server")[2:4] == ["7/7", "6/6"]
 
 
+def test_student_validates_udp_and_unix_servers_in_their_own_folder(tmp_path: Path) -> None:
+    """README (Transports): ``--impl 'greeting-server/udp=... {port}' --impl 'greeting-server/unix=... {path}'``."""
+    shutil.copy(ROOT / "fixtures" / "good" / "udp_greeting_server.py", tmp_path / "my_udp_server.py")
+    shutil.copy(ROOT / "fixtures" / "good" / "unix_greeting_server.py", tmp_path / "my_unix_server.py")
+    run = documented(["--impl", "greeting-server/udp=python3 my_udp_server.py {port}",
+                      "--impl", "greeting-server/unix=python3 my_unix_server.py {path}"], tmp_path)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert summary_row(run.stdout, "my_udp_server-udp", "greeting-server")[2:4] == ["3/3", "3/3"]
+    assert summary_row(run.stdout, "my_unix_server-unix", "greeting-server")[2:4] == ["8/8", "8/8"]
+
+
 def test_student_sees_what_is_wrong_with_a_buggy_program(tmp_path: Path) -> None:
     """The same command on a buggy program fails, naming the requirement, the bytes and the hint."""
     shutil.copy(CLASS / "bob" / "server.py", tmp_path / "my_server.py")
