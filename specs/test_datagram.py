@@ -168,13 +168,12 @@ def test_clients_gone_before_their_reply_do_not_stop_the_server(datagram_server:
     """A client that went away before its reply (its UDP port closed, its Unix path removed) does not stop the
     server: it keeps answering the next clients."""
     datagram_server.require("answered")
-    datagram_server.endpoint()
-    for _ in range(GONE_CLIENTS):
-        with probe.paused(datagram_server):  # the reply can only come once the client has gone
-            gone = datagram_server.datagram_client("gone client")
-            gone.send(b"Hello")
-            gone.close(vanish=True)
-    with datagram_server.datagram_client("next client") as client:
+    with datagram_server.datagram_client("next client") as client:  # made first: the server may die meanwhile
+        gone = [datagram_server.datagram_client(f"gone client {n}") for n in range(1, GONE_CLIENTS + 1)]
+        with probe.paused(datagram_server):  # the replies can only come once their clients have gone
+            for departing in gone:
+                departing.send(b"Hello")
+                departing.close(vanish=True)
         client.send(b"Hello")
         if client.receive() is None:
             datagram_server.settle_output(suspicious=True)
@@ -186,12 +185,12 @@ def test_clients_gone_before_their_reply_do_not_stop_the_server(datagram_server:
 
 @pytest.mark.req("DGRAM-7")
 def test_clients_without_a_path_do_not_stop_the_server(unixgram_server: ServerTarget) -> None:
-    """A client that bound no path cannot be answered; the server survives it and keeps answering the next
-    clients."""
+    """(``unixgram``) A client that bound no path cannot be answered; the server survives it and keeps answering the
+    next clients."""
     unixgram_server.require("answered")
-    with unixgram_server.datagram_client("client without a path", bound=False) as anonymous:
-        anonymous.send(b"Hello")
-    with unixgram_server.datagram_client("next client") as client:
+    with unixgram_server.datagram_client("next client") as client:  # made first: the server may die meanwhile
+        with unixgram_server.datagram_client("client without a path", bound=False) as anonymous:
+            anonymous.send(b"Hello")
         client.send(b"Hello")
         if client.receive() is None:
             unixgram_server.settle_output(suspicious=True)

@@ -27,8 +27,8 @@ REGULAR_CONTENT = b"a regular file that is not the server's to delete\n"
 
 @pytest.mark.req("UNIX-1")
 def test_clients_without_a_path_are_served(unix_stream_server: ServerTarget) -> None:
-    """A client that bound no path (its address is ``''``) is served like any other, and the server keeps serving:
-    a greeting server greets it, a logger logs its data."""
+    """(``unix``) A client that bound no path (its address is ``''``) is served like any other, and the server keeps
+    serving: a greeting server greets it, a logger logs its data."""
     target = unix_stream_server
     if target.spec.role == "greeting-server":
         greeter = Greeter(target)
@@ -70,8 +70,8 @@ def _regular_file(path: str) -> None:
 
 @pytest.mark.req("UNIX-2")
 def test_starts_over_a_stale_socket_file(unix_server: ServerTarget) -> None:
-    """The server starts even when a stale socket file, which nothing listens on any more, is at its path: it
-    removes that file before binding."""
+    """(``unix``, ``unixgram``) The server starts even when a stale socket file, which nothing listens on any more,
+    is at its path: it removes that file before binding."""
     if unix_server.spec.port_policy != "assigned":
         not_applicable("its command has no {path}, so netconform cannot choose the path it binds")
     why = unix_server.start_with(_stale_socket)
@@ -85,8 +85,8 @@ def test_starts_over_a_stale_socket_file(unix_server: ServerTarget) -> None:
 
 @pytest.mark.req("UNIX-3")
 def test_never_deletes_a_path_it_does_not_own(unix_server: ServerTarget) -> None:
-    """The server never deletes a path it does not own: when a regular file is at its path, the file is left as it
-    was."""
+    """(``unix``, ``unixgram``) The server never deletes a path it does not own: when a regular file is at its path,
+    the file is left as it was."""
     if unix_server.spec.port_policy != "assigned":
         not_applicable("its command has no {path}, so netconform cannot choose the path it binds")
     unix_server.start_with(_regular_file)
