@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from .harness import capabilities, options, submissions
+from .harness import capabilities, examples, options, submissions
 from .harness.collection import DiagnosisOrder
 from .harness.context import Settings
 from .harness.keys import POOL, RECORDER, RUN, SUBMISSIONS, TARGETS, WORKDIR
@@ -66,6 +66,7 @@ _QUICK: dict[str, Any] = {
 settings.register_profile("dev", max_examples=10, stateful_step_count=10, **_COMMON, **_QUICK)
 settings.register_profile("ci", max_examples=10, stateful_step_count=10, derandomize=True, database=None,
                           **_COMMON, **_QUICK)
+_BOUNDED_PROFILES = ("dev", "ci")  # where shrinking is budgeted and program-running specs draw few examples
 settings.register_profile("thorough", max_examples=200, stateful_step_count=30, **_COMMON)
 
 
@@ -90,6 +91,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[RUN] = run
     settings.load_profile(run.profile)
+    examples.bounded = run.profile in _BOUNDED_PROFILES
     subs = _load_submissions(config, run)
     impls = [*run.impls, *(t for sub in subs for t in sub.targets)]
     config.stash[TARGETS] = impls if run.user_mode else reference_targets()

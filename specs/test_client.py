@@ -16,7 +16,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from .harness import observe
+from .harness import examples, observe
 from .harness.client import ClientRun, ClientTarget
 from .harness.fixture_servers import GreetingFixture, refused_path, refused_port
 from .harness.hints import Evidence
@@ -80,6 +80,7 @@ def test_exits_with_status_zero(greeting_client: ClientTarget) -> None:
 
 @pytest.mark.req("CLIENT-3")
 @pytest.mark.byte_stream
+@examples.program_runs()  # each example runs the client: a few drawn cuts besides the explicit ones
 @given(cuts=st.lists(st.integers(1, len(GREETING) - 1), min_size=1, max_size=4, unique=True))
 @example(cuts=[10])
 @example(cuts=[1, 2, 3])

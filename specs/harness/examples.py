@@ -107,3 +107,17 @@ def stateful_settings() -> settings:
     if current().seconds is None:
         return base
     return settings(base, phases=tuple(p for p in base.phases if p is not Phase.shrink))
+
+
+#: Examples drawn for a spec whose every example runs the target program afresh (dev and ci profiles).
+PROGRAM_RUNS = 4
+#: Set by the plug-in: is the Hypothesis profile one of the quick ones (``dev``, ``ci``)?
+bounded = True
+
+
+def program_runs() -> settings:
+    """Settings for a spec whose every example starts the target program (a client run): a few
+    drawn examples besides the explicit ones, while a shrink budget applies (``dev``, ``ci``);
+    the ``thorough`` profile keeps its own count."""
+    base = settings.default or settings()
+    return settings(base, max_examples=min(base.max_examples, PROGRAM_RUNS)) if bounded else base
