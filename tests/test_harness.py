@@ -164,12 +164,16 @@ def test_xdist_groups_a_targets_specs_by_its_name() -> None:
     select = TargetSpec("logger-server", "select", ("x",))
     selectors = TargetSpec("logger-server", "selectors", ("x",))
     book = TargetSpec("greeting-server", "book", ("x",), port_policy="fixed")
-    targets = [select, selectors, book]
+    select_unix = TargetSpec("logger-server", "select-unix", ("x",), transport="unix")
+    select_udp = TargetSpec("greeting-server", "select-udp", ("x",), transport="udp")
+    targets = [select, selectors, book, select_unix, select_udp]
     assert group_of("specs/test_a.py::test_b[select-logger-mid-line]", targets) == "netconform-select"
     assert group_of("specs/test_a.py::test_b[select]", targets) == "netconform-select"
     assert group_of("specs/test_a.py::test_b[select1]", targets) == "netconform-select"
     assert group_of("specs/test_a.py::test_b[selectors-byte_by_byte]", targets) == "netconform-selectors"
     assert group_of("specs/test_a.py::test_b[book]", targets) == "netconform-fixed-port"
+    assert group_of("specs/test_a.py::test_b[select-unix-logger-mid-line]", targets) == "netconform-select-unix"
+    assert group_of("specs/test_a.py::test_b[select-udp]", targets) == "netconform-select-udp"
     assert group_of("tests/test_a.py::test_b[other]", targets) is None
     assert group_of("tests/test_a.py::test_b", targets) is None
 
