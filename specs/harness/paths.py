@@ -16,6 +16,7 @@ import contextlib
 import itertools
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -55,6 +56,32 @@ def remove_all() -> None:
     if _root is not None:
         shutil.rmtree(_root, ignore_errors=True)
         _root = None
+
+
+class OutsideWorkingDirectory(Exception):
+    """A Unix target without ``{path}`` listens outside its working directory."""
+
+
+def discovered(path: str, cwd: str | None) -> str:
+    """The socket path a Unix target without ``{path}`` chose: it must be under its working directory
+    (netconform removes it when the target stops, and removes nothing elsewhere)."""
+    base = Path(cwd or os.getcwd()).resolve()
+    try:
+        Path(path).resolve().relative_to(base)
+    except ValueError:
+        raise OutsideWorkingDirectory(f"it listens on {path}, outside its working directory {base}: give its "
+                                      "command {path} (a socket path netconform chooses), or bind a path under "
+                                      "the folder it runs in") from None
+    return path
+
+
+def remove_socket(path: str | None) -> None:
+    """Remove ``path`` if it is still a socket file (what a stopped server left behind)."""
+    if path is None:
+        return
+    with contextlib.suppress(OSError):
+        if stat.S_ISSOCK(os.lstat(path).st_mode):
+            os.unlink(path)
 
 
 def inside(path: str) -> bool:

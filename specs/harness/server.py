@@ -25,8 +25,6 @@ from .targets import TargetSpec, render_argv, target_env
 from .views import TargetViews
 from .wire import Address, Client, Transcript
 
-__all__ = ["ServerTarget", "Settings", "TargetUnavailable", "TestContext"]
-
 
 class ServerTarget(TargetViews):
     """A server target: the handle every server spec receives."""
@@ -39,6 +37,7 @@ class ServerTarget(TargetViews):
         self.address: Address | None = None  # (host, port), or a Unix socket path
         self.folder: Path | None = None  # a Unix target's private folder: its {path}, its clients' paths
         self._paths = 0  # client paths made in it
+        self.found_path: str | None = None  # the socket path a Unix target without {path} chose
         self._prepare: Callable[[str], None] | None = None  # run on a Unix target's {path} before it starts
         self._startup_error: str | None = None
         self._startup_finding = Finding("")
@@ -191,6 +190,11 @@ class ServerTarget(TargetViews):
         assert self.group is not None
         _, self.address = readiness.wait_listening(self.group, assigned, self.settings.startup_timeout,
                                                    self.spec.transport)
+        if isinstance(self.address, str) and self.spec.port_policy == "fixed":
+            try:
+                self.found_path = paths.discovered(self.address, self.spec.cwd)  # a path it chose: ours to remove
+            except paths.OutsideWorkingDirectory as exc:
+                raise readiness.StartupProblem(str(exc)) from None
         port = self.address[1] if isinstance(self.address, tuple) else None
         if self.spec.port_policy == "fixed" and self.spec.transport == "tcp" and port != BOOK_PORT \
                 and self.starts == 1:
@@ -214,6 +218,8 @@ class ServerTarget(TargetViews):
         if self.group is not None:
             self.group.stop()
             self.group = None
+        paths.remove_socket(self.found_path)  # a Unix socket it made where it chose (no {path})
+        self.found_path = None
         if self._prepare is None:  # (kept while start_with's scenario is judged)
             paths.remove(self.folder)  # its socket file and its clients' paths
             self.folder = None
@@ -312,11 +318,6 @@ class ServerTarget(TargetViews):
         finally:
             self._prepare = None
         return None
-
-    @property
-    def socket_path(self) -> str | None:
-        """A Unix target's ``{path}`` (None for other targets)."""
-        return None if self.folder is None else str(self.folder / "server.sock")
 
     def datagram_client(self, label: str | None = None, *, bound: bool = True) -> DatagramClient:
         """A new datagram socket talking to the target, with an address of its own (a port, a path;

@@ -155,8 +155,16 @@ _UNIX_TYPES = {1: "stream", 2: "dgram"}
 
 
 def unix_sockets(procs: Iterable[psutil.Process]) -> list[tuple[str, str, bool]]:
-    """The Unix sockets with a path that ``procs`` hold: (path, "stream" or "dgram", listening)."""
-    inodes = _socket_inodes(list(procs))
+    """The Unix sockets with a path that ``procs`` hold: (path, "stream" or "dgram", listening).
+
+    A path bound relative to the program's folder is listed as bound: it is made absolute
+    with the folder of the first process (the leader), where the program runs.
+    """
+    procs = list(procs)
+    inodes = _socket_inodes(procs)
+    cwd = ""
+    with contextlib.suppress(psutil.Error, IndexError):
+        cwd = procs[0].cwd()
     found = []
     with contextlib.suppress(OSError), open("/proc/net/unix") as table:
         next(table)
@@ -166,7 +174,8 @@ def unix_sockets(procs: Iterable[psutil.Process]) -> list[tuple[str, str, bool]]
                 continue
             kind = _UNIX_TYPES.get(int(fields[4], 16))
             path = fields[7].rstrip("\n")
-            if kind is not None and path.startswith("/"):
+            if kind is not None and path and not path.startswith("@"):  # "@": the abstract namespace
+                path = path if path.startswith("/") or not cwd else os.path.join(cwd, path)
                 found.append((path, kind, bool(int(fields[3], 16) & _UNIX_LISTENING)))
     return sorted(found)
 

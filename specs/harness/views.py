@@ -6,6 +6,8 @@ resource specs read these), apart from the lifecycle that changes it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import psutil
 
 from . import introspect
@@ -20,11 +22,17 @@ class TargetViews:
 
     spec: TargetSpec
     group: ProcessGroup | None
+    folder: Path | None
     _test_mark: int
     _interrupt_mark: int | None
 
     def ensure_running(self) -> None:
         raise NotImplementedError
+
+    @property
+    def socket_path(self) -> str | None:
+        """A Unix target's ``{path}`` (None for other targets)."""
+        return None if self.folder is None else str(self.folder / "server.sock")
 
     def _own_lines(self, stream: str | None) -> list[Line]:
         """This spec's lines of the current process, up to netconform's Ctrl-C if it sent one."""
