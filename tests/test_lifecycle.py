@@ -121,3 +121,18 @@ def test_an_interrupted_run_leaves_no_socket_file_behind(temp: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_a_unix_target_without_path_is_found_and_its_socket_file_removed(tmp_path: Path) -> None:
+    """A Unix server without ``{path}`` (the book's listing on UnixStreamServer, binding ``book.sock`` in its
+    folder) is found from its sockets, and the socket file it leaves behind is removed when it stops."""
+    book = (ROOT / "fixtures" / "bad" / "greeting_server" / "unix_stale_socket_file.py").read_text()
+    (tmp_path / "book_unix.py").write_text(book.replace("UnixStreamServer(sys.argv[1], Handler)",
+                                                         'UnixStreamServer("book.sock", Handler)'))
+    run_id = "test-" + uuid.uuid4().hex[:10]
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--impl", "greeting-server/unix=python3 book_unix.py",
+                           "--requirement", "GREET-1,GREET-5,GREET-9"], cwd=tmp_path, env=suite_env(run_id),
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "3 passed" in proc.stdout, proc.stdout[-3000:]
+    assert not (tmp_path / "book.sock").exists(), "the socket file the target left was not removed"
