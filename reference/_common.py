@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import errno
 import socket
+import socketserver
 import sys
 import tempfile
 import threading
@@ -278,6 +279,17 @@ def stat_is_socket(path: str) -> bool:
     import stat
 
     return stat.S_ISSOCK(os.lstat(path).st_mode)
+
+
+def serve_with(where: Where, handler: type[socketserver.BaseRequestHandler],
+               tcp: type[socketserver.BaseServer], unix: type[socketserver.BaseServer]) -> None:
+    """Serve ``handler`` with socketserver until interrupted: the ``tcp`` server class (TCP or UDP) on a
+    ``(host, port)``, the ``unix`` one on a path (claimed before binding, removed after)."""
+    with owned_path(where):
+        server = unix(where, handler) if isinstance(where, str) else tcp(where, handler)
+        with server:
+            announce(server.socket.getsockname())  # type: ignore[attr-defined]
+            server.serve_forever()
 
 
 @contextlib.contextmanager

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import socketserver
 
-from .._common import RECV_SIZE, Where, announce, answer, owned_path, parse_args, share_log_with_children
+from .._common import RECV_SIZE, Where, answer, parse_args, serve_with, share_log_with_children
 
 
 class Handler(socketserver.BaseRequestHandler):
@@ -44,11 +44,7 @@ class UnixServer(socketserver.ForkingMixIn, socketserver.UnixDatagramServer):
 def serve(where: Where) -> None:
     """Answer every datagram sent to ``where``, each in a child process."""
     share_log_with_children()  # long lines that children print at once stay whole
-    with owned_path(where):  # a Unix path: claim it before binding, remove it after (the parent only)
-        server = UnixServer(where, Handler) if isinstance(where, str) else Server(where, Handler)
-        with server:
-            announce(server.socket.getsockname())
-            server.serve_forever()
+    serve_with(where, Handler, Server, UnixServer)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,13 +20,12 @@ import socketserver
 
 from .._common import (
     Where,
-    announce,
     log_connection,
     log_disconnection,
     log_lines,
-    owned_path,
     parse_args,
     receive,
+    serve_with,
     share_log_with_children,
 )
 from .._framing import LineBuffer
@@ -62,11 +61,7 @@ class UnixServer(socketserver.ForkingMixIn, socketserver.UnixStreamServer):
 def serve(where: Where) -> None:
     """Log the lines of every client connecting to ``where``, each in a child process."""
     share_log_with_children()  # long lines that children print at once stay whole
-    with owned_path(where):  # a Unix path: claim it before binding, remove it after
-        server = UnixServer(where, Handler) if isinstance(where, str) else Server(where, Handler)
-        with server:
-            announce(server.socket.getsockname())
-            server.serve_forever()
+    serve_with(where, Handler, Server, UnixServer)
 
 
 def main(argv: list[str] | None = None) -> int:

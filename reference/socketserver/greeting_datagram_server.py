@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import socketserver
 
-from .._common import RECV_SIZE, Where, announce, answer, owned_path, parse_args
+from .._common import RECV_SIZE, Where, answer, parse_args, serve_with
 
 
 class Handler(socketserver.BaseRequestHandler):
@@ -40,11 +40,7 @@ class UnixServer(socketserver.UnixDatagramServer):
 
 def serve(where: Where) -> None:
     """Answer every datagram sent to ``where``, one after another."""
-    with owned_path(where):  # a Unix path: claim it before binding, remove it after
-        server = UnixServer(where, Handler) if isinstance(where, str) else Server(where, Handler)
-        with server:
-            announce(server.socket.getsockname())
-            server.serve_forever()
+    serve_with(where, Handler, Server, UnixServer)
 
 
 def main(argv: list[str] | None = None) -> int:

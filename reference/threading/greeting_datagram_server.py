@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import socketserver
 
-from .._common import RECV_SIZE, Where, announce, answer, owned_path, parse_args
+from .._common import RECV_SIZE, Where, answer, parse_args, serve_with
 
 
 class Handler(socketserver.BaseRequestHandler):
@@ -41,11 +41,7 @@ class UnixServer(socketserver.ThreadingUnixDatagramServer):
 
 def serve(where: Where) -> None:
     """Answer every datagram sent to ``where``, each in its own thread."""
-    with owned_path(where):  # a Unix path: claim it before binding, remove it after
-        server = UnixServer(where, Handler) if isinstance(where, str) else Server(where, Handler)
-        with server:
-            announce(server.socket.getsockname())
-            server.serve_forever()
+    serve_with(where, Handler, Server, UnixServer)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,7 @@ import contextlib
 import socket
 import socketserver
 
-from .._common import GREETING, Where, announce, log_connection, owned_path, parse_args
+from .._common import GREETING, Where, log_connection, parse_args, serve_with
 
 
 class Handler(socketserver.StreamRequestHandler):
@@ -41,11 +41,7 @@ class UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 
 def serve(where: Where) -> None:
     """Greet every client connecting to ``where``, each in its own thread."""
-    with owned_path(where):  # a Unix path: claim it before binding, remove it after
-        server = UnixServer(where, Handler) if isinstance(where, str) else Server(where, Handler)
-        with server:
-            announce(server.socket.getsockname())
-            server.serve_forever()
+    serve_with(where, Handler, Server, UnixServer)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,7 @@ import contextlib
 import socket
 import socketserver
 
-from .._common import Where, announce, log_connection, log_data, log_disconnection, owned_path, parse_args, receive
+from .._common import Where, log_connection, log_data, log_disconnection, parse_args, receive, serve_with
 
 
 class Handler(socketserver.BaseRequestHandler):
@@ -45,11 +45,7 @@ class UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 
 def serve(where: Where) -> None:
     """Log every client connecting to ``where``, each in its own thread."""
-    with owned_path(where):  # a Unix path: claim it before binding, remove it after
-        server = UnixServer(where, Handler) if isinstance(where, str) else Server(where, Handler)
-        with server:
-            announce(server.socket.getsockname())
-            server.serve_forever()
+    serve_with(where, Handler, Server, UnixServer)
 
 
 def main(argv: list[str] | None = None) -> int:
