@@ -12,6 +12,8 @@ student's would, and runs the command a student runs (see ``student_command``)::
 Rows (goals from the issue tracker):
 
   greeting       one correct greeting server (written by this script), all specs: median <= 2 s
+  unix-greeting  fixtures/good/unix_greeting_server.py over a Unix stream socket ({path}): median <= 2 s
+  udp-greeting   fixtures/good/udp_greeting_server.py over UDP: median <= 2 s
   logger         one correct select logger server (written by this script): median <= 6 s
   line-logger    one correct select line-logger server (written by this script): median <= 6 s
   fixed-port     the book's fixed-port servers (fixtures/book/socketserver_server.py,
@@ -284,6 +286,8 @@ OWN_STUDENT_PORT = Path(__file__).resolve().parents[1] / "fixtures" / "ports" / 
 
 ROWS = (
     "greeting",
+    "unix-greeting",
+    "udp-greeting",
     "logger",
     "line-logger",
     "fixed-port",
@@ -294,6 +298,11 @@ ROWS = (
     "full",
 )
 HEAVY = frozenset({"broken", "matrix", "full"})
+#: Rows of a correct program over another transport (fixtures/good/): role, file, placeholder.
+TRANSPORT_ROWS = {
+    "unix-greeting": ("greeting-server/unix", "unix_greeting_server.py", "{path}"),
+    "udp-greeting": ("greeting-server/udp", "udp_greeting_server.py", "{port}"),
+}
 DEFAULT_ROWS = tuple(row for row in ROWS if row != "full")
 BOOK_FIXED_PORT = ("socketserver_server.py", "minimal_server.py")
 BAD_ROLES = ("greeting_server", "logger_server", "line_logger_server")
@@ -620,12 +629,20 @@ def prepare(cfg: Config) -> tuple[Config, list[tuple[str, str]]]:
 
 def measure_program(cfg: Config, row: str, runs: int) -> list[Line]:
     """greeting, logger, line-logger: a correct program written by this script; all specs pass."""
-    role, name, source, limit = {
-        "greeting": ("greeting-server", "greeting_server.py", GREETING_SERVER, 2.0),
-        "logger": ("logger-server", "logger_server.py", LOGGER_SERVER, 6.0),
-        "line-logger": ("line-logger-server", "line_logger_server.py", LINE_LOGGER_SERVER, 6.0),
-    }[row]
-    done = student_runs(cfg, row, role, f"python3 {name} {{port}}", {name: source}, runs)
+    if row in TRANSPORT_ROWS:
+        role, name, placeholder = TRANSPORT_ROWS[row]
+        path = cfg.repo / "fixtures" / "good" / name
+        if not path.exists():
+            return [Line(row, [], "median <= 2 s", skipped=f"skipped: no {path} (no transports in that checkout)")]
+        source, limit = path.read_text(), 2.0
+    else:
+        role, name, source, limit = {
+            "greeting": ("greeting-server", "greeting_server.py", GREETING_SERVER, 2.0),
+            "logger": ("logger-server", "logger_server.py", LOGGER_SERVER, 6.0),
+            "line-logger": ("line-logger-server", "line_logger_server.py", LINE_LOGGER_SERVER, 6.0),
+        }[row]
+        placeholder = "{port}"
+    done = student_runs(cfg, row, role, f"python3 {name} {placeholder}", {name: source}, runs)
     expect(done, 0)
     return [Line(row, done, f"median <= {limit:g} s", limit)]
 
@@ -920,7 +937,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{row} ({runs} run{'s' if runs > 1 else ''}{' per fixture' if row == 'broken' else ''})", file=sys.stderr
         )
-        if row in ("greeting", "logger", "line-logger"):
+        if row in ("greeting", "logger", "line-logger", *TRANSPORT_ROWS):
             lines += measure_program(cfg, row, runs)
         elif row == "fixed-port":
             lines += measure_fixed_port(cfg, runs)
