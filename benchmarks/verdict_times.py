@@ -695,7 +695,11 @@ def measure_broken(cfg: Config, runs: int) -> tuple[list[Line], list[tuple[Path,
             breaks = re.search(r"^Breaks: (.+)$", text, re.MULTILINE)
             wanted = frozenset(x.strip() for x in breaks.group(1).split(",")) if breaks else None
             options = re.search(r"^Options: (.+)$", text, re.MULTILINE)  # the limits its mistake is judged under
-            done = student_runs(cfg, f"{folder}/{path.name}", role, f"python3 {path} {{port}}", {}, runs,
+            transport = re.search(r"^Transport: (\w+)$", text, re.MULTILINE)  # unix, udp, unixgram; else TCP
+            placeholder = "{path}" if transport and transport.group(1).startswith("unix") else "{port}"
+            if transport:
+                role = f"{role}/{transport.group(1)}"
+            done = student_runs(cfg, f"{folder}/{path.name}", role, f"python3 {path} {placeholder}", {}, runs,
                                 options=options.group(1).split() if options else ())
             expect(done, 1, wanted, subset=True)
             details += [(path, ", ".join(sorted(wanted)) if wanted else "(startup)", run) for run in done]
