@@ -19,10 +19,9 @@ import asyncio
 import contextlib
 import socket
 
-from .._common import (
+from .._clients import (
     GREETING_REQUEST,
     REPLY_TIMEOUT,
-    Where,
     cannot_connect,
     connection_lost,
     fail,
@@ -31,6 +30,7 @@ from .._common import (
     print_greeting,
     private_client_path,
 )
+from .._common import Where
 
 PROG = "greeting_client"
 

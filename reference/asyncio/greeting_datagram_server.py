@@ -20,7 +20,8 @@ import asyncio
 import contextlib
 import socket
 
-from .._common import PeerAddress, Where, announce, answer, bind_datagram, parse_args
+from .._common import PeerAddress, Where, announce, parse_args
+from .._transport import answer, bind_datagram
 
 
 class Greeter(asyncio.DatagramProtocol):

@@ -14,7 +14,8 @@ import asyncio
 import contextlib
 import socket
 
-from .._common import GREETING, Where, announce, log_connection, owned_path, parse_args
+from .._common import GREETING, Where, announce, log_connection, parse_args
+from .._transport import owned_path
 
 
 async def greet(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

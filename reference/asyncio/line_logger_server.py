@@ -16,8 +16,9 @@ import asyncio
 import contextlib
 import socket
 
-from .._common import RECV_SIZE, Where, announce, log_connection, log_disconnection, log_lines, owned_path, parse_args
+from .._common import RECV_SIZE, Where, announce, log_connection, log_disconnection, log_lines, parse_args
 from .._framing import LineBuffer
+from .._transport import owned_path
 
 
 async def log_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

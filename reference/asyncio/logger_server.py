@@ -15,7 +15,8 @@ import asyncio
 import contextlib
 import socket
 
-from .._common import RECV_SIZE, Where, announce, log_connection, log_data, log_disconnection, owned_path, parse_args
+from .._common import RECV_SIZE, Where, announce, log_connection, log_data, log_disconnection, parse_args
+from .._transport import owned_path
 
 
 async def log_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

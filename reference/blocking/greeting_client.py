@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import socket
 
-from .._common import (
+from .._clients import (
     GREETING_REQUEST,
-    RECV_SIZE,
     REPLY_TIMEOUT,
-    Where,
     cannot_connect,
     connection_lost,
     fail,
@@ -33,6 +31,7 @@ from .._common import (
     private_client_path,
     udp_address,
 )
+from .._common import RECV_SIZE, Where
 
 PROG = "greeting_client"
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 import contextlib
 import socketserver
 
-from .._common import RECV_SIZE, Where, answer, parse_args, serve_with, share_log_with_children
+from .._common import RECV_SIZE, Where, parse_args, share_log_with_children
+from .._transport import answer, serve_with
 
 
 class Handler(socketserver.BaseRequestHandler):

@@ -18,17 +18,9 @@ import contextlib
 import socket
 import socketserver
 
-from .._common import (
-    Where,
-    log_connection,
-    log_disconnection,
-    log_lines,
-    parse_args,
-    receive,
-    serve_with,
-    share_log_with_children,
-)
+from .._common import Where, log_connection, log_disconnection, log_lines, parse_args, receive, share_log_with_children
 from .._framing import LineBuffer
+from .._transport import serve_with
 
 
 class Handler(socketserver.BaseRequestHandler):

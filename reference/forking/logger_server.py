@@ -17,16 +17,8 @@ import contextlib
 import socket
 import socketserver
 
-from .._common import (
-    Where,
-    log_connection,
-    log_data,
-    log_disconnection,
-    parse_args,
-    receive,
-    serve_with,
-    share_log_with_children,
-)
+from .._common import Where, log_connection, log_data, log_disconnection, parse_args, receive, share_log_with_children
+from .._transport import serve_with
 
 
 class Handler(socketserver.BaseRequestHandler):

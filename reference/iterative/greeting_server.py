@@ -12,7 +12,8 @@ from __future__ import annotations
 import contextlib
 import socket
 
-from .._common import GREETING, Where, announce, listen_stream, log_connection, parse_args
+from .._common import GREETING, Where, announce, log_connection, parse_args
+from .._transport import listen_stream
 
 
 def serve(where: Where) -> None:

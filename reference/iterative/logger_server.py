@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import contextlib
 
-from .._common import Where, accept, announce, hang_up, listen_stream, log_data, parse_args, receive
+from .._common import Where, accept, announce, hang_up, log_data, parse_args, receive
+from .._transport import listen_stream
 
 
 def serve(where: Where) -> None:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import contextlib
 import select
 
-from .._common import Where, announce, answer_next, bind_datagram, parse_args
+from .._common import Where, announce, parse_args
+from .._transport import answer_next, bind_datagram
 
 
 def serve(where: Where) -> None:

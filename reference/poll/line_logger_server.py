@@ -17,8 +17,9 @@ from __future__ import annotations
 import contextlib
 import select
 
-from .._common import Client, Where, accept, announce, hang_up, listen_stream, log_lines, parse_args, receive
+from .._common import Client, Where, accept, announce, hang_up, log_lines, parse_args, receive
 from .._framing import LineBuffer
+from .._transport import listen_stream
 
 
 def serve(where: Where) -> None:

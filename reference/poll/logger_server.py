@@ -15,7 +15,8 @@ from __future__ import annotations
 import contextlib
 import select
 
-from .._common import Client, Where, accept, announce, hang_up, listen_stream, log_data, parse_args, receive
+from .._common import Client, Where, accept, announce, hang_up, log_data, parse_args, receive
+from .._transport import listen_stream
 
 
 def serve(where: Where) -> None:

@@ -14,7 +14,8 @@ import contextlib
 import select
 import socket
 
-from .._common import Where, accept_greeted, announce, flush, listen_stream, parse_args
+from .._common import Where, accept_greeted, announce, flush, parse_args
+from .._transport import listen_stream
 
 
 def serve(where: Where) -> None:

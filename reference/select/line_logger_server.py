@@ -17,8 +17,9 @@ import contextlib
 import select
 import socket
 
-from .._common import PeerAddress, Where, accept, announce, hang_up, listen_stream, log_lines, parse_args, receive
+from .._common import PeerAddress, Where, accept, announce, hang_up, log_lines, parse_args, receive
 from .._framing import LineBuffer
+from .._transport import listen_stream
 
 
 def serve(where: Where) -> None:

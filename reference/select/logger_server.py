@@ -15,7 +15,8 @@ import contextlib
 import select
 import socket
 
-from .._common import PeerAddress, Where, accept, announce, hang_up, listen_stream, log_data, parse_args, receive
+from .._common import PeerAddress, Where, accept, announce, hang_up, log_data, parse_args, receive
+from .._transport import listen_stream
 
 
 def serve(where: Where) -> None:

@@ -15,7 +15,8 @@ import contextlib
 import selectors
 import socket
 
-from .._common import Where, accept_greeted, announce, flush, listen_stream, parse_args
+from .._common import Where, accept_greeted, announce, flush, parse_args
+from .._transport import listen_stream
 
 
 def serve(where: Where) -> None:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import contextlib
 import socketserver
 
-from .._common import RECV_SIZE, Where, answer, parse_args, serve_with
+from .._common import RECV_SIZE, Where, parse_args
+from .._transport import answer, serve_with
 
 
 class Handler(socketserver.BaseRequestHandler):

@@ -16,8 +16,9 @@ import contextlib
 import socket
 import socketserver
 
-from .._common import Where, log_connection, log_disconnection, log_lines, parse_args, receive, serve_with
+from .._common import Where, log_connection, log_disconnection, log_lines, parse_args, receive
 from .._framing import LineBuffer
+from .._transport import serve_with
 
 
 class Handler(socketserver.BaseRequestHandler):

@@ -16,7 +16,8 @@ import contextlib
 import socket
 import socketserver
 
-from .._common import Where, log_connection, log_data, log_disconnection, parse_args, receive, serve_with
+from .._common import Where, log_connection, log_data, log_disconnection, parse_args, receive
+from .._transport import serve_with
 
 
 class Handler(socketserver.BaseRequestHandler):

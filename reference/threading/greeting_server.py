@@ -12,7 +12,8 @@ import contextlib
 import socket
 import socketserver
 
-from .._common import GREETING, Where, log_connection, parse_args, serve_with
+from .._common import GREETING, Where, log_connection, parse_args
+from .._transport import serve_with
 
 
 class Handler(socketserver.StreamRequestHandler):

@@ -10,7 +10,8 @@ from typing import Any
 from twisted.internet.address import UNIXAddress
 from twisted.internet.protocol import Factory, Protocol
 
-from .._common import Where, announce, owned_path
+from .._common import Where, announce
+from .._transport import owned_path
 
 
 def address_of(address: Any) -> tuple[str, int] | str:

@@ -26,11 +26,9 @@ from twisted.internet.error import CannotListenError, ConnectError, ConnectionDo
 from twisted.internet.protocol import ClientFactory, DatagramProtocol, Protocol, connectionDone
 from twisted.python.failure import Failure
 
-from .._common import (
+from .._clients import (
     GREETING_REQUEST,
-    RECV_SIZE,
     REPLY_TIMEOUT,
-    Where,
     cannot_connect,
     connection_lost,
     fail,
@@ -40,6 +38,7 @@ from .._common import (
     private_client_path,
     udp_address,
 )
+from .._common import RECV_SIZE, Where
 
 PROG = "greeting_client"
 

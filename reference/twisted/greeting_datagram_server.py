@@ -20,7 +20,8 @@ from typing import Any
 
 from twisted.internet.protocol import DatagramProtocol
 
-from .._common import RECV_SIZE, Where, announce, answer, owned_path, parse_args, peer
+from .._common import RECV_SIZE, Where, announce, parse_args, peer
+from .._transport import answer, owned_path
 
 
 class Greeter(DatagramProtocol):

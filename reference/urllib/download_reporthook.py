@@ -15,7 +15,7 @@ import os
 import sys
 import urllib.request
 
-from .._common import parse_url_args, url_failed
+from .._clients import parse_url_args, url_failed
 
 PROG = "download"
 

@@ -16,7 +16,7 @@ import os
 import shutil
 import urllib.request
 
-from .._common import parse_url_args, url_failed
+from .._clients import parse_url_args, url_failed
 
 PROG = "download"
 

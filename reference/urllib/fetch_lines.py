@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import urllib.request
 
-from .._common import check_complete, parse_url_args, url_failed
+from .._clients import check_complete, parse_url_args, url_failed
 
 PROG = "fetch"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from .._common import fail, fetch_text, parse_url_args, url_failed
+from .._clients import fail, fetch_text, parse_url_args, url_failed
 
 PROG = "link"
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import re
 
-from .._common import fail, fetch_text, parse_url_args, url_failed
+from .._clients import fail, fetch_text, parse_url_args, url_failed
 
 PROG = "link"
 
