@@ -135,18 +135,8 @@ class GreetingFixture:
 
 def _wait_drained(conn: socket.socket, timeout: float) -> None:
     """Wait until the peer has read everything sent on ``conn`` (a Unix stream socket), at most ``timeout``."""
-    import fcntl
-    import struct
-    import termios
-
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            left = struct.unpack("i", fcntl.ioctl(conn.fileno(), termios.TIOCOUTQ, b"\0" * 4))[0]
-        except OSError:
-            return
-        if left == 0:
-            return
+    while time.monotonic() < deadline and sockets.unix_unread(conn):
         time.sleep(0.002)
 
 

@@ -71,6 +71,19 @@ def wait_read(local_port: int, remote_port: int, timeout: float) -> None:
         time.sleep(0.002)
 
 
+def unix_unread(sock: socket.socket) -> int | None:
+    """Bytes sent on the Unix stream socket ``sock`` that its peer has not read yet (SIOCOUTQ);
+    None if that cannot be asked."""
+    import fcntl
+    import struct
+    import termios
+
+    try:
+        return int(struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0" * 4))[0])
+    except OSError:
+        return None
+
+
 def readable() -> bool:
     """Can this machine's socket table be read at all?"""
     return any(True for _ in _proc_tcp())
