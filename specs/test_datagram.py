@@ -30,6 +30,8 @@ GONE_CLIENTS = 3
 SIZES = (0, 1, 1024, 1025, 8192, 8193, 65507)  # around the buffers students pick (1024, 8192), and the largest
 PRINTED_SIZES = (100, 1025, 8193, LARGEST)
 PRINTS_DATA_WINDOW = 1.0  # seconds: how long DGRAM-4 waits to see whether datagrams are printed at all
+TRACEBACK_POLL = 0.05  # seconds: how often a wait for a reply looks for a traceback on the server's stderr
+AFTER_TRACEBACK = 0.2  # seconds a reply still has to arrive once the server printed a traceback
 
 _RECOGNISED = Evidence(phase="run", symptom="recognised")  # the spec names the mistake: no generic hints
 
@@ -45,8 +47,9 @@ def _hint(name: str) -> dict[str, str]:
 def _answer(target: ServerTarget, client: DatagramClient, payload: bytes, *, what: str) -> bytes:
     """Send ``payload`` and wait for the reply; fail (DGRAM-1's way) when none comes."""
     __tracebackhide__ = True
+    since = target.mark()
     client.send(payload)
-    reply = client.receive()
+    reply, waited = _reply_or_traceback(target, client, since)
     if reply is not None:
         return reply
     target.settle_output(suspicious=True)
@@ -55,8 +58,28 @@ def _answer(target: ServerTarget, client: DatagramClient, payload: bytes, *, wha
     mistake = "stream handler on a datagram server" if stream_handler else "reply not sent to the sender"
     fail_with(target, f"no reply to {what}", _hint(mistake),
               expected=f"one datagram {describe(GREETING)}, sent to {shown(client.peer_name)}",
-              got=f"nothing within {client.timeout:g}s",
+              got=f"nothing within {waited}",
               evidence=Evidence(expected=GREETING, got=b"", end="timeout", symptom="recognised"))
+
+
+def _reply_or_traceback(target: ServerTarget, client: DatagramClient, since: int) -> tuple[bytes | None, str]:
+    """The reply to what ``client`` just sent, and how long it was waited for: ``--net-timeout``, or
+    less when the server printed a traceback meanwhile (the handler failed: no reply is coming;
+    a reply already on its way still has AFTER_TRACEBACK seconds to arrive)."""
+    deadline = time.monotonic() + client.timeout
+    failed_at: float | None = None
+    while (now := time.monotonic()) < deadline:
+        reply = client.receive(min(TRACEBACK_POLL, deadline - now), quiet=True)
+        if reply is not None:
+            return reply, ""
+        if failed_at is None and any("Traceback" in ln.text for ln in target.output.lines(since, "stderr")):
+            failed_at = time.monotonic()
+        if failed_at is not None and time.monotonic() - failed_at >= AFTER_TRACEBACK:
+            waited = f"{time.monotonic() - deadline + client.timeout:.1f}s (the server printed a traceback)"
+            client.transcript.add(client.label, f"no datagram within {waited}")
+            return None, waited
+    client.transcript.add(client.label, f"no datagram within {client.timeout:.1f}s")
+    return None, f"{client.timeout:g}s"
 
 
 @pytest.mark.req("DGRAM-1")

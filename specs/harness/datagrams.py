@@ -62,14 +62,16 @@ class DatagramClient:
         self.transcript.add(self.label, f"sent a datagram of {describe(data)} from {shown(self.local)}")
         return True
 
-    def receive(self, timeout: float | None = None) -> bytes | None:
-        """The next datagram that arrives within ``timeout`` (None: none did)."""
+    def receive(self, timeout: float | None = None, *, quiet: bool = False) -> bytes | None:
+        """The next datagram that arrives within ``timeout`` (None: none did; ``quiet``: the
+        caller, waiting in slices, records that itself)."""
         wait = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + wait
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                self.transcript.add(self.label, f"no datagram within {wait:.1f}s")
+                if not quiet:
+                    self.transcript.add(self.label, f"no datagram within {wait:.1f}s")
                 return None
             self.sock.settimeout(left)
             try:
