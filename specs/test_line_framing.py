@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import time
 from typing import Literal
 
 import pytest
@@ -32,8 +31,6 @@ from .harness.protocol import DELIMITER, MAX_LENGTH
 from .harness.server import ServerTarget
 from .harness.wire import Client, describe
 
-PAUSE = 0.002  # between segments, so that they arrive apart (TCP_NODELAY is on)
-
 #: LINE-1's lines: no bare \n or \r inside (those are LINE-2's), whitespace at the ends (LINE-3's) not judged.
 SPECIAL_LINES = [b"", b" ", b"\t tabs and spaces \t", "unicod\u00e9 \u20ac \U0001f600".encode()]
 LINES = st.lists(
@@ -46,11 +43,12 @@ Judge = Literal["framing", "content", "exact"]
 
 
 def send_in_segments(client: Client, data: bytes, cuts: list[int]) -> None:
-    """Send ``data`` cut at the given offsets, pausing between segments."""
+    """Send ``data`` cut at the given offsets, each segment once the server has read the one before:
+    every segment reaches it in a read of its own (TCP_NODELAY is on)."""
     bounds = [0, *sorted(set(c for c in cuts if 0 < c < len(data))), len(data)]
     for start, end in itertools.pairwise(bounds):
+        client.wait_taken()
         client.send(data[start:end])
-        time.sleep(PAUSE)  # the scenario: segments travel apart (not a wait for a result)
 
 
 def _as_judged(stream: bytes, judge: Judge) -> bytes:
@@ -166,8 +164,8 @@ def _three_clients_interleave(line_logger_server: ServerTarget) -> None:
     for offset in range(0, max(map(len, streams.values())), 7):  # 7-byte segments, round robin
         for client in clients:
             if offset < len(streams[client.label]):
+                client.wait_taken()
                 client.send(streams[client.label][offset:offset + 7])
-        time.sleep(PAUSE)
     for client in clients:
         client.close()
     for client in clients:

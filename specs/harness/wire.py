@@ -19,6 +19,13 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Literal
 
+from . import sockdiag, sockets
+
+#: How long a client waits for the server to read one segment before sending the next (``wait_taken``).
+SEGMENT_WAIT = 0.05
+#: Between segments to a server found not reading: they are kept apart in time only.
+SEGMENT_GAP = 0.002
+
 #: How a read ended: an orderly FIN, a reset (RST), nothing more in time, or its size limit.
 TCP_CLOSE_WAIT = 8  # tcpi_state (linux/tcp_states.h): the peer's FIN arrived, ours is not sent yet
 
@@ -125,6 +132,7 @@ class Client:
         self.label = label
         self.saw_eof = False
         self.closed = False
+        self.stalled = False  # the server did not read a segment in time (wait_taken)
         self.tcp = isinstance(address, tuple)
         family = socket.AF_UNIX if not self.tcp else socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_STREAM)
@@ -196,6 +204,30 @@ class Client:
             return False
         self.transcript.add(self.label, f"sent {describe(data)}")
         return True
+
+    def wait_taken(self, timeout: float = SEGMENT_WAIT) -> None:
+        """Wait (at most ``timeout``) until the server has read everything this client sent, so that
+        what it sends next reaches the server in a read of its own. Over TCP: the server socket's
+        receive queue (an exact sock_diag lookup, microseconds); over a Unix socket: ours, the bytes
+        the peer has not taken yet (SIOCOUTQ). A server that does not read costs ``timeout`` once:
+        after that the segments are only kept apart in time (SEGMENT_GAP), as a stalled reader
+        would see them anyway."""
+        if self.stalled:
+            time.sleep(SEGMENT_GAP)
+            return
+        deadline = time.monotonic() + timeout
+        while not self.closed:
+            if isinstance(self.address, tuple) and isinstance(self.local, tuple):
+                left = sockdiag.receive_queue(self.address, (str(self.local[0]), int(self.local[1])))
+            else:
+                left = sockets.unix_unread(self.sock)
+            if not left:
+                return
+            if time.monotonic() > deadline:
+                self.stalled = True
+                self.transcript.add(self.label, f"the server did not read what it received within {timeout:g}s")
+                return
+            time.sleep(0.0002)
 
     def peer_closed(self) -> bool:
         """Has the server's FIN arrived (TCP state CLOSE_WAIT), read or not, data pending or not?"""
