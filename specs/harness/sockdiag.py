@@ -103,6 +103,8 @@ def receive_queue(local: tuple[str, int], remote: tuple[str, int]) -> int | None
                 break
         if kind != SOCK_DIAG_BY_FAMILY:
             return None  # NLMSG_ERROR: no such socket (ENOENT)
+        if _PORTS.unpack_from(data, _HEADER.size + _MESSAGE.size) != (local[1], remote[1]):
+            return None  # the kernel answered with the listening socket: the connection is gone
         _expires, rqueue, _wqueue, _uid, _inode = _QUEUES.unpack_from(data, _HEADER.size + _MESSAGE.size + 48)
     except (OSError, AttributeError, struct.error):
         return None
