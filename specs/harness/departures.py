@@ -9,17 +9,21 @@ for again.
 
 from __future__ import annotations
 
-import functools
 import time
 
 from . import observe
 from .logparse import book_form
-from .output import Line, Output, OutputTimeout
+from .output import Output, OutputTimeout
 from .wire import Address, Client
 
 
-def _names(address: Address, line: Line) -> bool:
-    return observe.names_client(line.text, address)
+def _named(text: str, clients: dict[Address, int]) -> list[Address]:
+    """Which of ``clients`` the log line ``text`` names (by port, with a loopback host; or by path)."""
+    found: list[Address] = [(h, p) for h, p in observe.addresses(text) if (h, p) in clients]
+    if not found:  # another loopback spelling of the host, or a Unix path
+        found = [me for me in clients if (isinstance(me, str) and me in text) or
+                 (isinstance(me, tuple) and str(me[1]) in text and observe.names_client(text, me))]
+    return found
 
 
 class Departures:
@@ -48,15 +52,26 @@ class Departures:
         leaving, self.leaving = self.leaving, []
         if not self.logged:
             return
+        if not leaving:
+            return
+        # each client's lines from its mark on: its connection line, then its departure line. One pass
+        # over the output (a client is found by its port or path), however many clients left at once.
+        marks = {client.peer_name: mark for client, mark in leaving if client.known}
+        seen: dict[Address, int] = {}
         deadline = time.monotonic() + timeout
-        for client, mark in leaving:
-            me = client.peer_name
-            first = next((ln.index for ln in output.lines(mark) if observe.names_client(ln.text, me)), None)
-            if first is None:
-                continue
+        cursor = min(marks.values(), default=0)
+        while True:
+            for line in output.lines(cursor):
+                for me in _named(line.text, marks):
+                    if line.index >= marks[me]:
+                        seen[me] = seen.get(me, 0) + 1
+                cursor = line.index + 1
+            # a client whose connection was never logged is not waited for (that is LOG-1's business)
+            waiting = [me for me, n in seen.items() if n < 2]
+            if not waiting:
+                return
             try:
-                output.wait_for(functools.partial(_names, me), since=first + 1,
-                                what=f"the departure of {book_form(me)}",
+                output.wait_for(lambda _line: True, since=cursor, what=f"the departure of {book_form(waiting[0])}",
                                 timeout=max(0.0, deadline - time.monotonic()))
             except OutputTimeout:
                 self.logged = False
