@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 import psutil
@@ -40,6 +41,28 @@ def cpu_seconds(procs: Iterable[psutil.Process]) -> float:
             total += times.user + times.system
         except psutil.Error:
             continue
+    return total
+
+
+def cpu_ns(procs: Iterable[psutil.Process]) -> int | None:
+    """CPU time used so far by every thread of ``procs``, in nanoseconds (the scheduler's own
+    accounting, ``/proc/PID/task/TID/schedstat``); None where the kernel does not keep it."""
+    total = 0
+    for proc in procs:
+        try:
+            tasks = os.listdir(f"/proc/{proc.pid}/task")
+        except FileNotFoundError:
+            continue  # it has exited
+        except OSError:
+            return None
+        for task in tasks:
+            try:
+                with open(f"/proc/{proc.pid}/task/{task}/schedstat") as stat:
+                    total += int(stat.read().split()[0])
+            except FileNotFoundError:
+                continue  # that thread has ended
+            except (OSError, ValueError, IndexError):
+                return None
     return total
 
 

@@ -87,6 +87,10 @@ class TargetViews:
         """CPU time (user + system) used so far by the target's live processes."""
         return introspect.cpu_seconds(self.processes())
 
+    def cpu_ns(self) -> int | None:
+        """CPU time used so far by every thread of the target's processes, in nanoseconds (None: not kept)."""
+        return introspect.cpu_ns(self.processes())
+
     def runnable(self) -> int:
         """How many of the target's processes are running or ready to run right now (not asleep)."""
         return introspect.runnable(self.processes())
