@@ -9,6 +9,7 @@ datagrams it answers each datagram with the greeting in one datagram.
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -40,6 +41,25 @@ def greeting_fixture(target: ClientTarget, pieces: list[bytes], pause: float = 0
             yield server
 
 
+_WHOLE: weakref.WeakKeyDictionary[ClientTarget, tuple[ClientRun, list[tuple[float, str, str]]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def whole_greeting_run(target: ClientTarget) -> ClientRun:
+    """The client's run against a server that sends the greeting whole: made once per target, and
+    judged by CLIENT-1 (what it printed) and CLIENT-2 (how it exited); its transcript comes along."""
+    known = _WHOLE.get(target)
+    if known is not None:
+        run, events = known
+        target.transcript.events[:0] = events
+        target.last = run
+        return run
+    with greeting_fixture(target, [GREETING]) as server:
+        run = target.run(port=server.port or None, path=server.path)
+    _WHOLE[target] = (run, list(target.transcript.events))
+    return run
+
+
 def printed_greeting(run: ClientRun, *, exact: bool) -> bool:
     """Did the client print the greeting (one trailing newline allowed)? Not ``exact``: also as a repr."""
     printed = run.stdout.removesuffix(b"\n").removesuffix(b"\r")
@@ -59,8 +79,7 @@ def expect_greeting_printed(target: ClientTarget, run: ClientRun, *, how: str, e
 def test_prints_the_greeting(greeting_client: ClientTarget) -> None:
     """The client prints the greeting it receives, ``Thank you for connecting``, as text (one trailing newline
     allowed), not as a bytes repr and not cut short."""
-    with greeting_fixture(greeting_client, [GREETING]) as server:
-        run = greeting_client.run(port=server.port or None, path=server.path)
+    run = whole_greeting_run(greeting_client)
     printed = observe.unwrap(run.stdout.strip())
     if printed and GREETING.startswith(printed) and printed != GREETING:  # cut short: the fragments' spec can't judge
         greeting_client.observations.hide("whole greeting", "CLIENT-1", "the client prints only the start of the "
@@ -71,8 +90,7 @@ def test_prints_the_greeting(greeting_client: ClientTarget) -> None:
 @pytest.mark.req("CLIENT-2")
 def test_exits_with_status_zero(greeting_client: ClientTarget) -> None:
     """The client exits with status 0 after printing the greeting."""
-    with greeting_fixture(greeting_client, [GREETING]) as server:
-        run = greeting_client.run(port=server.port or None, path=server.path)
+    run = whole_greeting_run(greeting_client)
     if run.returncode != 0:
         fail(greeting_client, "the client did not exit with status 0", expected="exit status 0",
              got=run.describe_exit())

@@ -110,7 +110,7 @@ def stateful_settings() -> settings:
 
 
 #: Examples drawn for a spec whose every example runs the target program afresh (dev and ci profiles).
-PROGRAM_RUNS = 4
+PROGRAM_RUNS = 3
 #: Set by the plug-in: is the Hypothesis profile one of the quick ones (``dev``, ``ci``)?
 bounded = True
 
