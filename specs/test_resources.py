@@ -20,7 +20,8 @@ from .harness.server import ServerTarget
 
 VISITS = 20
 RELEASE_TIMEOUT = 2.0  # how long the server may take to release a departed client's resources
-POLL = 0.05
+POLL = 0.01  # how often a departed client's resources are looked for while they are due back
+STABLE_POLL = 0.05  # the baseline of descriptors: two equal readings this far apart
 
 
 def visit(target: ServerTarget, n: int) -> None:
@@ -42,12 +43,13 @@ def visit(target: ServerTarget, n: int) -> None:
     disconnected(target, client, conn)
 
 
-def settle(measure: Callable[[], int], *, until: Callable[[int], bool], timeout: float) -> int:
-    """Poll ``measure()`` until ``until(value)`` holds or ``timeout`` passes; the last value."""
+def settle(measure: Callable[[], int], *, until: Callable[[int], bool], timeout: float,
+           every: float = POLL) -> int:
+    """Poll ``measure()`` (``every`` seconds) until ``until(value)`` holds or ``timeout`` passes; the last value."""
     deadline = time.monotonic() + timeout
     value = measure()
     while not until(value) and time.monotonic() < deadline:
-        time.sleep(POLL)
+        time.sleep(every)
         value = measure()
     return value
 
@@ -77,7 +79,7 @@ def test_releases_file_descriptors(server: ServerTarget) -> None:
         previous[0] = value
         return done
 
-    baseline = settle(server.fd_count, until=stable, timeout=2.0)
+    baseline = settle(server.fd_count, until=stable, timeout=2.0, every=STABLE_POLL)
     for n in range(1, VISITS + 1):
         visit(server, n)
     now = settle(server.fd_count, until=lambda v: v <= baseline, timeout=RELEASE_TIMEOUT)
