@@ -56,15 +56,21 @@ def _as_judged(stream: bytes, judge: Judge) -> bytes:
 
     ``exact``: as printed (LINE-3: printed as sent, no repr, whitespace kept); ``content``:
     a line printed as a repr (``b'...'``) counts as its value (LINE-2, LINE-4); ``framing``:
-    also spaces and tabs at either end and empty lines do not count (LINE-1: which lines,
-    once each, in order; the rest is LINE-3's).
+    also whitespace at either end (whatever a program's ``strip()`` removes: spaces, tabs, form
+    feeds, Unicode spaces) and empty lines do not count (LINE-1: which lines, once each, in
+    order; the rest is LINE-3's).
     """
     if judge == "exact":
         return stream
     lines = [observe.unwrap(line) for line in stream.split(b"\n")[:-1]]
     if judge == "framing":
-        lines = [line.strip(b" \t") for line in lines if line.strip(b" \t")]
+        lines = [stripped for line in lines if (stripped := _stripped(line))]
     return b"".join(line + b"\n" for line in lines)
+
+
+def _stripped(line: bytes) -> bytes:
+    """``line`` without the whitespace at its ends that ``bytes.strip()`` or ``str.strip()`` removes."""
+    return line.decode("utf-8", "surrogateescape").strip().encode("utf-8", "surrogateescape")
 
 
 def expect_printed(target: ServerTarget, sent: bytes, lines: list[bytes], cuts: list[int], *, summary: str,
