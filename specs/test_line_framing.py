@@ -56,8 +56,8 @@ def _as_judged(stream: bytes, judge: Judge) -> bytes:
 
     ``exact``: as printed (LINE-3: printed as sent, no repr, whitespace kept); ``content``:
     a line printed as a repr (``b'...'``) counts as its value (LINE-2, LINE-4); ``framing``:
-    also whitespace at either end (whatever a program's ``strip()`` removes: spaces, tabs, form
-    feeds, Unicode spaces) and empty lines do not count (LINE-1: which lines, once each, in
+    also whitespace at either end (what a program's ``strip()`` removes: spaces, tabs, form
+    feeds, Unicode spaces; but not ``\r``) and empty lines do not count (LINE-1: which lines, once each, in
     order; the rest is LINE-3's).
     """
     if judge == "exact":
@@ -68,9 +68,15 @@ def _as_judged(stream: bytes, judge: Judge) -> bytes:
     return b"".join(line + b"\n" for line in lines)
 
 
+#: What ``str.strip()`` removes, but ``\r`` and ``\n``: a ``\r`` left at a line's end is a framing mistake
+#: (splitting on ``\n`` alone), LINE-1's; the rest at either end is LINE-3's.
+_END_SPACE = ("\t\x0b\x0c\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+              "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
 def _stripped(line: bytes) -> bytes:
-    """``line`` without the whitespace at its ends that ``bytes.strip()`` or ``str.strip()`` removes."""
-    return line.decode("utf-8", "surrogateescape").strip().encode("utf-8", "surrogateescape")
+    """``line`` without the whitespace at its ends that ``strip()`` removes, ``\r`` aside."""
+    return line.decode("utf-8", "surrogateescape").strip(_END_SPACE).encode("utf-8", "surrogateescape")
 
 
 def expect_printed(target: ServerTarget, sent: bytes, lines: list[bytes], cuts: list[int], *, summary: str,
