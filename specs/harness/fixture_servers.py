@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import os
+import select
 import socket
 import threading
 import time
@@ -69,13 +71,24 @@ class GreetingFixture:
         self.sock.settimeout(0.2)
         self.served = 0
         self._stop = threading.Event()
+        self._wake = os.pipe()
         self._thread = threading.Thread(target=self._answer if datagram else self._serve, daemon=True,
                                         name="greeting-fixture")
         self._thread.start()
 
+    def _ready(self) -> bool:
+        """Wait until a client (or datagram) comes: True, or until :meth:`close`: False."""
+        while not self._stop.is_set():
+            readable, _, _ = select.select([self.sock, self._wake[0]], [], [], 1.0)
+            if self._wake[0] in readable:
+                return False
+            if readable:
+                return True
+        return False
+
     def _answer(self) -> None:
         """Datagrams: answer each with the greeting in one datagram (it cannot travel in fragments)."""
-        while not self._stop.is_set():
+        while self._ready():
             try:
                 data, addr = self.sock.recvfrom(65536)
             except (TimeoutError, OSError):
@@ -96,7 +109,7 @@ class GreetingFixture:
             self.served += 1
 
     def _serve(self) -> None:
-        while not self._stop.is_set():
+        while self._ready():
             try:
                 conn, addr = self.sock.accept()
             except (TimeoutError, OSError):
@@ -121,7 +134,10 @@ class GreetingFixture:
 
     def close(self) -> None:
         self._stop.set()
+        os.write(self._wake[1], b"x")  # the thread returns at once, not at its next timeout
         self._thread.join(5)
+        for fd in self._wake:
+            os.close(fd)
         self.sock.close()
         paths.remove(self.folder)
 
