@@ -79,7 +79,7 @@ class GreetingFixture:
     def _ready(self) -> bool:
         """Wait until a client (or datagram) comes: True, or until :meth:`close`: False."""
         while not self._stop.is_set():
-            readable, _, _ = select.select([self.sock, self._wake[0]], [], [], 1.0)
+            readable, _, _ = select.select([self.sock.fileno(), self._wake[0]], [], [], 1.0)
             if self._wake[0] in readable:
                 return False
             if readable:
