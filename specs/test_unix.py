@@ -7,13 +7,9 @@ Unix stream socket; UNIX-2 and UNIX-3 also over Unix datagrams.
 
 from __future__ import annotations
 
-import os
-import socket
-import stat
-from pathlib import Path
-
 import pytest
 
+from .harness import openings
 from .harness.collection import not_applicable
 from .harness.greetings import Greeter
 from .harness.hints import TRANSPORT_HINTS, Evidence
@@ -21,8 +17,6 @@ from .harness.logs import connected, frame, logged
 from .harness.matchers import fail, fail_with
 from .harness.server import ServerTarget
 from .harness.wire import describe
-
-REGULAR_CONTENT = b"a regular file that is not the server's to delete\n"
 
 
 @pytest.mark.req("UNIX-1")
@@ -57,24 +51,14 @@ def _hint(name: str) -> dict[str, str]:
     return {name: TRANSPORT_HINTS[name]}
 
 
-def _stale_socket(path: str) -> None:
-    """What a server that was killed leaves: a socket file that nothing listens on."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as old:
-        old.bind(path)
-
-
-def _regular_file(path: str) -> None:
-    with open(path, "wb") as file:
-        file.write(REGULAR_CONTENT)
-
-
 @pytest.mark.req("UNIX-2")
 def test_starts_over_a_stale_socket_file(unix_server: ServerTarget) -> None:
     """(``unix``, ``unixgram``) The server starts even when a stale socket file, which nothing listens on any more,
     is at its path: it removes that file before binding."""
     if unix_server.spec.port_policy != "assigned":
         not_applicable("its command has no {path}, so netconform cannot choose the path it binds")
-    why = unix_server.start_with(_stale_socket)
+    opening = unix_server.openings.get("stale socket")  # its first start, if it began this way (openings.py)
+    why = opening.why if opening is not None else unix_server.start_with(openings.stale_socket)
     if why is not None:
         fail(unix_server, "it did not start where a stale socket file was left at its path",
              expected="it removes the stale socket file (nothing listens on it) and binds its path",
@@ -89,18 +73,16 @@ def test_never_deletes_a_path_it_does_not_own(unix_server: ServerTarget) -> None
     the file is left as it was."""
     if unix_server.spec.port_policy != "assigned":
         not_applicable("its command has no {path}, so netconform cannot choose the path it binds")
-    unix_server.start_with(_regular_file)
-    path = unix_server.socket_path
-    assert path is not None
-    try:
-        intact = stat.S_ISREG(os.lstat(path).st_mode) and Path(path).read_bytes() == REGULAR_CONTENT
-    except FileNotFoundError:
-        intact = False
-    finally:
-        unix_server.stop()
-    if not intact:
+    opening = unix_server.openings.get("regular file")  # its first start (openings.py)
+    if opening is None:
+        unix_server.start_with(openings.regular_file)
+        try:
+            opening = openings.Opening(None, unix_server.socket_path, openings.intact(unix_server.socket_path))
+        finally:
+            unix_server.stop()
+    if not opening.intact:
         fail(unix_server, "it deleted (or replaced) a regular file at its socket path",
-             expected=f"the regular file at {path} left as it was (and the server refusing to start there)",
+             expected=f"the regular file at {opening.path} left as it was (and the server refusing to start there)",
              got="the file was gone, or replaced by a socket",
              details="remove a path before binding only if it is a socket nobody listens on (a stale one): "
              "os.stat(path) and stat.S_ISSOCK(mode), then a connect() that is refused. An unconditional "

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-from . import findings, matchers, paths, readiness, sockets
+from . import findings, matchers, openings, paths, readiness, sockets
 from .context import FixedPort, Settings, TargetUnavailable, TestContext
 from .datagrams import DatagramClient
 from .departures import Departures
@@ -39,6 +39,7 @@ class ServerTarget(TargetViews):
         self._paths = 0  # client paths made in it
         self.found_path: str | None = None  # the socket path a Unix target without {path} chose
         self._prepare: Callable[[str], None] | None = None  # run on a Unix target's {path} before it starts
+        self.openings: dict[str, openings.Opening] = {}  # UNIX-2's and UNIX-3's scenarios, met at the first start
         self._startup_error: str | None = None
         self._startup_finding = Finding("")
         self._may_start = True
@@ -127,7 +128,10 @@ class ServerTarget(TargetViews):
                 self.require("serving")  # it stops after serving a client: GREET-5's failure, if it found it
             matchers.fail(self, "the server process exited during this spec")
         self._may_start = False
-        self._start()
+        if self.starts == 0 and self._prepare is None and openings.applies(self):
+            openings.first_start(self)  # left running, unless both scenarios kept it from starting
+        if self.group is None or not self.group.alive:
+            self._start()
 
     def _start(self) -> None:
         __tracebackhide__ = True
@@ -196,8 +200,7 @@ class ServerTarget(TargetViews):
             except paths.OutsideWorkingDirectory as exc:
                 raise readiness.StartupProblem(str(exc)) from None
         port = self.address[1] if isinstance(self.address, tuple) else None
-        if self.spec.port_policy == "fixed" and self.spec.transport == "tcp" and port != BOOK_PORT \
-                and self.starts == 1:
+        if (self.spec.port_policy, self.spec.transport, self.starts) == ("fixed", "tcp", 1) and port != BOOK_PORT:
             self.events.append(f"{self.spec.name}: listens on port {port}, not the book's 1234 (the book's "
                                "client, which hard-codes 1234, would not find it)")
 
@@ -302,10 +305,8 @@ class ServerTarget(TargetViews):
             self.group.output.wait_closed(2.0)
 
     def start_with(self, prepare: Callable[[str], None]) -> str | None:
-        """Start a Unix target afresh, ``prepare(path)`` run on its socket path first (a stale socket file, a
-        regular file there): None once it is ready, else why it did not start. The failure is this spec's
-        scenario, not the target's: it is not cached, and the next spec starts the target as usual. The
-        path's folder stays until ``stop()``, for the spec to look at."""
+        """Start a Unix target afresh after ``prepare(path)`` on its socket path (``openings``): None once ready,
+        else why not (the scenario's failure, not cached). Its folder stays until ``stop()``, for the spec."""
         self.stop()
         self._prepare, self._may_start = prepare, True
         try:
