@@ -11,7 +11,7 @@ list of references; the harness turns each row into a default target.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple  # not a dataclass: every reference imports this, dataclasses costs 10+ ms
 
 #: Concurrency models, and whether each serves several clients at once.
 #: ``iterative`` and ``socketserver`` handle one client at a time by design.
@@ -40,8 +40,7 @@ DATAGRAM_TRANSPORTS: tuple[str, ...] = ("udp", "unixgram")
 DATAGRAM_MODELS: tuple[str, ...] = tuple(SERVER_MODELS)
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(NamedTuple):
     """One reference implementation of ``role`` in concurrency model (or variant) ``model``.
 
     ``args`` follow ``python -m <module>`` in the target's command; ``{host}``, ``{port}``,

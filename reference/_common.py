@@ -11,7 +11,6 @@ import argparse
 import contextlib
 import socket
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator
 from typing import IO, NamedTuple
@@ -61,6 +60,8 @@ def share_log_with_children() -> None:
     belongs to one process, so the children exclude one another, and the kernel
     releases it if its holder dies.
     """
+    import tempfile  # here: only a forking model needs it, and every reference's start-up pays for imports
+
     global _log_processes
     _log_processes = tempfile.TemporaryFile()  # noqa: SIM115 (open for the life of the process)
 
