@@ -78,7 +78,8 @@ class BadFixture:
     ``Hint:`` a phrase its first failure's message contains; ``Hints:`` the names of the
     hints (``hints.HINTS``) its messages give, and no others; ``Options:`` extra
     command-line options it must run with (fixtures with the same options share a run);
-    ``Transport:`` the transport it speaks (``unix``, ``udp``, ``unixgram``; TCP by default).
+    ``Transport:`` the transport it speaks (``unix``, ``udp``, ``unixgram``; TCP by default);
+    ``Command: as written``: a URL client run without ``{url}`` (it fetches the URL written in it).
     """
 
     path: Path
@@ -89,6 +90,7 @@ class BadFixture:
     hints: tuple[str, ...] = ()
     options: tuple[str, ...] = ()
     transport: str = "tcp"
+    as_written: bool = False
 
     @property
     def name(self) -> str:
@@ -99,11 +101,13 @@ class BadFixture:
         rel = self.path.relative_to(ROOT)
         args = {"quote-module": None, "greeting-client": "{host} {port}", "fetch-client": "{url}",
                 "link-client": "{url}", "download-client": "{url} {output}"}.get(self.role, "{port}")
+        if self.as_written:
+            args = ""
         if self.transport in ("unix", "unixgram") and args is not None:
             args = "{path}"
         python = sys.executable  # the suite's own Python 3, which has Twisted for fixtures that use it
         role = self.role if self.transport == "tcp" else f"{self.role}/{self.transport}"
-        return f"{role}:{self.name}={rel}" if args is None else f"{role}:{self.name}={python} {rel} {args}"
+        return f"{role}:{self.name}={rel}" if args is None else f"{role}:{self.name}={python} {rel} {args}".rstrip()
 
 
 def bad_fixtures() -> list[BadFixture]:
@@ -125,6 +129,7 @@ def bad_fixtures() -> list[BadFixture]:
             tuple(x.strip() for x in hints.group(1).split(";")) if hints else (),
             tuple(options.group(1).split()) if options else (),
             transport.group(1) if transport else "tcp",
+            re.search(r"^Command: as written$", text, re.M) is not None,
         ))
     return found
 
