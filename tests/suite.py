@@ -50,12 +50,14 @@ def suite_env(run_id: str) -> dict[str, str]:
     return env
 
 
-def run_suite(args: list[str], tmp_path: Path, *, timeout: float = 300, own_network: bool = False) -> SuiteRun:
+def run_suite(args: list[str], tmp_path: Path, *, timeout: float = 300, own_network: bool = False,
+              env: dict[str, str] | None = None) -> SuiteRun:
     """Run ``pytest specs ARGS`` from the project root; return its verdicts.
 
     ``own_network``: run it in a fresh network namespace with its own loopback (see the
     ``netns`` capability), so fixed ports such as the book's 1234 are not shared with
-    other runs, nor with connections of earlier runs still in TIME_WAIT.
+    other runs, nor with connections of earlier runs still in TIME_WAIT. ``env``: variables
+    added to its environment.
     """
     run_id = "test-" + uuid.uuid4().hex[:10]
     out = tmp_path / f"verdicts-{run_id}.json"
@@ -63,7 +65,7 @@ def run_suite(args: list[str], tmp_path: Path, *, timeout: float = 300, own_netw
            "--netconform-json", str(out), *args]
     if own_network:
         cmd = ["unshare", "--net", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", *cmd]
-    proc = subprocess.run(cmd, cwd=ROOT, env=suite_env(run_id), capture_output=True, text=True,
+    proc = subprocess.run(cmd, cwd=ROOT, env={**suite_env(run_id), **(env or {})}, capture_output=True, text=True,
                           timeout=timeout, check=False)
     results = json.loads(out.read_text())["results"] if out.exists() else []
     return SuiteRun(proc.returncode, proc.stdout + proc.stderr, results, run_id)

@@ -30,15 +30,15 @@ PARALLEL_FROM = 4  # a run of this many fixtures or more uses -n 2 itself (each 
 
 def _runs() -> list[tuple[BadFixture, ...]]:
     groups: dict[tuple[str, tuple[str, ...], bool], list[BadFixture]] = defaultdict(list)
-    for fixture in FIXTURES:  # programs run as written need a namespace: a run of their own
-        groups[(fixture.role, fixture.options, fixture.as_written)].append(fixture)  # transports mix: each spec takes its own
+    for fixture in FIXTURES:  # transports mix: each spec takes its own; programs run as written, a run of their own
+        groups[(fixture.role, fixture.options, fixture.as_written)].append(fixture)
     runs = []
     for group in groups.values():
         runs += [tuple(group[i:i + PER_RUN]) for i in range(0, len(group), PER_RUN)]
     return runs
 
 
-RUNS = [pytest.param(run, marks=[pytest.mark.own_network] if run[0].as_written else [],
+RUNS = [pytest.param(run, marks=[pytest.mark.netjail] if run[0].as_written else [],
                      id=f"{run[0].role}:{run[0].name}..{run[-1].name}") for run in _runs()]
 
 

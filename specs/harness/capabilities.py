@@ -110,7 +110,7 @@ CAPABILITIES: dict[str, Capability] = {
             "cannot create a network namespace here (needs root, unshare and ip)",
         ),
         Capability(
-            "own_network",
+            "netjail",
             "runs URL clients without {url} in a network namespace of their own (unshare: root or user namespaces)",
             _has_own_network,
             "cannot create a network namespace here (needs Linux, unshare, and root or unprivileged user "
