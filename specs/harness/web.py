@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from . import matchers, netjail, paths
 from .context import TargetUnavailable
-from .findings import record
+from .findings import not_applicable, record
 from .hints import Evidence
 from .targets import render_argv, target_env
 from .webproxy import ProxyLog, ProxyRun, TestAuthority
@@ -88,8 +88,6 @@ def _page(url: str) -> tuple[tuple[str, int], str]:
     """The fixture server's address and the path of the page a spec shows at ``url``; not applicable otherwise."""
     match = _PAGE.fullmatch(url)
     if match is None:
-        from .collection import not_applicable  # collection.py builds on the client targets
-
         shown = "a file: URL" if url.startswith("file:") else url
         not_applicable(f"the program fetches the URL written in it (no {{url}} in its command), and {shown} cannot "
                        "be shown at an http(s):// URL")
