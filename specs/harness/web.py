@@ -69,14 +69,24 @@ def _went_direct(target: ClientTarget, run: ClientRun, log: ProxyLog) -> None:
     """Fail the spec (and every later one) if the program reached for the network without the proxy."""
     __tracebackhide__ = True
     text = (run.stderr + run.stdout).decode("utf-8", "replace")
-    if log.urls or not WENT_DIRECT.search(text):
+    if log.urls:
         return
     host = (hosts_named(target, text) or ["a web server"])[0]
-    reason = (f"tried to reach {host} directly: netconform serves the web through a proxy (the http_proxy and "
-              "https_proxy environment variables, which urllib and requests honour), and this program did not use "
-              "it. It runs in a network namespace of its own, where only loopback exists, so it reached nothing. "
-              "Leave the proxy settings alone (urlopen and urlretrieve use them by default; no ProxyHandler({}), "
-              "proxies={} or trust_env=False), or take the URL from the command line and give {url} in the command")
+    if log.tls_failures:
+        reason = (f"could not fetch {host} through netconform's proxy: the TLS handshake failed "
+                  f"({log.tls_failures[0]}). For https://, the proxy presents a certificate of a test authority "
+                  "made for this run, named in SSL_CERT_FILE (and REQUESTS_CA_BUNDLE): use the default trust store "
+                  "(ssl.create_default_context(), urlopen's default), not a bundle of your own, or take the URL from "
+                  "the command line and give {url} in the command")
+    elif WENT_DIRECT.search(text):
+        reason = (f"tried to reach {host} directly: netconform serves the web through a proxy (the http_proxy and "
+                  "https_proxy environment variables, which urllib and requests honour), and this program did not "
+                  "use it. It runs in a network namespace of its own, where only loopback exists, so it reached "
+                  "nothing. Leave the proxy settings alone (urlopen and urlretrieve use them by default; no "
+                  "ProxyHandler({}), proxies={} or trust_env=False), or take the URL from the command line and "
+                  "give {url} in the command")
+    else:
+        return
     message, finding = matchers.startup_failure(target, reason, Evidence(
         phase="startup", stderr=target.stderr_text(), stdout=target.stdout_text()))
     target.unusable = (message, finding)

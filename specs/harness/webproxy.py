@@ -97,6 +97,15 @@ def request_line(head: bytes) -> tuple[str, str]:
     return words[0], words[1] if len(words) > 1 else "/"
 
 
+def host_header(head: bytes) -> str:
+    """The Host header of a request head ('(no host)' if it has none)."""
+    for line in head.decode("latin-1").split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "host":
+            return value.strip()
+    return "(no host)"
+
+
 class ProxyRun:
     """The proxy for one run of a client: accepts on ``listener`` (opened in the client's namespace)."""
 
@@ -128,6 +137,11 @@ class ProxyRun:
         conn.settimeout(IO_TIMEOUT)
         stream: socket.socket | ssl.SSLSocket = conn
         try:
+            if conn.recv(1, socket.MSG_PEEK) == b"\x16":  # a TLS handshake: https spoken to the proxy itself
+                self.log.tls_failures.append("TLS to the proxy itself")
+                self.transcript.add("proxy", "the client began TLS with the proxy itself instead of asking it to "
+                                             "CONNECT: closed")
+                return
             head = read_head(conn)
             if not head:
                 return
@@ -148,7 +162,7 @@ class ProxyRun:
                 method, path = request_line(head)
                 url = path if "://" in path else f"https://{host}{path if path.startswith('/') else '/' + path}"
             else:
-                url = target if "://" in target else f"http://(no host){target}"
+                url = target if "://" in target else f"http://{host_header(head)}{target}"
             self._forward(stream, method, url)
         except OSError as exc:
             self.transcript.add("proxy", f"the connection failed: {exc}")
