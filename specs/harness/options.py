@@ -124,7 +124,9 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--impl", action="append", default=[], metavar="ROLE[/TRANSPORT][:NAME]=COMMAND",
         help="validate your implementation: e.g. --impl 'greeting-server=python3 my_server.py {port}'. "
-        "{host} and {port} are substituted; without {port} the port it listens on is discovered. A transport "
+        "{host} and {port} are substituted; without {port} the port it listens on is discovered. URL clients "
+        "get {url} (and {output}); without {url} they run as written, fetching python.org through netconform's "
+        "proxy in a network namespace of their own. A transport "
         "other than TCP follows the role: greeting-server/udp=... {port}, logger-server/unix=... {path} "
         "(a socket path in a private folder), greeting-server/unixgram=... {path}. "
         f"May repeat. Roles: {', '.join(ROLES)}; transports: {', '.join(TRANSPORT_NAMES)}",
