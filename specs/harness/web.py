@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -101,14 +100,14 @@ def _page(url: str) -> tuple[tuple[str, int], str]:
         shown = "a file: URL" if url.startswith("file:") else url
         not_applicable(f"the program fetches the URL written in it (no {{url}} in its command), and {shown} cannot "
                        "be shown at an http(s):// URL")
-    return ("127.0.0.1", int(match.group(1))), urllib.parse.unquote(match.group(2) or "/")
+    return ("127.0.0.1", int(match.group(1))), match.group(2) or "/"
 
 
 def _saved(work: Path, output: str | None, target: ClientTarget) -> None:
     """Copy the file the program saved in its working folder to ``output`` (the newest, if several)."""
-    files = sorted((p for p in work.rglob("*") if p.is_file()), key=lambda p: p.stat().st_mtime_ns)
     if target.spec.role != "download-client":
         return
+    files = sorted((p for p in work.rglob("*") if p.is_file()), key=lambda p: p.stat().st_mtime_ns)
     if not files:
         target.transcript.add("suite", "it saved no file in its working folder")
     elif output:
