@@ -72,6 +72,8 @@ class Reference(NamedTuple):
             return ("twisted",)
         if self.model == "forking":
             return ("fork",)
+        if self.role in ("fetch-client", "link-client", "download-client") and "{url}" not in self.args:
+            return ("netjail",)  # run as written: in a network namespace of its own (harness/netjail.py)
         return ()
 
 
@@ -91,6 +93,14 @@ CLIENT_REFERENCES: tuple[Reference, ...] = (
               args=("{url}", "{output}")),
     Reference("download-client", "urlcleanup", module_name=f"{__name__}.urllib.download_urlcleanup",
               args=("{url}", "{output}")),
+    # The same programs given the book's URLs (and file name) in their commands, no {url}: run as written,
+    # against the suite's proxy, where the specs whose page cannot be shown at that URL are not applicable.
+    Reference("fetch-client", "as-written", module_name=f"{__name__}.urllib.fetch_read",
+              args=("https://www.python.org",)),
+    Reference("link-client", "as-written", module_name=f"{__name__}.urllib.link_htmlparser",
+              args=("http://python.org",)),
+    Reference("download-client", "as-written", module_name=f"{__name__}.urllib.download_urlcleanup",
+              args=("http://www.python.org", "C:\\python_webpage.html")),
     Reference("quote-module", "stdlib", module_name="urllib.parse", args=()),
     Reference("quote-module", "handwritten", module_name=f"{__name__}.quoting", args=()),
 )

@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from .harness import capabilities, examples, options, submissions
+from .harness import capabilities, examples, netjail, options, submissions
 from .harness.collection import DiagnosisOrder
 from .harness.context import Settings
 from .harness.keys import POOL, RECORDER, RUN, SUBMISSIONS, TARGETS, WORKDIR
@@ -95,9 +95,13 @@ def pytest_configure(config: pytest.Config) -> None:
     subs = _load_submissions(config, run)
     impls = [*run.impls, *(t for sub in subs for t in sub.targets)]
     config.stash[TARGETS] = impls if run.user_mode else reference_targets()
+    refused = netjail.refusal(impls, run.allow_real_network)
+    if refused:
+        raise pytest.UsageError(refused)
     run_id = os.environ.get("NETCONFORM_RUN") or uuid.uuid4().hex[:12]
     os.environ["NETCONFORM_RUN"] = run_id  # xdist workers inherit it
-    config.stash[POOL] = TargetPool(Settings(run.startup_timeout, run.net_timeout, run_id, run.limits))
+    config.stash[POOL] = TargetPool(Settings(run.startup_timeout, run.net_timeout, run_id, run.limits,
+                                                 run.allow_real_network))
     config.stash[RECORDER] = Recorder(config)
     config.pluginmanager.register(JUnitNames(config), "netconform-junit-names")
     config.pluginmanager.register(config.stash[RECORDER], "netconform-recorder")

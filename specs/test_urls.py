@@ -133,7 +133,7 @@ def test_download_is_byte_identical(download_client: ClientTarget, http_fixture_
         fail(download_client, f"{path} was not saved byte for byte", expected=f"{describe(body, 80)} in {output}",
              got=("no file" if saved is None else describe(saved, 80)) + f"; {run.describe_exit()}",
              details=first_difference(body, saved) if saved is not None else None,
-             evidence=Evidence(symptom="download"))
+             evidence=Evidence(symptom="download" if saved is not None else ""))
 
 
 @pytest.mark.req("URL-9")

@@ -50,12 +50,14 @@ def suite_env(run_id: str) -> dict[str, str]:
     return env
 
 
-def run_suite(args: list[str], tmp_path: Path, *, timeout: float = 300, own_network: bool = False) -> SuiteRun:
+def run_suite(args: list[str], tmp_path: Path, *, timeout: float = 300, own_network: bool = False,
+              env: dict[str, str] | None = None) -> SuiteRun:
     """Run ``pytest specs ARGS`` from the project root; return its verdicts.
 
     ``own_network``: run it in a fresh network namespace with its own loopback (see the
     ``netns`` capability), so fixed ports such as the book's 1234 are not shared with
-    other runs, nor with connections of earlier runs still in TIME_WAIT.
+    other runs, nor with connections of earlier runs still in TIME_WAIT. ``env``: variables
+    added to its environment.
     """
     run_id = "test-" + uuid.uuid4().hex[:10]
     out = tmp_path / f"verdicts-{run_id}.json"
@@ -63,7 +65,7 @@ def run_suite(args: list[str], tmp_path: Path, *, timeout: float = 300, own_netw
            "--netconform-json", str(out), *args]
     if own_network:
         cmd = ["unshare", "--net", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", *cmd]
-    proc = subprocess.run(cmd, cwd=ROOT, env=suite_env(run_id), capture_output=True, text=True,
+    proc = subprocess.run(cmd, cwd=ROOT, env={**suite_env(run_id), **(env or {})}, capture_output=True, text=True,
                           timeout=timeout, check=False)
     results = json.loads(out.read_text())["results"] if out.exists() else []
     return SuiteRun(proc.returncode, proc.stdout + proc.stderr, results, run_id)
@@ -78,7 +80,8 @@ class BadFixture:
     ``Hint:`` a phrase its first failure's message contains; ``Hints:`` the names of the
     hints (``hints.HINTS``) its messages give, and no others; ``Options:`` extra
     command-line options it must run with (fixtures with the same options share a run);
-    ``Transport:`` the transport it speaks (``unix``, ``udp``, ``unixgram``; TCP by default).
+    ``Transport:`` the transport it speaks (``unix``, ``udp``, ``unixgram``; TCP by default);
+    ``Command: as written``: a URL client run without ``{url}`` (it fetches the URL written in it).
     """
 
     path: Path
@@ -89,6 +92,7 @@ class BadFixture:
     hints: tuple[str, ...] = ()
     options: tuple[str, ...] = ()
     transport: str = "tcp"
+    as_written: bool = False
 
     @property
     def name(self) -> str:
@@ -99,11 +103,13 @@ class BadFixture:
         rel = self.path.relative_to(ROOT)
         args = {"quote-module": None, "greeting-client": "{host} {port}", "fetch-client": "{url}",
                 "link-client": "{url}", "download-client": "{url} {output}"}.get(self.role, "{port}")
+        if self.as_written:
+            args = ""
         if self.transport in ("unix", "unixgram") and args is not None:
             args = "{path}"
         python = sys.executable  # the suite's own Python 3, which has Twisted for fixtures that use it
         role = self.role if self.transport == "tcp" else f"{self.role}/{self.transport}"
-        return f"{role}:{self.name}={rel}" if args is None else f"{role}:{self.name}={python} {rel} {args}"
+        return f"{role}:{self.name}={rel}" if args is None else f"{role}:{self.name}={python} {rel} {args}".rstrip()
 
 
 def bad_fixtures() -> list[BadFixture]:
@@ -125,6 +131,7 @@ def bad_fixtures() -> list[BadFixture]:
             tuple(x.strip() for x in hints.group(1).split(";")) if hints else (),
             tuple(options.group(1).split()) if options else (),
             transport.group(1) if transport else "tcp",
+            re.search(r"^Command: as written$", text, re.M) is not None,
         ))
     return found
 

@@ -29,16 +29,17 @@ PARALLEL_FROM = 4  # a run of this many fixtures or more uses -n 2 itself (each 
 
 
 def _runs() -> list[tuple[BadFixture, ...]]:
-    groups: dict[tuple[str, tuple[str, ...]], list[BadFixture]] = defaultdict(list)
-    for fixture in FIXTURES:
-        groups[(fixture.role, fixture.options)].append(fixture)  # transports mix: each spec takes its own
+    groups: dict[tuple[str, tuple[str, ...], bool], list[BadFixture]] = defaultdict(list)
+    for fixture in FIXTURES:  # transports mix: each spec takes its own; programs run as written, a run of their own
+        groups[(fixture.role, fixture.options, fixture.as_written)].append(fixture)
     runs = []
     for group in groups.values():
         runs += [tuple(group[i:i + PER_RUN]) for i in range(0, len(group), PER_RUN)]
     return runs
 
 
-RUNS = _runs()
+RUNS = [pytest.param(run, marks=[pytest.mark.netjail] if run[0].as_written else [],
+                     id=f"{run[0].role}:{run[0].name}..{run[-1].name}") for run in _runs()]
 
 
 def _failures(run: SuiteRun, fixture: BadFixture) -> list[dict[str, object]]:
@@ -46,7 +47,7 @@ def _failures(run: SuiteRun, fixture: BadFixture) -> list[dict[str, object]]:
 
 
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("fixtures", RUNS, ids=lambda fs: f"{fs[0].role}:{fs[0].name}..{fs[-1].name}")
+@pytest.mark.parametrize("fixtures", RUNS)
 def test_known_bad_fixtures_fail_exactly_what_they_break(fixtures: tuple[BadFixture, ...], tmp_path: Path) -> None:
     """Run against all specs of their role, known-bad fixtures fail exactly their ``Breaks:`` requirements."""
     args = [a for f in fixtures for a in ("--impl", f.impl())]

@@ -80,6 +80,13 @@ def _has_netns() -> bool:
         return False
 
 
+def _has_own_network() -> bool:
+    """Can a URL client run in a network namespace of its own (root, or unprivileged user namespaces)?"""
+    from .netjail import namespace_prefix  # netjail.py builds on the targets, which build on this module
+
+    return namespace_prefix() is not None
+
+
 CAPABILITIES: dict[str, Capability] = {
     cap.name: cap
     for cap in (
@@ -101,6 +108,13 @@ CAPABILITIES: dict[str, Capability] = {
             "can run a command in its own network namespace (root, unshare, ip)",
             _has_netns,
             "cannot create a network namespace here (needs root, unshare and ip)",
+        ),
+        Capability(
+            "netjail",
+            "runs URL clients without {url} in a network namespace of their own (unshare: root or user namespaces)",
+            _has_own_network,
+            "cannot create a network namespace here (needs Linux, unshare, and root or unprivileged user "
+            "namespaces): URL clients that hard-code their URLs are not run",
         ),
         Capability(
             "twisted",

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Generator
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
 from . import capabilities, examples, findings, requirements
 from .client import ClientTarget
 from .context import TestContext
-from .findings import Finding
+from .findings import not_applicable as not_applicable  # re-exported: specs import it from here
 from .fixtures import TARGET_FIXTURES, target_of
 from .keys import RUN
 from .server import ServerTarget
@@ -114,14 +114,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if spec is not None and spec.port_policy == "external" and item.get_closest_marker("observes_process"):
         not_applicable(f"{spec.name} ({spec.command[0]}) is a server netconform did not start, "
                         "so its output and processes cannot be observed")
-
-
-def not_applicable(why: str) -> NoReturn:
-    """Skip the spec as not applicable to the target (a typed verdict, ``not applicable``)."""
-    __tracebackhide__ = True
-    summary = f"not applicable: {why}"
-    findings.record(Finding(summary, cause=why, outcome="not applicable"))
-    pytest.skip(summary)
 
 
 def _requirement_of(item: pytest.Item) -> requirements.Requirement | None:

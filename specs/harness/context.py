@@ -19,6 +19,7 @@ class Settings:
     net_timeout: float = 5.0
     run_id: str = ""
     limits: Limits | None = None  # for user programs (--impl, submissions); references run without
+    allow_real_network: bool = False  # --allow-real-network: URL clients that hard-code URLs run without a namespace
 
     def limits_for(self, spec: TargetSpec) -> Limits | None:
         """The resource limits ``spec``'s processes run under."""

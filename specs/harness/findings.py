@@ -14,7 +14,7 @@ the same target (the observation it needs is not there in any form) is *blocked*
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NoReturn
 
 import pytest
 
@@ -62,3 +62,11 @@ def block(requirement: str, why: str) -> None:
     summary = f"not judged: {why}; fix {requirement} first"
     record(Finding(summary, cause=why, outcome="blocked", blocked_by=requirement))
     raise Blocked(summary)
+
+
+def not_applicable(why: str) -> NoReturn:
+    """Skip the spec as not applicable to the target (a typed verdict, ``not applicable``)."""
+    __tracebackhide__ = True
+    summary = f"not applicable: {why}"
+    record(Finding(summary, cause=why, outcome="not applicable"))
+    pytest.skip(summary)

@@ -43,6 +43,7 @@ class RunConfig:
     report_path: str | None = None
     gradescope_path: str | None = None
     gradescope_points: tuple[float, float] = (2.0, 1.0)
+    allow_real_network: bool = False  # URL clients that hard-code URLs may run where no namespace can be made
 
     @property
     def user_mode(self) -> bool:
@@ -90,7 +91,7 @@ def build(values: Mapping[str, Any], cwd: Path, environ: Mapping[str, str]) -> R
         limits=Limits(values.get("limit_cpu", Limits.cpu_seconds), values.get("limit_memory", Limits.memory_mb),
                       values.get("limit_processes", Limits.processes), values.get("limit_file_size", Limits.file_mb)),
         json_path=values.get("netconform_json"), report_path=report_path, gradescope_path=values.get("gradescope"),
-        gradescope_points=points,
+        gradescope_points=points, allow_real_network=bool(values.get("allow_real_network")),
     )
 
 
@@ -123,7 +124,9 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--impl", action="append", default=[], metavar="ROLE[/TRANSPORT][:NAME]=COMMAND",
         help="validate your implementation: e.g. --impl 'greeting-server=python3 my_server.py {port}'. "
-        "{host} and {port} are substituted; without {port} the port it listens on is discovered. A transport "
+        "{host} and {port} are substituted; without {port} the port it listens on is discovered. URL clients "
+        "get {url} (and {output}); without {url} they run as written, fetching python.org through netconform's "
+        "proxy in a network namespace of their own. A transport "
         "other than TCP follows the role: greeting-server/udp=... {port}, logger-server/unix=... {path} "
         "(a socket path in a private folder), greeting-server/unixgram=... {path}. "
         f"May repeat. Roles: {', '.join(ROLES)}; transports: {', '.join(TRANSPORT_NAMES)}",
@@ -162,6 +165,10 @@ def add_options(parser: pytest.Parser) -> None:
                     help=f"processes a target may run at once (default {Limits.processes}; 0: no limit)")
     group.addoption("--limit-file-size", type=int, default=Limits.file_mb, metavar="MB",
                     help=f"largest file a target may write, in MB (default {Limits.file_mb}; 0: no limit)")
+    group.addoption("--allow-real-network", action="store_true", default=False,
+                    help="run URL clients without {url} (they fetch the URLs written in them) even where no network "
+                    "namespace can be made: they get netconform's proxy in their environment, but a program that "
+                    "ignores it can reach the real internet. Without this option such a run is refused")
     group.addoption("--netconform-profile", choices=PROFILES, default=None,
                     help="Hypothesis profile (default: $NETCONFORM_PROFILE, else 'ci' when $CI is set, else 'dev');"
                     " --hypothesis-profile also works")

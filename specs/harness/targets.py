@@ -25,7 +25,8 @@ from .wire import is_loopback
 
 #: Role names are a public interface: users and later specs depend on them.
 SERVER_ROLES = ("greeting-server", "logger-server", "line-logger-server")
-CLIENT_ROLES = ("greeting-client", "fetch-client", "link-client", "download-client")
+URL_ROLES = ("fetch-client", "link-client", "download-client")
+CLIENT_ROLES = ("greeting-client", *URL_ROLES)
 MODULE_ROLES = ("quote-module",)
 ROLES = SERVER_ROLES + CLIENT_ROLES + MODULE_ROLES
 
@@ -92,6 +93,12 @@ class TargetSpec:
     def unix(self) -> bool:
         """Is its socket a Unix path (stream or datagram) rather than an IP port?"""
         return self.transport in ("unix", "unixgram")
+
+    @property
+    def hard_coded_url(self) -> bool:
+        """A URL client whose command has no ``{url}``: it fetches the URLs written in it, and is run as
+        written, against the suite's own web in a network namespace of its own (``web.py``)."""
+        return self.role in URL_ROLES and not any("{url}" in token for token in self.command)
 
     @property
     def role_shown(self) -> str:
