@@ -16,6 +16,8 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .netjail import namespace_prefix
+
 
 @dataclass(frozen=True)
 class Capability:
@@ -82,8 +84,6 @@ def _has_netns() -> bool:
 
 def _has_own_network() -> bool:
     """Can a URL client run in a network namespace of its own (root, or unprivileged user namespaces)?"""
-    from .netjail import namespace_prefix  # netjail.py builds on the targets, which build on this module
-
     return namespace_prefix() is not None
 
 

@@ -21,8 +21,10 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .targets import TargetSpec
+if TYPE_CHECKING:  # (netjail is a capability's check: it must not import the targets, which build on capabilities)
+    from .targets import TargetSpec
 
 ENTRY = Path(__file__).with_name("jail_entry.py")
 #: Set (to anything) to behave as if no namespace could be made: for testing the refusal, nothing else.
