@@ -128,7 +128,7 @@ def idle_memory(server: Server, plan: Plan) -> tuple[Sample, Sample]:
         go(workers)
         connected = sum(int(str(_result(w, m, plan.timeout + WORKER_START)["connected"]))
                         for w, m in zip(workers, marks, strict=True))
-        accepted = _wait_accepted(server, lines0, connected, plan.timeout)
+        accepted = _wait_accepted(server, lines0, connected, plan.timeout)  # (serial: quiet after one)
         rss1, pss1 = tree_memory(server.group)
         go(workers)  # close the clients
         for worker in workers:
@@ -148,8 +148,8 @@ def idle_memory(server: Server, plan: Plan) -> tuple[Sample, Sample]:
 
 
 def _wait_accepted(server: Server, lines0: int, connected: int, timeout: float) -> int:
-    """Wait until the server has logged a connection line for each client, or logs no more for 1 s."""
-    server.output.wait_lines(lines0 + connected, timeout)
+    """Wait until the server has logged a connection line for each client, or logs no more for 3 s."""
+    server.output.wait_lines(lines0 + connected, timeout, quiet=3.0)
     quiet = time.monotonic() + 1.0  # let it finish what it does for the last client (a thread, a fork)
     while time.monotonic() < quiet and introspect.busy(server.group.tree()):
         time.sleep(0.01)

@@ -22,11 +22,13 @@ FD_MARGIN = 64
 
 @dataclass(frozen=True)
 class Metric:
-    """One figure of a row: ``key`` in the JSON, ``title`` in the tables, ``unit``, more is better?"""
+    """One figure of a row: ``key`` in the JSON, ``title`` in the tables (``short`` in the terminal's),
+    ``unit``, more is better?, and the role whose server it measures."""
 
     key: str
     title: str
     unit: str
+    short: str
     higher_is_better: bool = True
     role: str = "greeting-server"
 
@@ -47,14 +49,14 @@ class Plan:
 
     def metrics(self) -> list[Metric]:
         """The figures of one row, in table order."""
-        rows = [Metric("greet_seq", "greeting, sequential", "conn/s")]
-        rows += [Metric(f"greet_{c}", f"greeting, {c} clients", "conn/s") for c in self.concurrency]
-        rows += [Metric(f"lines_{c}", f"lines, {c} client{'s' * (c != 1)}", "lines/s", role="line-logger-server")
-                 for c in self.line_clients]
-        rows += [Metric("p50", "first byte p50", "ms", higher_is_better=False),
-                 Metric("p99", "first byte p99", "ms", higher_is_better=False),
-                 Metric("idle_rss", "RSS per idle conn", "KiB", False, "line-logger-server"),
-                 Metric("idle_pss", "PSS per idle conn", "KiB", False, "line-logger-server")]
+        rows = [Metric("greet_seq", "greeting, sequential", "conn/s", "greet seq/s")]
+        rows += [Metric(f"greet_{c}", f"greeting, {c} clients", "conn/s", f"greet {c}/s") for c in self.concurrency]
+        rows += [Metric(f"lines_{c}", f"lines, {c} client{'s' * (c != 1)}", "lines/s", f"lines {c}/s",
+                        role="line-logger-server") for c in self.line_clients]
+        rows += [Metric("p50", "first byte p50", "ms", "p50 ms", higher_is_better=False),
+                 Metric("p99", "first byte p99", "ms", "p99 ms", higher_is_better=False),
+                 Metric("idle_rss", "RSS per idle conn", "KiB", "RSS KiB/conn", False, "line-logger-server"),
+                 Metric("idle_pss", "PSS per idle conn", "KiB", "PSS KiB/conn", False, "line-logger-server")]
         return rows
 
     def fit(self, fd_limit: int) -> tuple[Plan, list[str]]:
@@ -87,8 +89,9 @@ def summary(values: list[float | None]) -> dict[str, Any]:
 
 
 def ratio(value: float | None, baseline: float | None) -> float | None:
-    """``value`` / ``baseline`` (None when either is missing or the baseline is 0)."""
-    if value is None or not baseline:
+    """``value`` / ``baseline`` (None when either is missing or the baseline is not above 0: a memory
+    growth within the noise has no meaningful ratio)."""
+    if value is None or baseline is None or baseline <= 0 or value < 0:
         return None
     return value / baseline
 

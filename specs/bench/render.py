@@ -84,7 +84,7 @@ def markdown(result: Mapping[str, Any]) -> str:
 def terminal(result: Mapping[str, Any]) -> list[str]:
     """The medians with ratios as a plain-text table, one line per row."""
     metrics = result["metrics"]
-    head = ["model", *(f"{m['title']} ({m['unit']})" for m in metrics)]
+    head = ["model", *(m["short"] for m in metrics)]
     body = [[_label(row, result["baseline"]), *(cell(row["metrics"].get(m["key"], {}), m["unit"])
                                                   for m in metrics)] for row in result["rows"]]
     widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]

@@ -14,6 +14,7 @@ import os
 import platform
 import resource
 import sys
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -114,9 +115,10 @@ def compare(rows: list[Row], plan: Plan, settings: Settings, progress: Callable[
     need = max(*plan.concurrency, *plan.line_clients, plan.idle_clients) * 2 + 64
     plan, lowered = plan.fit(raise_fd_limit(need))
     notes += lowered
-    started = datetime.now(timezone.utc)
+    started, before = datetime.now(timezone.utc), machine()
     for repeat in range(plan.repeat):
         for row in rows:
+            t0 = time.monotonic()
             try:
                 found = _measure_row(row, plan, settings, notes)
             except BenchError as exc:
@@ -128,8 +130,9 @@ def compare(rows: list[Row], plan: Plan, settings: Settings, progress: Callable[
                 if sample.note and sample.note not in row.notes:
                     row.notes.append(sample.note)
             shown = ", ".join(f"{k} {s.value:,.0f}" for k, s in found.items() if s.value is not None)
-            progress(f"[{repeat + 1}/{plan.repeat}] {row.name}: {shown}")
-    return result(rows, plan, notes, started)
+            progress(f"[{repeat + 1}/{plan.repeat}] {row.name} ({time.monotonic() - t0:.1f} s): {shown}")
+    return {**result(rows, plan, notes, started), "load_average": [before["load_average"],
+                                                                     machine()["load_average"]]}
 
 
 def result(rows: list[Row], plan: Plan, notes: list[str], started: datetime) -> dict[str, Any]:
@@ -160,4 +163,4 @@ def machine() -> dict[str, Any]:
     """Where it ran: CPUs, kernel, Python, the open-file limit."""
     return {"cpus": os.cpu_count(), "system": platform.system(), "kernel": platform.release(),
             "python": sys.version.split()[0], "implementation": platform.python_implementation(),
-            "fd_limit": resource.getrlimit(resource.RLIMIT_NOFILE)[0]}
+            "fd_limit": resource.getrlimit(resource.RLIMIT_NOFILE)[0], "load_average": os.getloadavg()[0]}
