@@ -16,7 +16,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .render import number, times
+
 USER_COLOUR, BASE_COLOUR, OTHER_COLOUR = "#e8772e", "#2b4c7e", "#8fa9d3"
+#: A figure whose largest median is this many times its smallest is drawn on a log scale.
+LOG_SPAN = 30
 
 
 def available() -> bool:
@@ -29,6 +33,7 @@ def _figure(result: Mapping[str, Any]) -> Any:
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
+    from matplotlib.ticker import NullFormatter
 
     metrics = result["metrics"]
     rows = list(reversed(result["rows"]))  # the first row on top
@@ -46,11 +51,23 @@ def _figure(result: Mapping[str, Any]) -> Any:
         ax.barh(range(len(rows)), medians, xerr=[low, high], color=colours, error_kw={"elinewidth": 0.8})
         ax.set_yticks(range(len(rows)), names, fontsize=8)
         better = "more" if metric["higher_is_better"] else "less"
-        ax.set_title(f"{metric['title']} ({metric['unit']}, {better} is better)", fontsize=9)
+        positive = [m for m in medians if m > 0]
+        log = bool(positive) and max(positive) / min(positive) > LOG_SPAN
+        if log:
+            ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(NullFormatter())
+        if positive:
+            ax.set_xlim(right=max(positive) * (6 if log else 1.45))  # room for the labels
+        ax.set_title(f"{metric['title']} ({metric['unit']}, {better} is better{', log scale' * log})", fontsize=9)
         ax.tick_params(axis="x", labelsize=7)
         for y, fig_ in enumerate(figs):
-            if fig_.get("median") is None:
-                ax.text(0, y, " not measured", va="center", fontsize=7, color="#777")
+            median = fig_.get("median")
+            if median is None or (log and median <= 0):
+                ax.text(0.01, y, "not measured" if median is None else f"{median:.3g}", va="center", fontsize=7,
+                        color="#777", transform=ax.get_yaxis_transform())
+            else:
+                ax.text(median, y, f" {number(median, metric['unit'])} {times(fig_.get('ratio'))}", va="center",
+                        fontsize=6.5)
     for ax in list(axes.flat)[len(metrics):]:
         ax.set_visible(False)
     plan = result["plan"]

@@ -129,6 +129,9 @@ def compare(rows: list[Row], plan: Plan, settings: Settings, progress: Callable[
                 row.samples.setdefault(key, []).append(sample)
                 if sample.note and sample.note not in row.notes:
                     row.notes.append(sample.note)
+                if sample.errors and key not in ("p50", "p99", "idle_pss"):  # (these repeat another's errors)
+                    row.notes.append(f"run {repeat + 1}, {key}: {sample.errors} connection(s) failed, were refused or "
+                                     f"did not finish within the time bound")
             shown = ", ".join(f"{k} {s.value:,.0f}" for k, s in found.items() if s.value is not None)
             progress(f"[{repeat + 1}/{plan.repeat}] {row.name} ({time.monotonic() - t0:.1f} s): {shown}")
     return {**result(rows, plan, notes, started), "load_average": [before["load_average"],
