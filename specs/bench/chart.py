@@ -39,7 +39,7 @@ def _figure(result: Mapping[str, Any]) -> Any:
     rows = list(reversed(result["rows"]))  # the first row on top
     cols = 2
     lines = math.ceil(len(metrics) / cols)
-    fig, axes = pyplot.subplots(lines, cols, figsize=(11, 0.32 * len(rows) * lines + 1.2 * lines), squeeze=False)
+    fig, axes = pyplot.subplots(lines, cols, figsize=(11, 0.26 * len(rows) * lines + 1.2 * lines), squeeze=False)
     names = [r["name"] + (" (yours)" if r["origin"] == "user" else "") for r in rows]
     for ax, metric in zip(axes.flat, metrics, strict=False):
         figs = [r["metrics"].get(metric["key"], {}) for r in rows]
@@ -66,14 +66,15 @@ def _figure(result: Mapping[str, Any]) -> Any:
                 ax.text(0.01, y, "not measured" if median is None else f"{median:.3g}", va="center", fontsize=7,
                         color="#777", transform=ax.get_yaxis_transform())
             else:
-                ax.text(median, y, f" {number(median, metric['unit'])} {times(fig_.get('ratio'))}", va="center",
+                end = max(median, fig_.get("max") or median)  # after the min-max line
+                ax.text(end, y, f" {number(median, metric['unit'])} {times(fig_.get('ratio'))}", va="center",
                         fontsize=6.5)
     for ax in list(axes.flat)[len(metrics):]:
         ax.set_visible(False)
     plan = result["plan"]
     fig.suptitle(f"netconform: concurrency models compared (medians of {plan['repeat']} run(s); bars: min-max)",
                  fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))  # room for the title
     return fig
 
 
@@ -103,4 +104,5 @@ def svg(result: Mapping[str, Any]) -> str:
     text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
     text = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", text)
     text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    text = re.sub(r'<svg width="[^"]*" height="[^"]*"', '<svg width="100%"', text, count=1)  # scales with the page
     return text.replace("xlink:href", "href")

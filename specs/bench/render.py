@@ -153,7 +153,9 @@ def html_section(result: Mapping[str, Any], svg: str | None) -> str:
     metrics = result["metrics"]
     e = html.escape
     out = ['<section id="model-comparison">', "<h2>Model comparison</h2>",
-           f"<p>{e(describe(result))}</p>"]
+           f"<p>{e(describe(result))}</p>", "<p>Measured with <code>--compare-models</code>: such a run measures "
+           "and judges nothing, so the conformance matrix above is empty. Your rows come first; each figure is "
+           "followed by its ratio to the baseline.</p>"]
     out.append(svg if svg else "<p>(No chart: matplotlib is not installed; <code>pip install "
                "'netconform[bench]'</code>.)</p>")
     out += ['<table class="comparison">', "<thead><tr><th>model</th>",
