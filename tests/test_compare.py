@@ -169,3 +169,19 @@ def test_a_student_compares_their_server_with_the_references_from_their_own_fold
     assert '<section id="model-comparison">' in html
     assert ("<svg" in html) == chart.available()
     assert processes_of_run(run_id) == []
+
+
+def test_a_program_that_cannot_be_measured_fails_the_comparison_run(tmp_path: Path) -> None:
+    """A server that exits at start gets no figures: the run says why and exits 1 (the references are still shown)."""
+    (tmp_path / "server.py").write_text("raise SystemExit('no server here')\n")
+    run_id = "test-" + uuid.uuid4().hex[:10]
+    cmd = [sys.executable, "-m", "pytest", "--impl", f"greeting-server={sys.executable} server.py {{port}}",
+           "--compare-models", "--compare-references", "selectors", "--compare-plan", "tiny"]
+    proc = subprocess.run(cmd, cwd=tmp_path, env=suite_env(run_id), capture_output=True, text=True, timeout=120,
+                          check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out[-3000:]
+    assert "server: server (" in out
+    assert "did not start: it exited at start with code 1" in out
+    assert "selectors (baseline)" in out
+    assert processes_of_run(run_id) == []
