@@ -44,7 +44,8 @@ from .harness.verdicts import JUnitNames, Recorder
 
 #: The plug-in's parts, each a plug-in module of its own (loaded with this one).
 pytest_plugins = [f"{__package__}.harness.fixtures", f"{__package__}.harness.collection",
-                  f"{__package__}.harness.outputs", f"{__package__}.harness.distribution"]
+                  f"{__package__}.harness.outputs", f"{__package__}.harness.distribution",
+                  f"{__package__}.bench.pytest_compare"]
 SPECS_DIR = Path(__file__).resolve().parent
 TESTS_DIR = SPECS_DIR.parent / "tests"
 #: The specs' package: ``netconform.specs``, installed or (editable install) the checkout's specs/.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from .options import RunConfig
@@ -16,3 +18,4 @@ TARGETS = pytest.StashKey[list[TargetSpec]]()  # the targets the specs are param
 RECORDER = pytest.StashKey[Recorder]()  # every spec's verdict
 SUBMISSIONS = pytest.StashKey[list[Submission]]()  # --submission / --impl-dir folders, loaded
 WORKDIR = pytest.StashKey[str]()  # where the submissions were copied to
+COMPARISON = pytest.StashKey[dict[str, Any]]()  # --compare-models: the result, and its report sections

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from . import gradescope, report, requirements
-from .keys import RECORDER, RUN, SUBMISSIONS, TARGETS
+from .keys import COMPARISON, RECORDER, RUN, SUBMISSIONS, TARGETS
 from .verdicts import sorted_verdicts, write_matrix
 
 
@@ -31,7 +31,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 def _payload(config: pytest.Config) -> dict[str, Any]:
     """Every verdict of the run, with the requirements and targets they refer to."""
+    comparison = config.stash.get(COMPARISON, None)
     return {
+        **({"comparison": comparison["result"]} if comparison else {}),
         "requirements": {r.id: {"level": r.level, "text": r.text, "section": r.section}
                          for r in requirements.registry().values()},
         "targets": [{"role": t.role, "name": t.name, "command": t.command_line, "origin": t.origin,
@@ -54,6 +56,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if run.json_path:
         Path(run.json_path).write_text(json.dumps(payload, indent=2), encoding="utf-8")
     if run.report_path:
-        report.write_report(payload, run.report_path)
+        report.write_report(payload, run.report_path, extra=config.stash.get(COMPARISON, None))
     if run.gradescope_path:
         gradescope.write_results(run.gradescope_path, payload, run.gradescope_points)

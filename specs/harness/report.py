@@ -47,8 +47,9 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def render_markdown(payload: Mapping[str, Any], generated: datetime | None = None) -> str:
-    """The report as Markdown: a pipe table, failures in code blocks, requirements with anchors."""
+def render_markdown(payload: Mapping[str, Any], generated: datetime | None = None, extra: str = "") -> str:
+    """The report as Markdown: a pipe table, failures in code blocks, requirements with anchors; ``extra``
+    (a section, e.g. the model comparison) after the matrix."""
     report = build(payload, generated)
     out = ["# netconform conformance report", "", f"Generated {report.generated}.", "",
            *(f"- {line}" for line in totals(report)), "", "## Conformance matrix", "",
@@ -68,6 +69,7 @@ def render_markdown(payload: Mapping[str, Any], generated: datetime | None = Non
         cells += [f"**{row.verdict}**", f"[{first.requirement}](#{first.anchor})" if first else "—",
                   f"[{len(row.events)}](#events-{row.anchor})" if row.events else "0"]
         out.append("| " + " | ".join(cells) + " |")
+    out += ["", "## Model comparison", "", extra] if extra else []
     not_run = unrun(payload)
     if not_run:
         out += ["", "## Submissions not run", "",
@@ -108,12 +110,16 @@ def _md_failures(failures: list[Failure]) -> list[str]:
     return out
 
 
-def write_report(payload: Mapping[str, Any], path: str | Path, *, generated: datetime | None = None) -> None:
+def write_report(payload: Mapping[str, Any], path: str | Path, *, generated: datetime | None = None,
+                 extra: Mapping[str, Any] | None = None) -> None:
     """Write the report of ``payload`` (the ``--netconform-json`` payload) to ``path``.
 
     The format follows the suffix: ``.html`` / ``.htm`` (a self-contained page) or ``.md``;
     any other suffix raises ValueError. ``generated`` is the time shown (default: now, UTC).
+    ``extra`` holds a section rendered ahead, by format (``{"html": ..., "markdown": ...}``: the
+    model comparison of ``--compare-models``), placed after the matrix.
     """
-    render = render_html if report_format(path) == "html" else render_markdown
-    path = Path(path)
-    path.write_text(render(payload, generated), encoding="utf-8")
+    fmt = report_format(path)
+    render = render_html if fmt == "html" else render_markdown
+    section = str((extra or {}).get("html" if fmt == "html" else "markdown", ""))
+    Path(path).write_text(render(payload, generated, section), encoding="utf-8")

@@ -69,8 +69,9 @@ def _first_html(row: Row) -> str:
     return f'<a class="first" href="#{f.anchor}">{_e(f.requirement)}</a>'
 
 
-def render_html(payload: Mapping[str, Any], generated: datetime | None = None) -> str:
-    """The report as one self-contained HTML5 page."""
+def render_html(payload: Mapping[str, Any], generated: datetime | None = None, extra: str = "") -> str:
+    """The report as one self-contained HTML5 page; ``extra`` (HTML made by the suite, e.g. the model
+    comparison with its inline SVG chart) goes after the matrix as it is."""
     report = build(payload, generated)
     out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
            "<title>netconform conformance report</title>", f"<style>{_STYLE}</style>", "</head>", "<body>",
@@ -94,7 +95,7 @@ def render_html(payload: Mapping[str, Any], generated: datetime | None = None) -
                 *(f'<td class="total">{o.passed[level]}/{o.total[level]}</td>' for level in LEVELS),
                 f'<td class="verdict {slug(row.verdict)}"{_data(verdict=row.verdict)}>{_e(row.verdict)}</td>',
                 f"<td>{_first_html(row)}</td>", f"<td>{events}</td>", "</tr>"]
-    out += ["</tbody>", "</table>"]
+    out += ["</tbody>", "</table>", *([extra] if extra else [])]
     not_run = unrun(payload)
     if not_run:
         out += ["<h2>Submissions not run</h2>", '<ul class="unrun">',
