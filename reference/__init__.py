@@ -25,6 +25,7 @@ SERVER_MODELS: dict[str, bool] = {
     "selectors": True,
     "asyncio": True,
     "twisted": True,
+    "asyncore": True,
 }
 
 #: Server roles that have a reference in every model above.
@@ -69,11 +70,21 @@ class Reference:
     @property
     def needs(self) -> tuple[str, ...]:
         """Capabilities (see ``specs.harness.capabilities``) this module needs."""
-        if self.model == "twisted":
-            return ("twisted",)
-        if self.model == "forking":
-            return ("fork",)
-        return ()
+        return MODEL_NEEDS.get(self.model, ())
+
+
+#: The capabilities each model needs, by name (``specs.harness.capabilities``): ``os.fork``, or
+#: a package that may be missing (``asyncore``/``asynchat`` left the standard library in 3.12;
+#: the capability for trio is ``trio_lib``, since pytest-trio owns the marker ``trio``).
+MODEL_NEEDS: dict[str, tuple[str, ...]] = {
+    "forking": ("fork",),
+    "twisted": ("twisted",),
+    "asyncore": ("asyncore",),
+    "asynchat": ("asynchat",),
+    "trio": ("trio_lib",),
+    "gevent": ("gevent",),
+    "uvloop": ("uvloop",),
+}
 
 
 _GREETING_CLIENT_ARGS = ("--host", "{host}", "--port", "{port}")
