@@ -26,6 +26,7 @@ SERVER_MODELS: dict[str, bool] = {
     "asyncio": True,
     "twisted": True,
     "asyncore": True,
+    "asynchat": True,
 }
 
 #: Server roles that have a reference in every model above.
