@@ -27,6 +27,7 @@ SERVER_MODELS: dict[str, bool] = {
     "twisted": True,
     "asyncore": True,
     "asynchat": True,
+    "uvloop": True,
 }
 
 #: Server roles that have a reference in every model above.
