@@ -27,6 +27,7 @@ SERVER_MODELS: dict[str, bool] = {
     "twisted": True,
     "asyncore": True,
     "asynchat": True,
+    "gevent": True,
     "uvloop": True,
 }
 
