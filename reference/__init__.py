@@ -27,6 +27,7 @@ SERVER_MODELS: dict[str, bool] = {
     "twisted": True,
     "asyncore": True,
     "asynchat": True,
+    "trio": True,
     "gevent": True,
     "uvloop": True,
 }
@@ -97,6 +98,7 @@ CLIENT_REFERENCES: tuple[Reference, ...] = (
     Reference("greeting-client", "blocking", args=_GREETING_CLIENT_ARGS),
     Reference("greeting-client", "asyncio", args=_GREETING_CLIENT_ARGS),
     Reference("greeting-client", "twisted", args=_GREETING_CLIENT_ARGS),
+    Reference("greeting-client", "trio", args=_GREETING_CLIENT_ARGS),
     Reference("fetch-client", "read", module_name=f"{__name__}.urllib.fetch_read", args=("{url}",)),
     Reference("fetch-client", "lines", module_name=f"{__name__}.urllib.fetch_lines", args=("{url}",)),
     Reference("fetch-client", "readlines", module_name=f"{__name__}.urllib.fetch_readlines", args=("{url}",)),
