@@ -1,13 +1,13 @@
 """Greeting server, asyncore model: a dispatcher per client on asyncore's select() loop.
 
 Modernises the book's listing 14-1 (a minimal server) with the mechanics of the
-chapter's ``asyncore`` ("asynchronous socket handler"), the framework behind listing
-14-6's select loop. Mechanics: the listening socket is an ``asyncore.dispatcher``;
-``handle_accepted`` logs the client and wraps its socket in a ``Greeter`` dispatcher,
-which is only ``writable()`` (never ``readable()``); ``handle_write`` sends what the
-socket takes of the greeting and, once all is sent, shuts our side down (FIN) and
-closes. ``asyncore.loop`` runs select() over every dispatcher. With ``--unix PATH`` it
-serves a Unix stream socket instead of TCP.
+chapter's ``asyncore`` ("asynchronous socket handler"), which puts a select loop like
+listing 14-6's behind dispatcher objects. Mechanics: the listening socket is an
+``asyncore.dispatcher``; ``handle_accepted`` logs the client and wraps its socket in a
+``Greeter`` dispatcher, which is only ``writable()`` (never ``readable()``);
+``handle_write`` sends what the socket takes of the greeting and, once all is sent,
+shuts our side down (FIN) and closes. ``asyncore.loop`` runs select() over every
+dispatcher. With ``--unix PATH`` it serves a Unix stream socket instead of TCP.
 """
 
 from __future__ import annotations
