@@ -32,6 +32,18 @@ SERVER_MODELS: dict[str, bool] = {
     "uvloop": True,
 }
 
+#: The models whose package may be missing, and the capability (``specs.harness.capabilities``)
+#: each needs: asyncore and asynchat left the standard library in 3.12 (then pyasyncore and
+#: pyasynchat); the others come from the ``models`` extra. trio's is ``trio_lib``: pytest-trio
+#: owns the marker ``trio``.
+MODEL_PACKAGES: dict[str, str] = {
+    "asyncore": "asyncore",
+    "asynchat": "asynchat",
+    "trio": "trio_lib",
+    "gevent": "gevent",
+    "uvloop": "uvloop",
+}
+
 #: Server roles that have a reference in every model above.
 SERVER_ROLES: tuple[str, ...] = ("greeting-server", "logger-server", "line-logger-server")
 
@@ -74,21 +86,13 @@ class Reference:
     @property
     def needs(self) -> tuple[str, ...]:
         """Capabilities (see ``specs.harness.capabilities``) this module needs."""
-        return MODEL_NEEDS.get(self.model, ())
-
-
-#: The capabilities each model needs, by name (``specs.harness.capabilities``): ``os.fork``, or
-#: a package that may be missing (``asyncore``/``asynchat`` left the standard library in 3.12;
-#: the capability for trio is ``trio_lib``, since pytest-trio owns the marker ``trio``).
-MODEL_NEEDS: dict[str, tuple[str, ...]] = {
-    "forking": ("fork",),
-    "twisted": ("twisted",),
-    "asyncore": ("asyncore",),
-    "asynchat": ("asynchat",),
-    "trio": ("trio_lib",),
-    "gevent": ("gevent",),
-    "uvloop": ("uvloop",),
-}
+        if self.model in MODEL_PACKAGES:
+            return (MODEL_PACKAGES[self.model],)
+        if self.model == "twisted":
+            return ("twisted",)
+        if self.model == "forking":
+            return ("fork",)
+        return ()
 
 
 _GREETING_CLIENT_ARGS = ("--host", "{host}", "--port", "{port}")
