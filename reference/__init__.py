@@ -25,6 +25,23 @@ SERVER_MODELS: dict[str, bool] = {
     "selectors": True,
     "asyncio": True,
     "twisted": True,
+    "asyncore": True,
+    "asynchat": True,
+    "trio": True,
+    "gevent": True,
+    "uvloop": True,
+}
+
+#: The models whose package may be missing, and the capability (``specs.harness.capabilities``)
+#: each needs: asyncore and asynchat left the standard library in 3.12 (then pyasyncore and
+#: pyasynchat); the others come from the ``models`` extra. trio's is ``trio_lib``: pytest-trio
+#: owns the marker ``trio``.
+MODEL_PACKAGES: dict[str, str] = {
+    "asyncore": "asyncore",
+    "asynchat": "asynchat",
+    "trio": "trio_lib",
+    "gevent": "gevent",
+    "uvloop": "uvloop",
 }
 
 #: Server roles that have a reference in every model above.
@@ -68,6 +85,8 @@ class Reference(NamedTuple):
     @property
     def needs(self) -> tuple[str, ...]:
         """Capabilities (see ``specs.harness.capabilities``) this module needs."""
+        if self.model in MODEL_PACKAGES:
+            return (MODEL_PACKAGES[self.model],)
         if self.model == "twisted":
             return ("twisted",)
         if self.model == "forking":
@@ -84,6 +103,7 @@ CLIENT_REFERENCES: tuple[Reference, ...] = (
     Reference("greeting-client", "blocking", args=_GREETING_CLIENT_ARGS),
     Reference("greeting-client", "asyncio", args=_GREETING_CLIENT_ARGS),
     Reference("greeting-client", "twisted", args=_GREETING_CLIENT_ARGS),
+    Reference("greeting-client", "trio", args=_GREETING_CLIENT_ARGS),
     Reference("fetch-client", "read", module_name=f"{__name__}.urllib.fetch_read", args=("{url}",)),
     Reference("fetch-client", "lines", module_name=f"{__name__}.urllib.fetch_lines", args=("{url}",)),
     Reference("fetch-client", "readlines", module_name=f"{__name__}.urllib.fetch_readlines", args=("{url}",)),

@@ -13,7 +13,7 @@ import socket
 import sys
 import threading
 from collections.abc import Iterator
-from typing import IO, NamedTuple
+from typing import IO, NamedTuple, Protocol
 
 from ._framing import LineBuffer
 
@@ -186,7 +186,16 @@ def receive(conn: socket.socket) -> bytes | None:
         return b""
 
 
-def hang_up(conn: socket.socket, address: PeerAddress) -> None:
+class Connection(Protocol):
+    """What ``hang_up`` needs of a client's socket: a standard library socket, or a library's
+    socket object with the same two methods (trio's and gevent's)."""
+
+    def shutdown(self, how: int, /) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def hang_up(conn: Connection, address: PeerAddress) -> None:
     """Log that the client left, then close as Twisted's ``loseConnection`` does: shut down
     both directions (FIN) and close, releasing the descriptor even after a reset."""
     log_disconnection(address)

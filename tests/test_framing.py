@@ -2,19 +2,23 @@
 
 Twisted's real ``LineReceiver`` runs in memory on a ``StringTransport``; both are fed
 the same chunks, and after every chunk they must have delivered the same lines and
-agree on whether the line-length limit was exceeded.
+agree on whether the line-length limit was exceeded. The asynchat model's line logger,
+which frames with asynchat's own terminator, is held to the same.
 """
 
 from __future__ import annotations
 
 import itertools
+import socket
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from twisted.internet.testing import StringTransport
 from twisted.protocols.basic import LineReceiver
 
 from netconform.reference._framing import DELIMITER, MAX_LENGTH, LineBuffer
+from netconform.specs.harness import capabilities
 
 
 class Recorder(LineReceiver):
@@ -140,3 +144,66 @@ def test_whole_and_byte_by_byte_feeds_agree_with_twisted() -> None:
     for size in (len(stream), 1, 2):
         chunks = [stream[i:i + size] for i in range(0, len(stream), size)]
         assert buffer_frames(chunks) == twisted_frames(chunks)
+
+
+def asynchat_frames(chunks: list[bytes]) -> list[tuple[list[bytes], bool]]:
+    """What the asynchat model's line logger (``set_terminator(b"\\r\\n")``) delivers after each
+    chunk, its socket's reads replaced by the chunks; stopping at the chunk that drops the client."""
+    from netconform.reference.asynchat.line_logger_server import LineLogger
+
+    class Probe(LineLogger):
+        """The line logger, recording lines and its hang-up instead of logging them."""
+
+        lines: list[bytes]
+
+        def line_received(self, line: bytes) -> None:
+            self.lines.append(line)
+
+        def handle_close(self) -> None:
+            self.gone = True
+            self.del_channel()
+
+    feed = iter(chunks)
+    mine, theirs = socket.socketpair()
+    with mine, theirs:
+        probe = Probe(mine, "")
+        probe.lines = []
+        probe.recv = lambda _size: next(feed)
+        results: list[tuple[list[bytes], bool]] = []
+        try:
+            for _chunk in chunks:
+                probe.handle_read()
+                results.append((probe.lines, probe.gone))
+                probe.lines = []
+                if probe.gone:
+                    break
+        finally:
+            probe.del_channel()
+    return results
+
+
+needs_asynchat = pytest.mark.skipif(not capabilities.available("asynchat"),
+                                    reason=capabilities.CAPABILITIES["asynchat"].missing)
+
+
+@needs_asynchat
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(chunked_streams())
+def test_asynchat_terminator_frames_as_twisted_line_receiver(chunks: list[bytes]) -> None:
+    """The asynchat line logger (asynchat's own CRLF terminator, with LineReceiver's MAX_LENGTH
+    checks) delivers the same lines as LineReceiver after every chunk and drops the client at the
+    same chunk; empty chunks (end-of-file) are left out, as recv() gives none."""
+    chunks = [chunk for chunk in chunks if chunk]
+    assert asynchat_frames(chunks) == twisted_frames(chunks)
+
+
+@needs_asynchat
+def test_asynchat_terminator_agrees_at_the_limit() -> None:
+    """At the limit the asynchat line logger agrees with LineReceiver: a line of exactly MAX_LENGTH
+    is delivered, one byte more drops the client (lines before it stay delivered), and 16385 bytes
+    plus a CR held back for a possible LF exceed it."""
+    for chunks in ([b"a" * MAX_LENGTH + DELIMITER + b"b\r\n"],
+                   [b"ok\r\n" + b"a" * (MAX_LENGTH + 1) + DELIMITER + b"after\r\n"],
+                   [b"a" * (MAX_LENGTH + 1) + b"\r", b"\n"],
+                   [b"a" * (MAX_LENGTH + 1), b"a", b"\r\n"]):
+        assert asynchat_frames(chunks) == twisted_frames(chunks), chunks

@@ -67,8 +67,10 @@ def find_interpreter(name: str) -> str | None:
     return None
 
 
-def _has_twisted() -> bool:
-    return importlib.util.find_spec("twisted") is not None
+def _installed(module: str) -> Callable[[], bool]:
+    """A detector: can ``module`` be imported here? (Found without importing it: asyncore's
+    import warns that it is deprecated, on 3.11.)"""
+    return lambda: importlib.util.find_spec(module) is not None
 
 
 def _has_netns() -> bool:
@@ -119,8 +121,41 @@ CAPABILITIES: dict[str, Capability] = {
         Capability(
             "twisted",
             "needs Twisted installed",
-            _has_twisted,
+            _installed("twisted"),
             "Twisted is not installed (pip install twisted)",
+        ),
+        Capability(
+            "asyncore",
+            "needs asyncore (the standard library's up to Python 3.11, then the pyasyncore package)",
+            _installed("asyncore"),
+            "asyncore left the standard library in Python 3.12 and pyasyncore is not installed "
+            "(pip install pyasyncore; the extra netconform[models] installs every model)",
+        ),
+        Capability(
+            "asynchat",
+            "needs asynchat (the standard library's up to Python 3.11, then the pyasynchat package)",
+            _installed("asynchat"),
+            "asynchat left the standard library in Python 3.12 and pyasynchat is not installed "
+            "(pip install pyasynchat; the extra netconform[models] installs every model)",
+        ),
+        Capability(
+            "trio_lib",  # not "trio": pytest-trio runs every test marked trio as a trio coroutine
+            "needs trio installed",
+            _installed("trio"),
+            "trio is not installed (pip install trio; the extra netconform[models] installs every model)",
+        ),
+        Capability(
+            "gevent",
+            "needs gevent installed",
+            _installed("gevent"),
+            "gevent is not installed (pip install gevent; the extra netconform[models] installs every model)",
+        ),
+        Capability(
+            "uvloop",
+            "needs uvloop installed (libuv's event loop for asyncio; not on Windows)",
+            _installed("uvloop"),
+            "uvloop is not installed (pip install uvloop; the extra netconform[models] installs every model; "
+            "it does not run on Windows)",
         ),
     )
 }

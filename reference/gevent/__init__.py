@@ -1,0 +1,1 @@
+"""Reference implementations in the gevent model: ``gevent.server``, one greenlet per client."""

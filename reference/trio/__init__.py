@@ -1,0 +1,1 @@
+"""Reference implementations in the trio model: trio sockets, one task per client in a nursery."""

@@ -1,0 +1,48 @@
+"""Line logger server, trio model: one task per client in a nursery, on trio's event loop.
+
+Modernises the book's line logger (listing 14-9, Twisted's ``LineReceiver`` printing
+each line) with trio's structured concurrency. Mechanics: an accept loop runs
+``log_client`` as a task per client in one nursery; it awaits ``conn.recv`` and feeds
+every chunk to a ``LineBuffer`` (LineReceiver's framing), each complete line printed,
+until end-of-file, a reset or a line too long (then it drops the client); then it logs
+the leaving with the address ``accept()`` gave, shuts down and closes. With
+``--unix PATH`` it serves a Unix stream socket instead of TCP.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import trio
+
+from .._common import RECV_SIZE, PeerAddress, Where, hang_up, log_connection, log_lines, parse_args
+from .._framing import LineBuffer
+from ._server import serve_stream
+
+
+async def log_client(conn: trio.socket.SocketType, address: PeerAddress) -> None:
+    """Log the client, every complete line it sends, and its leaving; then close the connection."""
+    log_connection(address)
+    lines = LineBuffer()
+    with contextlib.suppress(OSError):  # ConnectionError included: the client reset
+        while data := await conn.recv(RECV_SIZE):
+            if log_lines(lines, data):  # a line too long: drop the client
+                break
+    hang_up(conn, address)
+
+
+async def serve(where: Where) -> None:
+    """Log the lines of every client connecting to ``where``, each in a task."""
+    await serve_stream(where, log_client)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and serve until interrupted (exit status 0 on Ctrl-C)."""
+    args = parse_args((__doc__ or "").partition("\n")[0], argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        trio.run(serve, args.where)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
