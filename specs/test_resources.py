@@ -119,7 +119,7 @@ def test_releases_file_descriptors(server: ServerTarget) -> None:
              evidence=Evidence(symptom="fd leak"))
 
 
-IDLE_WINDOW = 0.1  # seconds of idleness measured, in the scheduler's nanoseconds: a spinning loop shows at once
+IDLE_WINDOW = 0.05  # seconds of idleness measured, in the scheduler's nanoseconds: a spinning loop shows at once
 IDLE_WINDOW_TICKS = 0.3  # the same where only clock ticks (10 ms) are kept: a longer window for the same precision
 SPIN_LIMIT = 0.5  # CPU seconds per second: a spinning loop uses a whole core, an idle server almost nothing
 SAMPLES = 6  # how many times the server's processes' states are read during the window
