@@ -2,17 +2,19 @@
 
 Every target runs in a new session (so in its own process group, with no
 controlling terminal: Ctrl-C reaches pytest, not the targets). Stopping sends
-SIGTERM to the whole group, then SIGKILL after a grace period, and reaps every
-member, forked children included: the test process makes itself a child
-subreaper, so orphans of a target are re-parented to it and can be waited for. A
-watchdog process (``reaper.py``) kills the registered groups if the test process
-dies without cleaning up.
+SIGTERM to every process of the target, then SIGKILL after a grace period, and
+reaps them all. "Every process" includes descendants that left its group and
+session and were orphaned: ``containment.py`` finds them (a cgroup per target where
+one can be had; always an environment marker, and the test process as their child
+subreaper). Stopping is bounded: it never waits for end-of-file on a pipe an escaped
+process may hold, and a process that survives SIGKILL is reported as a leftover (PID
+and command), not waited for. A watchdog process (``reaper.py``) kills the
+registered targets if the test process dies without cleaning up.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import subprocess
@@ -24,22 +26,17 @@ from dataclasses import dataclass
 
 import psutil
 
+from .containment import MARKER, Containment, describe, live
 from .output import Output
 
-PR_SET_CHILD_SUBREAPER = 36
+#: After SIGKILL, how long teardown keeps killing (new forks) and waits for the processes to go.
+KILL_WAIT = 3.0
+#: How long teardown waits for the killed processes to be reaped (zombies of ours).
+REAP_WAIT = 2.0
+#: Processes that survived their target's teardown: "target command: PID n: its command" (the summary's).
+LEFTOVERS: list[str] = []
 _watchdog: subprocess.Popen[bytes] | None = None
 _watchdog_lock = threading.Lock()
-
-
-def become_subreaper() -> bool:
-    """Adopt orphaned descendants (Linux), so forked grandchildren can be reaped."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return bool(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
-    except (OSError, AttributeError):
-        return False
 
 
 def inherit_ctrl_c() -> None:
@@ -156,18 +153,21 @@ class ProcessGroup:
         self.started_at = time.monotonic()
         self.limits = limits
         self.killed_because: str | None = None
+        self.containment = Containment()
         self._popen = subprocess.Popen(
             limits.launcher(self.argv) if limits else self.argv,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=dict(env),
+            env={**env, MARKER: self.containment.token},
             cwd=cwd,
             start_new_session=True,
         )
         self.pid = self._popen.pid
         self.pgid = self.pid
-        _tell_watchdog(f"+{self.pgid}")
+        self.containment.enter(self.pid)
+        self.leftovers: list[str] = []
+        _tell_watchdog(f"+{self.pgid} {self.containment.token} {self.containment.cgroup or '-'}")
         assert self._popen.stdout is not None
         assert self._popen.stderr is not None
         self.output.attach("stdout", self._popen.stdout)
@@ -243,33 +243,60 @@ class ProcessGroup:
             found.setdefault(proc.pid, proc)
         return list(found.values())
 
+    def everything(self) -> list[psutil.Process]:
+        """Every process of the target: its tree and group, and those that escaped both (``containment``)."""
+        return self.containment.members(self.tree())
+
     def stop(self, grace: float = 2.0) -> None:
-        """SIGTERM the whole group, SIGKILL what is left after ``grace``; reap every member."""
+        """SIGTERM every process of the target, SIGKILL what is left after ``grace``; reap them all.
+
+        Bounded whatever the target does: ``grace`` + ``KILL_WAIT`` + ``REAP_WAIT`` + 1 s at most
+        (plus the time to list the processes). What survives is named in ``leftovers`` (and
+        ``LEFTOVERS``), and stays registered with the watchdog.
+        """
         if self._stopped:
             return
         self._stopped = True
-        members = self.tree()
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            with contextlib.suppress(OSError):
-                os.killpg(self.pgid, sig)
-            for proc in members:  # members that left the group (setsid) are still ours
-                with contextlib.suppress(psutil.Error):
-                    proc.send_signal(sig)
-            if sig == signal.SIGTERM:
-                _gone, alive = psutil.wait_procs(members, timeout=grace)
-                if not alive and self._popen.poll() is not None:
-                    break
+        start = time.monotonic()
+        members = self.everything()
+        _signal(self.pgid, members, signal.SIGTERM)
+        others = [p for p in members if p.pid != self.pid]  # the leader is Popen's to wait for
         with contextlib.suppress(subprocess.TimeoutExpired):
-            self._popen.wait(timeout=10)
-        self._reap([p.pid for p in members if p.pid != self.pid])
-        _tell_watchdog(f"-{self.pgid}")
-        self.output.wait_closed(2.0)
+            self._popen.wait(timeout=grace)
+        _gone, alive = psutil.wait_procs(others, timeout=max(0.0, start + grace - time.monotonic()))
+        deadline = time.monotonic() + KILL_WAIT
+        while alive or self._popen.poll() is None:
+            self.containment.kill_all()
+            members = self.everything()  # forks made meanwhile, orphans adopted meanwhile
+            _signal(self.pgid, members, signal.SIGKILL)
+            alive = live([p for p in members if p.pid != self.pid])
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._popen.wait(timeout=0.1)
+            if time.monotonic() > deadline:
+                break
+            _gone, alive = psutil.wait_procs(alive, timeout=0.1)
+        self._reap([p.pid for p in self.everything() if p.pid != self.pid], REAP_WAIT)
+        self._check_left()
+        self.output.stop_reading(1.0)
         for pipe in (self._popen.stdout, self._popen.stderr):
-            if pipe is not None:
+            if pipe is not None and self.output.closed:
                 pipe.close()
 
+    def _check_left(self) -> None:
+        """After teardown: is any process of the target still alive? Name it (a harness error), else forget it."""
+        left = [p for p in live(self.everything()) if p.pid != self.pid or self._popen.poll() is None]
+        if not left:
+            self.containment.close()
+            _tell_watchdog(f"-{self.pgid}")
+            return
+        command = " ".join(self.argv)
+        self.leftovers = [f"{command}: {describe(p)}" for p in left]
+        LEFTOVERS.extend(self.leftovers)
+        self.output.note(f"netconform could not end {len(left)} process(es) of this target: "
+                         + "; ".join(describe(p) for p in left))
+
     @staticmethod
-    def _reap(pids: list[int], timeout: float = 5.0) -> None:
+    def _reap(pids: list[int], timeout: float = REAP_WAIT) -> None:
         """Wait for adopted descendants (we are their subreaper) so no zombie is left."""
         deadline = time.monotonic() + timeout
         pending = set(pids)
@@ -285,3 +312,12 @@ class ProcessGroup:
                     pending.discard(pid)
             if pending:
                 time.sleep(0.01)
+
+
+def _signal(pgid: int, members: list[psutil.Process], sig: int) -> None:
+    """Send ``sig`` to the process group and to each of ``members`` (those that left it are still ours)."""
+    with contextlib.suppress(OSError):
+        os.killpg(pgid, sig)
+    for proc in members:
+        with contextlib.suppress(psutil.Error):
+            proc.send_signal(sig)
