@@ -86,6 +86,11 @@ def mechanism() -> str:
             "escaped descendant that clears its environment cannot be found")
 
 
+def degraded() -> bool:
+    """Neither a cgroup nor the subreaper: only the environment marker finds escaped descendants."""
+    return cgroup_root() is None and not _subreaper
+
+
 class Containment:
     """The processes of one target: its marker, its cgroup (if any), and how to find and end them."""
 

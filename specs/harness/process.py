@@ -68,6 +68,11 @@ def _tell_watchdog(message: str) -> None:
             pass
 
 
+def watchdog_pid() -> int | None:
+    """The watchdog's PID (None before the first target started)."""
+    return None if _watchdog is None else _watchdog.pid
+
+
 def group_members(pgid: int) -> list[psutil.Process]:
     """Every live or zombie process whose process group is ``pgid``."""
     members = []
