@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -28,8 +27,8 @@ from tests.suite import ROOT, suite_env
 DAEMON = ROOT / "fixtures" / "good" / "daemonising_greeting_server.py"
 #: A grandchild that clears its environment before it escapes: only a cgroup finds it.
 CLEARS_ENV = ("import os, sys, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
-              "        os.execve(sys.executable, [sys.executable, '-c', 'import time; time.sleep(600)', sys.argv[1]], {})"
-              "\n    os._exit(0)\ntime.sleep(600)")
+              "        argv = [sys.executable, '-c', 'import time; time.sleep(600)', sys.argv[1]]\n"
+              "        os.execve(sys.executable, argv, {})\n    os._exit(0)\ntime.sleep(600)")
 
 
 def ps(marker: str) -> list[str]:
@@ -47,14 +46,14 @@ def wait_until(condition: object, timeout: float) -> bool:
 
 
 @pytest.fixture(params=["cgroup", "marker"])
-def mechanism(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def mechanism(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Each way of finding escaped descendants: a cgroup per target (where one can be had), the marker alone."""
     containment.become_subreaper()
     if request.param == "cgroup" and containment.cgroup_root() is None:
         pytest.skip("no usable cgroup2 here (needs write access to this process's cgroup, Linux 5.14+)")
     if request.param == "marker":
         monkeypatch.setattr(containment, "_cgroup2", lambda: None)
-    yield request.param
+    return str(request.param)
 
 
 def _started(argv: list[str], marker: str) -> tuple[ProcessGroup, list[int]]:
@@ -103,7 +102,7 @@ def test_a_process_that_cannot_be_ended_is_named_not_waited_for(monkeypatch: pyt
         assert time.monotonic() - start < 6.0
         assert len(group.leftovers) == 2, group.leftovers
         assert all(marker in text and "PID " in text for text in group.leftovers), group.leftovers
-        assert process.LEFTOVERS == group.leftovers
+        assert group.leftovers == process.LEFTOVERS
     finally:
         monkeypatch.undo()
         left = [int(line.split()[0]) for line in ps(marker)]
@@ -136,7 +135,8 @@ def test_a_run_against_a_daemonising_target_ends_with_its_verdicts(tmp_path: Pat
     assert time.monotonic() - start < 15
     payload = json.loads(out.read_text())
     assert proc.returncode == 0, output[-3000:]
-    assert payload["results"] and {r["outcome"] for r in payload["results"]} == {"passed"}, output[-3000:]
+    assert payload["results"], output[-3000:]
+    assert {r["outcome"] for r in payload["results"]} == {"passed"}, output[-3000:]
     assert payload["harness"]["errors"] == [], payload["harness"]
     assert wait_until(lambda: not ps(marker), 2), ps(marker)
 
