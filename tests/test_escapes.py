@@ -156,3 +156,31 @@ def test_an_interrupted_run_against_a_daemonising_target_leaves_nothing(how: sig
         proc.kill()
     assert time.monotonic() - start < 15
     assert wait_until(lambda: not ps(marker), 3), ps(marker)
+
+
+UNKILLABLE = '''"""Test plug-in: no signal of the harness reaches a target, as if its processes could not be ended."""
+from netconform.specs.harness import containment, process
+
+process._signal = lambda *args: None
+containment.Containment.kill_all = lambda self: None
+process.KILL_WAIT = 0.5
+'''
+
+
+def test_a_process_that_survives_teardown_is_a_harness_error_in_the_summary_and_the_json(tmp_path: Path) -> None:
+    """What survives a target's teardown is named (PID, command) in the summary and ``harness.errors``; the
+    run fails; the watchdog ends the processes when pytest exits."""
+    (tmp_path / "unkillable.py").write_text(UNKILLABLE)
+    marker = f"leak-{uuid.uuid4().hex[:8]}"
+    out = tmp_path / "verdicts.json"
+    cmd = [sys.executable, "-m", "pytest", "specs", "-q", "-p", "no:randomly", "-p", "unkillable",
+           "--netconform-json", str(out), "--requirement", "GREET-1",
+           "--impl", f"greeting-server:daemon={sys.executable} {DAEMON.relative_to(ROOT)} {{port}} {marker}"]
+    env = {**suite_env("test-" + uuid.uuid4().hex[:10]), "PYTHONPATH": str(tmp_path)}
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
+    errors = json.loads(out.read_text())["harness"]["errors"]
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    assert len(errors) == 2, errors  # the server and its escaped grandchild
+    assert all(marker in e and "PID " in e for e in errors), errors
+    assert "netconform harness error: a process of a target survived teardown" in proc.stdout, proc.stdout[-3000:]
+    assert wait_until(lambda: not ps(marker), 5), ps(marker)

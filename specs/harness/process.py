@@ -35,6 +35,7 @@ KILL_WAIT = 3.0
 REAP_WAIT = 2.0
 #: Processes that survived their target's teardown: "target command: PID n: its command" (the summary's).
 LEFTOVERS: list[str] = []
+_UNENDED: list[subprocess.Popen[bytes]] = []
 _watchdog: subprocess.Popen[bytes] | None = None
 _watchdog_lock = threading.Lock()
 
@@ -295,8 +296,10 @@ class ProcessGroup:
             _tell_watchdog(f"-{self.pgid}")
             return
         command = " ".join(self.argv)
-        self.leftovers = [f"{command}: {describe(p)}" for p in left]
+        self.leftovers = [describe(p) + ("" if command in describe(p) else f" (a process of `{command}`)")
+                          for p in left]
         LEFTOVERS.extend(self.leftovers)
+        _UNENDED.append(self._popen)  # still running: kept, so that it is not collected (and warned about)
         self.output.note(f"netconform could not end {len(left)} process(es) of this target: "
                          + "; ".join(describe(p) for p in left))
 
