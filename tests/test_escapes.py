@@ -147,15 +147,20 @@ def test_an_interrupted_run_against_a_daemonising_target_leaves_nothing(how: sig
     target. Killed outright (SIGKILL), the watchdog ends them, the escaped grandchild included."""
     marker = f"int-{uuid.uuid4().hex[:8]}"
     start = time.monotonic()
-    proc, _out = _run(marker, tmp_path)
+    proc, out = _run(marker, tmp_path)
     try:
         assert wait_until(lambda: len(ps(marker)) >= 2, 12), "the target and its grandchild never ran"
         proc.send_signal(how)
-        proc.communicate(timeout=max(1.0, 15 - (time.monotonic() - start)))
+        output, _ = proc.communicate(timeout=max(1.0, 15 - (time.monotonic() - start)))
     finally:
         proc.kill()
     assert time.monotonic() - start < 15
+    assert proc.returncode == (pytest.ExitCode.INTERRUPTED if how == signal.SIGINT else -signal.SIGKILL), output
     assert wait_until(lambda: not ps(marker), 3), ps(marker)
+    if how == signal.SIGINT:  # the verdicts reached before Ctrl-C are written, all correct, with no harness error
+        payload = json.loads(out.read_text())
+        assert {r["outcome"] for r in payload["results"]} <= {"passed"}, output[-3000:]
+        assert payload["harness"]["errors"] == [], payload["harness"]
 
 
 UNKILLABLE = '''"""Test plug-in: no signal of the harness reaches a target, as if its processes could not be ended."""
