@@ -33,7 +33,7 @@ from .output import Output
 KILL_WAIT = 3.0
 #: How long teardown waits for the killed processes to be reaped (zombies of ours).
 REAP_WAIT = 2.0
-#: Processes that survived their target's teardown: "target command: PID n: its command" (the summary's).
+#: Processes that survived their target's teardown: "PID n: its command" (the summary's and the JSON's).
 LEFTOVERS: list[str] = []
 _UNENDED: list[subprocess.Popen[bytes]] = []
 _watchdog: subprocess.Popen[bytes] | None = None
