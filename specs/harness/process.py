@@ -107,8 +107,8 @@ class Limits:
     processes: int = 300  # CONC-2 connects 200 clients at once: a forking server runs 200 children
     file_mb: int = 256
 
-    def launcher(self, argv: Sequence[str]) -> list[str]:
-        """``argv`` wrapped in the launcher that sets the rlimits."""
+    def launcher(self, argv: Sequence[str], cgroup: str = "-") -> list[str]:
+        """``argv`` wrapped in the launcher that sets the rlimits (and first enters ``cgroup``, if not "-")."""
         nproc = 0
         if self.processes and os.getuid() != 0:
             uid = os.getuid()
@@ -116,7 +116,8 @@ class Limits:
                         if p.info["uids"] and p.info["uids"].real == uid)
             nproc = tasks + self.processes
         script = os.path.join(os.path.dirname(__file__), "limited.py")
-        return [sys.executable, "-I", "-S", script, str(self.cpu_seconds), str(nproc), str(self.file_mb), "--", *argv]
+        return [sys.executable, "-I", "-S", script, str(self.cpu_seconds), str(nproc), str(self.file_mb), cgroup,
+                "--", *argv]
 
 
 def _memory(procs: list[psutil.Process], limit_mb: int) -> int:
@@ -160,27 +161,33 @@ class ProcessGroup:
         self.limits = limits
         self.killed_because: str | None = None
         self.containment = Containment()
+        self.leftovers: list[str] = []
+        self._stopped = self._stop_done = False
+        token = self.containment.token
+        _tell_watchdog(f"+{token} {self.containment.cgroup or '-'}")  # before it exists: a Ctrl-C may come any time
         self._popen = subprocess.Popen(
-            limits.launcher(self.argv) if limits else self.argv,
+            limits.launcher(self.argv, str(self.containment.cgroup or "-")) if limits else self.argv,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env={**env, MARKER: self.containment.token},
+            env={**env, MARKER: token},
             cwd=cwd,
             start_new_session=True,
         )
         self.pid = self._popen.pid
         self.pgid = self.pid
-        self.containment.enter(self.pid)
-        self.leftovers: list[str] = []
-        _tell_watchdog(f"+{self.pgid} {self.containment.token} {self.containment.cgroup or '-'}")
-        assert self._popen.stdout is not None
-        assert self._popen.stderr is not None
-        self.output.attach("stdout", self._popen.stdout)
-        self.output.attach("stderr", self._popen.stderr)
-        self._stopped = False
-        if limits and (limits.processes or limits.memory_mb):
-            threading.Thread(target=self._watch, args=(limits,), daemon=True, name=f"limits-{self.pid}").start()
+        try:
+            _tell_watchdog(f"={token} {self.pgid}")
+            self.containment.enter(self.pid)  # (the launcher entered it already, before the target could fork)
+            assert self._popen.stdout is not None
+            assert self._popen.stderr is not None
+            self.output.attach("stdout", self._popen.stdout)
+            self.output.attach("stderr", self._popen.stderr)
+            if limits and (limits.processes or limits.memory_mb):
+                threading.Thread(target=self._watch, args=(limits,), daemon=True, name=f"limits-{self.pid}").start()
+        except BaseException:  # Ctrl-C while starting: nobody will hold this group to stop it later
+            self.stop(grace=0.0)
+            raise
 
     def _watch(self, limits: Limits, every: float = 0.05) -> None:
         """Kill the group when its process tree grows past the limits (processes; memory, 5 times less often)."""
@@ -260,7 +267,7 @@ class ProcessGroup:
         (plus the time to list the processes). What survives is named in ``leftovers`` (and
         ``LEFTOVERS``), and stays registered with the watchdog.
         """
-        if self._stopped:
+        if self._stop_done:  # (not merely begun: a Ctrl-C during a teardown leaves the next call to finish it)
             return
         self._stopped = True
         start = time.monotonic()
@@ -287,13 +294,14 @@ class ProcessGroup:
         for pipe in (self._popen.stdout, self._popen.stderr):
             if pipe is not None and self.output.closed:
                 pipe.close()
+        self._stop_done = True
 
     def _check_left(self) -> None:
         """After teardown: is any process of the target still alive? Name it (a harness error), else forget it."""
         left = [p for p in live(self.everything()) if p.pid != self.pid or self._popen.poll() is None]
         if not left:
             self.containment.close()
-            _tell_watchdog(f"-{self.pgid}")
+            _tell_watchdog(f"-{self.containment.token}")
             return
         command = " ".join(self.argv)
         self.leftovers = [describe(p) + ("" if command in describe(p) else f" (a process of `{command}`)")

@@ -1,12 +1,13 @@
 """Watchdog that kills the targets of a test run if the run itself dies.
 
-Run as a script (stdlib only) by :mod:`specs.harness.process`; it reads lines
-``+PGID TOKEN CGROUP`` / ``-PGID`` on stdin (TOKEN: the target's ``NETCONFORM_TARGET``
-marker; CGROUP: its cgroup folder, or ``-``). When stdin closes (the test process
-exited, however: normally, by ``os._exit`` from pytest-timeout, or killed with SIGKILL),
-it sends SIGTERM to every target still registered, then SIGKILL after a grace period:
-to its process group, to every process of its cgroup, and to every process carrying
-its marker (descendants that left the group with ``setsid()``).
+Run as a script (stdlib only) by :mod:`specs.harness.process`; it reads lines on stdin:
+``+TOKEN CGROUP`` before a target starts (TOKEN: its ``NETCONFORM_TARGET`` marker; CGROUP:
+its cgroup folder, or ``-``), ``=TOKEN PGID`` once it runs, ``-TOKEN`` once it is stopped.
+When stdin closes (the test process exited, however: normally, by ``os._exit`` from
+pytest-timeout, or killed with SIGKILL), it sends SIGTERM to every target still
+registered, then SIGKILL after a grace period: to its process group, to every process
+of its cgroup, and to every process carrying its marker (descendants that left the
+group with ``setsid()``).
 """
 
 from __future__ import annotations
@@ -44,12 +45,13 @@ def in_cgroup(folder: str) -> list[int]:
         return []
 
 
-def signal_all(targets: dict[int, tuple[str, str]], sig: int) -> None:
+def signal_all(targets: dict[str, tuple[str, int]], sig: int) -> None:
     """Send ``sig`` to every target: its group, its cgroup's processes, its marked processes."""
-    pids = set(marked({token for token, _ in targets.values() if token}))
-    for pgid, (_token, cgroup) in targets.items():
-        with contextlib.suppress(OSError):
-            os.killpg(pgid, sig)
+    pids = set(marked(set(targets)))
+    for cgroup, pgid in targets.values():
+        if pgid > 0:
+            with contextlib.suppress(OSError):
+                os.killpg(pgid, sig)
         if cgroup != "-":
             pids.update(in_cgroup(cgroup))
     for pid in pids:
@@ -60,19 +62,21 @@ def signal_all(targets: dict[int, tuple[str, str]], sig: int) -> None:
 def main() -> int:
     """Track targets until stdin closes, then kill whatever is still registered."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the test run, not for us
-    targets: dict[int, tuple[str, str]] = {}
+    targets: dict[str, tuple[str, int]] = {}  # token -> (cgroup folder or "-", process group or 0)
     for line in sys.stdin:
         fields = line.split()
-        if fields and fields[0].startswith("+"):
-            targets[int(fields[0][1:])] = (fields[1] if len(fields) > 1 else "", fields[2] if len(fields) > 2 else "-")
+        if len(fields) == 2 and fields[0].startswith("+"):
+            targets[fields[0][1:]] = (fields[1], 0)
+        elif len(fields) == 2 and fields[0].startswith("=") and fields[0][1:] in targets:
+            targets[fields[0][1:]] = (targets[fields[0][1:]][0], int(fields[1]))
         elif fields and fields[0].startswith("-"):
-            targets.pop(int(fields[0][1:]), None)
+            targets.pop(fields[0][1:], None)
     if targets:
         signal_all(targets, signal.SIGTERM)
         time.sleep(GRACE)
         signal_all(targets, signal.SIGKILL)
         time.sleep(0.2)
-        for _token, cgroup in targets.values():
+        for cgroup, _pgid in targets.values():
             if cgroup != "-":
                 with contextlib.suppress(OSError):
                     os.rmdir(cgroup)
