@@ -79,7 +79,8 @@ def cgroup_root() -> Path | None:
 def mechanism() -> str:
     """How escaped descendants of targets are found, in words (for the summary and the JSON)."""
     if cgroup_root() is not None:
-        return "cgroup2 (one cgroup per target), with the environment marker and the subreaper"
+        return (f"cgroup2 (one cgroup per target), with the environment marker ({MARKER})"
+                + (" and the subreaper" if _subreaper else " (no child subreaper)"))
     if _subreaper:
         return f"the environment marker ({MARKER}) and the subreaper (no usable cgroup2)"
     return (f"the environment marker ({MARKER}) only: no cgroup2 and no child subreaper on this system; an "
