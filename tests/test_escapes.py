@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -193,3 +194,21 @@ def test_a_process_that_survives_teardown_is_a_harness_error_in_the_summary_and_
     assert all(marker in e and "PID " in e for e in errors), errors
     assert "netconform harness error: a process of a target survived teardown" in proc.stdout, proc.stdout[-3000:]
     assert wait_until(lambda: not ps(marker), 5), ps(marker)
+
+
+def test_the_summary_says_when_neither_cgroup_nor_subreaper_is_available(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a cgroup and a subreaper, the summary says that only the environment marker finds escapes."""
+    from types import SimpleNamespace
+
+    from netconform.specs.harness import leaks
+
+    config: Any = SimpleNamespace(stash={})
+    monkeypatch.setattr(process, "LEFTOVERS", [])
+    monkeypatch.setattr(containment, "_cgroup2", lambda: None)
+    monkeypatch.setattr(containment, "_subreaper", False)
+    assert leaks.summary_lines(config) == [(
+        "netconform: escaped descendants of targets are found by the environment marker (NETCONFORM_TARGET) only: "
+        "no cgroup2 and no child subreaper on this system; an escaped descendant that clears its environment "
+        "cannot be found", False)]
+    monkeypatch.setattr(containment, "_subreaper", True)
+    assert leaks.summary_lines(config) == []
