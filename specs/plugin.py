@@ -30,13 +30,14 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from .harness import capabilities, examples, netjail, options, submissions
+from .harness import capabilities, examples, leaks, netjail, options, submissions
 from .harness.collection import DiagnosisOrder
+from .harness.containment import become_subreaper
 from .harness.context import Settings
 from .harness.keys import POOL, RECORDER, RUN, SUBMISSIONS, TARGETS, WORKDIR
 from .harness.options import add_options
 from .harness.pool import TargetPool
-from .harness.process import become_subreaper, inherit_ctrl_c
+from .harness.process import inherit_ctrl_c
 from .harness.targets import (
     reference_targets,
 )
@@ -45,7 +46,7 @@ from .harness.verdicts import JUnitNames, Recorder
 #: The plug-in's parts, each a plug-in module of its own (loaded with this one).
 pytest_plugins = [f"{__package__}.harness.fixtures", f"{__package__}.harness.collection",
                   f"{__package__}.harness.outputs", f"{__package__}.harness.distribution",
-                  f"{__package__}.bench.pytest_compare"]
+                  f"{__package__}.bench.pytest_compare", f"{__package__}.harness.leaks"]
 SPECS_DIR = Path(__file__).resolve().parent
 TESTS_DIR = SPECS_DIR.parent / "tests"
 #: The specs' package: ``netconform.specs``, installed or (editable install) the checkout's specs/.
@@ -189,6 +190,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_unconfigure(config: pytest.Config) -> None:
     if POOL in config.stash:
         config.stash[POOL].stop_all()
+        leaks.reap_adopted()
     if WORKDIR in config.stash:
         shutil.rmtree(config.stash[WORKDIR], ignore_errors=True)
 

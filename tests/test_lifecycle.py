@@ -27,11 +27,13 @@ FORKING = "greeting-server:forks=python3 fixtures/bad/greeting_server/forks_with
 
 
 def wait_until(condition: object, timeout: float) -> bool:
-    """Poll ``condition()`` until true or ``timeout``; its last value."""
+    """Poll ``condition()`` until true (True) or ``timeout`` (False); true once is enough (not asked again)."""
     deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:  # type: ignore[operator]
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.05)
-    return bool(condition())  # type: ignore[operator]
+    return True
 
 
 def test_process_group_stop_kills_and_reaps_forked_children() -> None:

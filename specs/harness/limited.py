@@ -1,9 +1,12 @@
-"""Set resource limits, then become the target: ``python -I -S limited.py CPU NPROC FSIZE_MB -- ARGV...``.
+"""Set resource limits, then become the target: ``python -I -S limited.py CPU NPROC FSIZE_MB CGROUP -- ARGV...``.
 
 A launcher rather than ``preexec_fn`` (which is unsafe in a process with threads, like
 the harness): it sets the limits in a fresh single-threaded process and execs the
 target's command, so the target and everything it forks inherit them. A value of 0
-leaves that limit alone. It always runs on the harness's own interpreter.
+leaves that limit alone. CGROUP (``-``: none) is the target's cgroup folder: the
+launcher enters it first, so that nothing the target forks can be outside it (the
+harness also moves the process there, but only once it has started). It always runs on
+the harness's own interpreter.
 """
 
 from __future__ import annotations
@@ -26,7 +29,13 @@ def _set(which: int, value: int) -> None:
 
 def main(args: list[str]) -> int:
     cpu, nproc, fsize_mb = (int(a) for a in args[:3])
-    argv = args[4:]
+    cgroup, argv = args[3], args[5:]
+    if cgroup != "-":
+        try:
+            with open(os.path.join(cgroup, "cgroup.procs"), "w") as procs:
+                procs.write(str(os.getpid()))
+        except OSError:
+            pass  # the harness moves it, and finds its descendants by their marker
     _set(resource.RLIMIT_CPU, cpu)  # SIGXCPU at the soft limit, SIGKILL 5 s later
     _set(resource.RLIMIT_NPROC, nproc)  # counts every process of this user; root is exempt
     _set(resource.RLIMIT_FSIZE, fsize_mb * MB)

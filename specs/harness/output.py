@@ -3,10 +3,18 @@
 Two reader threads drain the pipes into one timeline of lines. Specs never sleep
 waiting for output: they call :meth:`Output.wait_for` with a predicate and a
 timeout, and get a message that says what was awaited and what was seen instead.
+
+Reading never depends on an end-of-file that may not come: a process that escaped the
+target (``setsid()``) can hold its pipes open forever. Each reader waits on its pipe
+*and* on a wake-up pipe; :meth:`Output.stop_reading` (called once the target is gone)
+makes it take what is already there and stop.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import select
 import threading
 import time
 from collections.abc import Callable
@@ -50,6 +58,7 @@ class Output:
         self._open = 0
         self._cond = threading.Condition()
         self._threads: list[threading.Thread] = []
+        self._wake_r, self._wake_w = -1, -1  # the wake-up pipe (made by the first attach)
         self.dropped = 0
 
     # -- feeding ---------------------------------------------------------
@@ -57,18 +66,56 @@ class Output:
         """Start draining ``pipe`` (a process's stdout or stderr) into this output."""
         with self._cond:
             self._open += 1
-        thread = threading.Thread(target=self._drain, args=(stream, pipe), daemon=True, name=f"output-{stream}")
+            if self._wake_r < 0:
+                self._wake_r, self._wake_w = os.pipe()
+        thread = threading.Thread(target=self._drain, args=(stream, pipe.fileno()), daemon=True,
+                                  name=f"output-{stream}")
         thread.start()
         self._threads.append(thread)
 
-    def _drain(self, stream: str, pipe: IO[bytes]) -> None:
+    def _drain(self, stream: str, fd: int) -> None:
+        """Read ``fd`` until end-of-file, or until woken: then take what is there without waiting, and stop."""
+        poller, alone = select.poll(), select.poll()
+        poller.register(fd, select.POLLIN)
+        poller.register(self._wake_r, select.POLLIN)
+        alone.register(fd, select.POLLIN)
+        stopping, left = False, 64  # once woken: at most 64 more reads (a leftover process may write on)
         try:
-            while chunk := pipe.read1(65536) if hasattr(pipe, "read1") else pipe.read(65536):
+            while True:
+                if not stopping:
+                    ready = dict(poller.poll())
+                    stopping = self._wake_r in ready
+                    if fd not in ready:
+                        continue
+                elif left <= 0 or not alone.poll(0):
+                    break  # woken, and nothing more is waiting
+                left -= stopping
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
                 self.feed(stream, chunk)
         except (OSError, ValueError):
             pass
         finally:
             self.feed(stream, b"", eof=True)
+
+    def stop_reading(self, timeout: float = 1.0) -> bool:
+        """Stop the readers (the target is gone; a process that escaped it may hold its pipes): each takes
+        what is already in its pipe, then stops. True if they all stopped within ``timeout``."""
+        if self._wake_w >= 0:
+            with contextlib.suppress(OSError):
+                os.write(self._wake_w, b"x")
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        stopped = not any(t.is_alive() for t in self._threads)
+        if stopped:
+            for fd in (self._wake_r, self._wake_w):
+                if fd >= 0:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+            self._wake_r = self._wake_w = -1
+        return stopped
 
     def feed(self, stream: str, chunk: bytes, *, eof: bool = False) -> None:
         """Add raw bytes from ``stream``; complete lines become :class:`Line` objects."""

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from . import gradescope, report, requirements
+from . import containment, gradescope, leaks, report, requirements
 from .keys import COMPARISON, RECORDER, RUN, SUBMISSIONS, TARGETS
 from .verdicts import sorted_verdicts, write_matrix
 
@@ -20,9 +20,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     verdicts = config.stash[RECORDER].verdicts
     problems = [(sub.name, sub.problem) for sub in config.stash.get(SUBMISSIONS, []) if sub.problem]
-    if not (verdicts or problems):
+    notes = leaks.summary_lines(config)
+    if not (verdicts or problems or notes):
         return
     write_matrix(terminalreporter, sorted_verdicts(verdicts), problems)
+    for line, error in notes:
+        terminalreporter.write_line(line, red=error, yellow=not error)
     for option, what in (("netconform_json", "verdicts"), ("conformance_report", "conformance report"),
                          ("gradescope", "Gradescope results")):
         if config.getoption(option):
@@ -41,6 +44,7 @@ def _payload(config: pytest.Config) -> dict[str, Any]:
         "results": config.stash[RECORDER].results,
         "submissions": [{"name": sub.name, "source": str(sub.source), "problem": sub.problem,
                          "roles": [t.role for t in sub.targets]} for sub in config.stash.get(SUBMISSIONS, [])],
+        "harness": {"descendants_found_by": containment.mechanism(), "errors": leaks.harness_errors(config)},
     }
 
 
@@ -51,6 +55,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if any(sub.problem for sub in config.stash.get(SUBMISSIONS, [])) and exitstatus in (0, 5):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a submission that could not run is not a pass
+    if leaks.harness_errors(config) and exitstatus in (0, 5):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a run that leaves a process behind is not clean
     run = config.stash[RUN]
     payload = _payload(config)  # built once: the JSON, the report and Gradescope's results all read it
     if run.json_path:

@@ -2,17 +2,19 @@
 
 Every target runs in a new session (so in its own process group, with no
 controlling terminal: Ctrl-C reaches pytest, not the targets). Stopping sends
-SIGTERM to the whole group, then SIGKILL after a grace period, and reaps every
-member, forked children included: the test process makes itself a child
-subreaper, so orphans of a target are re-parented to it and can be waited for. A
-watchdog process (``reaper.py``) kills the registered groups if the test process
-dies without cleaning up.
+SIGTERM to every process of the target, then SIGKILL after a grace period, and
+reaps them all. "Every process" includes descendants that left its group and
+session and were orphaned: ``containment.py`` finds them (a cgroup per target where
+one can be had; always an environment marker, and the test process as their child
+subreaper). Stopping is bounded: it never waits for end-of-file on a pipe an escaped
+process may hold, and a process that survives SIGKILL is reported as a leftover (PID
+and command), not waited for. A watchdog process (``reaper.py``) kills the
+registered targets if the test process dies without cleaning up.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import subprocess
@@ -24,22 +26,18 @@ from dataclasses import dataclass
 
 import psutil
 
+from .containment import MARKER, Containment, describe, live
 from .output import Output
 
-PR_SET_CHILD_SUBREAPER = 36
+#: After SIGKILL, how long teardown keeps killing (new forks) and waits for the processes to go.
+KILL_WAIT = 3.0
+#: How long teardown waits for the killed processes to be reaped (zombies of ours).
+REAP_WAIT = 2.0
+#: Processes that survived their target's teardown: "PID n: its command" (the summary's and the JSON's).
+LEFTOVERS: list[str] = []
+_UNENDED: list[subprocess.Popen[bytes]] = []
 _watchdog: subprocess.Popen[bytes] | None = None
 _watchdog_lock = threading.Lock()
-
-
-def become_subreaper() -> bool:
-    """Adopt orphaned descendants (Linux), so forked grandchildren can be reaped."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return bool(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
-    except (OSError, AttributeError):
-        return False
 
 
 def inherit_ctrl_c() -> None:
@@ -69,6 +67,11 @@ def _tell_watchdog(message: str) -> None:
             _watchdog.stdin.flush()
         except OSError:
             pass
+
+
+def watchdog_pid() -> int | None:
+    """The watchdog's PID (None before the first target started)."""
+    return None if _watchdog is None else _watchdog.pid
 
 
 def group_members(pgid: int) -> list[psutil.Process]:
@@ -104,8 +107,8 @@ class Limits:
     processes: int = 300  # CONC-2 connects 200 clients at once: a forking server runs 200 children
     file_mb: int = 256
 
-    def launcher(self, argv: Sequence[str]) -> list[str]:
-        """``argv`` wrapped in the launcher that sets the rlimits."""
+    def launcher(self, argv: Sequence[str], cgroup: str = "-") -> list[str]:
+        """``argv`` wrapped in the launcher that sets the rlimits (and first enters ``cgroup``, if not "-")."""
         nproc = 0
         if self.processes and os.getuid() != 0:
             uid = os.getuid()
@@ -113,7 +116,8 @@ class Limits:
                         if p.info["uids"] and p.info["uids"].real == uid)
             nproc = tasks + self.processes
         script = os.path.join(os.path.dirname(__file__), "limited.py")
-        return [sys.executable, "-I", "-S", script, str(self.cpu_seconds), str(nproc), str(self.file_mb), "--", *argv]
+        return [sys.executable, "-I", "-S", script, str(self.cpu_seconds), str(nproc), str(self.file_mb), cgroup,
+                "--", *argv]
 
 
 def _memory(procs: list[psutil.Process], limit_mb: int) -> int:
@@ -156,25 +160,34 @@ class ProcessGroup:
         self.started_at = time.monotonic()
         self.limits = limits
         self.killed_because: str | None = None
+        self.containment = Containment()
+        self.leftovers: list[str] = []
+        self._stopped = self._stop_done = False
+        token = self.containment.token
+        _tell_watchdog(f"+{token} {self.containment.cgroup or '-'}")  # before it exists: a Ctrl-C may come any time
         self._popen = subprocess.Popen(
-            limits.launcher(self.argv) if limits else self.argv,
+            limits.launcher(self.argv, str(self.containment.cgroup or "-")) if limits else self.argv,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=dict(env),
+            env={**env, MARKER: token},
             cwd=cwd,
             start_new_session=True,
         )
         self.pid = self._popen.pid
         self.pgid = self.pid
-        _tell_watchdog(f"+{self.pgid}")
-        assert self._popen.stdout is not None
-        assert self._popen.stderr is not None
-        self.output.attach("stdout", self._popen.stdout)
-        self.output.attach("stderr", self._popen.stderr)
-        self._stopped = False
-        if limits and (limits.processes or limits.memory_mb):
-            threading.Thread(target=self._watch, args=(limits,), daemon=True, name=f"limits-{self.pid}").start()
+        try:
+            _tell_watchdog(f"={token} {self.pgid}")
+            self.containment.enter(self.pid)  # (the launcher entered it already, before the target could fork)
+            assert self._popen.stdout is not None
+            assert self._popen.stderr is not None
+            self.output.attach("stdout", self._popen.stdout)
+            self.output.attach("stderr", self._popen.stderr)
+            if limits and (limits.processes or limits.memory_mb):
+                threading.Thread(target=self._watch, args=(limits,), daemon=True, name=f"limits-{self.pid}").start()
+        except BaseException:  # Ctrl-C while starting: nobody will hold this group to stop it later
+            self.stop(grace=0.0)
+            raise
 
     def _watch(self, limits: Limits, every: float = 0.05) -> None:
         """Kill the group when its process tree grows past the limits (processes; memory, 5 times less often)."""
@@ -243,33 +256,63 @@ class ProcessGroup:
             found.setdefault(proc.pid, proc)
         return list(found.values())
 
+    def everything(self) -> list[psutil.Process]:
+        """Every process of the target: its tree and group, and those that escaped both (``containment``)."""
+        return self.containment.members(self.tree())
+
     def stop(self, grace: float = 2.0) -> None:
-        """SIGTERM the whole group, SIGKILL what is left after ``grace``; reap every member."""
-        if self._stopped:
+        """SIGTERM every process of the target, SIGKILL what is left after ``grace``; reap them all.
+
+        Bounded whatever the target does: ``grace`` + ``KILL_WAIT`` + ``REAP_WAIT`` + 1 s at most
+        (plus the time to list the processes). What survives is named in ``leftovers`` (and
+        ``LEFTOVERS``), and stays registered with the watchdog.
+        """
+        if self._stop_done:  # (not merely begun: a Ctrl-C during a teardown leaves the next call to finish it)
             return
         self._stopped = True
-        members = self.tree()
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            with contextlib.suppress(OSError):
-                os.killpg(self.pgid, sig)
-            for proc in members:  # members that left the group (setsid) are still ours
-                with contextlib.suppress(psutil.Error):
-                    proc.send_signal(sig)
-            if sig == signal.SIGTERM:
-                _gone, alive = psutil.wait_procs(members, timeout=grace)
-                if not alive and self._popen.poll() is not None:
-                    break
+        start = time.monotonic()
+        members = self.everything()
+        _signal(self.pgid, members, signal.SIGTERM)
+        others = [p for p in members if p.pid != self.pid]  # the leader is Popen's to wait for
         with contextlib.suppress(subprocess.TimeoutExpired):
-            self._popen.wait(timeout=10)
-        self._reap([p.pid for p in members if p.pid != self.pid])
-        _tell_watchdog(f"-{self.pgid}")
-        self.output.wait_closed(2.0)
+            self._popen.wait(timeout=grace)
+        _gone, alive = psutil.wait_procs(others, timeout=max(0.0, start + grace - time.monotonic()))
+        deadline = time.monotonic() + KILL_WAIT
+        while alive or self._popen.poll() is None:
+            self.containment.kill_all()
+            members = self.everything()  # forks made meanwhile, orphans adopted meanwhile
+            _signal(self.pgid, members, signal.SIGKILL)
+            alive = live([p for p in members if p.pid != self.pid])
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._popen.wait(timeout=0.1)
+            if time.monotonic() > deadline:
+                break
+            _gone, alive = psutil.wait_procs(alive, timeout=0.1)
+        self._reap([p.pid for p in self.everything() if p.pid != self.pid], REAP_WAIT)
+        self._check_left()
+        self.output.stop_reading(1.0)
         for pipe in (self._popen.stdout, self._popen.stderr):
-            if pipe is not None:
+            if pipe is not None and self.output.closed:
                 pipe.close()
+        self._stop_done = True
+
+    def _check_left(self) -> None:
+        """After teardown: is any process of the target still alive? Name it (a harness error), else forget it."""
+        left = [p for p in live(self.everything()) if p.pid != self.pid or self._popen.poll() is None]
+        if not left:
+            self.containment.close()
+            _tell_watchdog(f"-{self.containment.token}")
+            return
+        command = " ".join(self.argv)
+        self.leftovers = [describe(p) + ("" if command in describe(p) else f" (a process of `{command}`)")
+                          for p in left]
+        LEFTOVERS.extend(self.leftovers)
+        _UNENDED.append(self._popen)  # still running: kept, so that it is not collected (and warned about)
+        self.output.note(f"netconform could not end {len(left)} process(es) of this target: "
+                         + "; ".join(describe(p) for p in left))
 
     @staticmethod
-    def _reap(pids: list[int], timeout: float = 5.0) -> None:
+    def _reap(pids: list[int], timeout: float = REAP_WAIT) -> None:
         """Wait for adopted descendants (we are their subreaper) so no zombie is left."""
         deadline = time.monotonic() + timeout
         pending = set(pids)
@@ -285,3 +328,12 @@ class ProcessGroup:
                     pending.discard(pid)
             if pending:
                 time.sleep(0.01)
+
+
+def _signal(pgid: int, members: list[psutil.Process], sig: int) -> None:
+    """Send ``sig`` to the process group and to each of ``members`` (those that left it are still ours)."""
+    with contextlib.suppress(OSError):
+        os.killpg(pgid, sig)
+    for proc in members:
+        with contextlib.suppress(psutil.Error):
+            proc.send_signal(sig)
