@@ -42,7 +42,17 @@ def group_of(nodeid: str, targets: list[TargetSpec]) -> str | None:
 
 
 class TargetScheduling(LoadScopeScheduling):  # type: ignore[misc]
-    """``--dist loadscope`` with a target's specs as the scope."""
+    """``--dist loadscope`` with a target's specs as the scope, sent in collection order.
+
+    xdist would send the scopes with the most tests first, and so every single test
+    after the targets' groups: the project's self-tests, each a whole pytest run of
+    tens of seconds, would then trail at the end while the other worker idles. In
+    collection order they come first (``testpaths``), and the short groups fill in.
+    """
+
+    def schedule(self) -> None:
+        self.config.option.loadscopereorder = False
+        super().schedule()
 
     def _split_scope(self, nodeid: str) -> str:
         if "@" in nodeid.rsplit("]", 1)[-1]:  # an xdist that groups again: its group
