@@ -178,6 +178,20 @@ def test_xdist_groups_a_targets_specs_by_its_name() -> None:
     assert group_of("tests/test_a.py::test_b", targets) is None
 
 
+def test_xdist_interleaves_targets_groups_with_other_tests() -> None:
+    """Under -n N, the targets' groups and the other tests are sent interleaved, each kind in its own order."""
+    from netconform.specs.harness.distribution import interleave
+
+    groups, others = ["g1", "g2", "g3"], ["t1", "t2", "t3", "t4", "t5", "t6"]
+    merged = interleave(groups, others)
+    assert sorted(merged) == sorted(groups + others)
+    assert [m for m in merged if m in groups] == groups
+    assert [m for m in merged if m in others] == others
+    assert merged[:3] == ["t1", "g1", "t2"]  # neither kind waits for the other to be done
+    assert interleave([], others) == others
+    assert interleave(groups, []) == groups
+
+
 def test_a_failing_example_leaves_a_bounded_time_to_shrink() -> None:
     """After the first failing example, further examples are rejected once the budget is spent."""
     from hypothesis import given, settings

@@ -42,22 +42,43 @@ def group_of(nodeid: str, targets: list[TargetSpec]) -> str | None:
 
 
 class TargetScheduling(LoadScopeScheduling):  # type: ignore[misc]
-    """``--dist loadscope`` with a target's specs as the scope, sent in collection order.
+    """``--dist loadscope`` with a target's specs as the scope; targets' groups and other tests interleaved.
 
     xdist would send the scopes with the most tests first, and so every single test
     after the targets' groups: the project's self-tests, each a whole pytest run of
-    tens of seconds, would then trail at the end while the other worker idles. In
-    collection order they come first (``testpaths``), and the short groups fill in.
+    tens of seconds, would trail at the end while the other worker idles. Interleaved
+    in collection order instead, a worker waiting on a target's events (a spec mostly
+    waits) runs beside one that computes, and neither kind is left for the end.
     """
 
-    def schedule(self) -> None:
-        self.config.option.loadscopereorder = False
-        super().schedule()
+    _interleaved = False
 
     def _split_scope(self, nodeid: str) -> str:
         if "@" in nodeid.rsplit("]", 1)[-1]:  # an xdist that groups again: its group
             return nodeid.rsplit("@", 1)[-1]
         return group_of(nodeid, self.config.stash.get(TARGETS, [])) or nodeid
+
+    def _assign_work_unit(self, node: Any) -> None:
+        if not self._interleaved:  # the queue is complete at the first assignment
+            self._interleaved = True
+            units = list(self.workqueue.items())
+            self.workqueue.clear()
+            self.workqueue.update(interleave([u for u in units if u[0].startswith("netconform-")],
+                                             [u for u in units if not u[0].startswith("netconform-")]))
+        super()._assign_work_unit(node)
+
+
+def interleave(first: list[Any], second: list[Any]) -> list[Any]:
+    """Both lists in their own order, merged evenly: each item goes where its share of its list is reached."""
+    merged, i, j = [], 0, 0
+    while i < len(first) or j < len(second):
+        if j >= len(second) or (i < len(first) and (i + 0.5) / len(first) <= (j + 0.5) / len(second)):
+            merged.append(first[i])
+            i += 1
+        else:
+            merged.append(second[j])
+            j += 1
+    return merged
 
 
 @pytest.hookimpl(optionalhook=True)
