@@ -22,13 +22,13 @@ from __future__ import annotations
 import contextlib
 import socket
 
-from .._common import RECV_SIZE, PeerAddress, Where, hang_up, log_data, parse_args
+from .._common import RECV_SIZE, PeerAddress, Where, log_data, parse_args
 from .._framing import DELIMITER, MAX_LENGTH
 from .._transport import listen_stream
-from ..asyncore._loop import asynchat, run
+from ..asyncore._loop import Client, asynchat, run
 
 
-class LineLogger(asynchat.async_chat):
+class LineLogger(Client, asynchat.async_chat):
     """Log every complete line the client sends, and its leaving; drop a client whose line is too long."""
 
     ac_in_buffer_size = RECV_SIZE  # one read at most, as every model reads
@@ -37,7 +37,6 @@ class LineLogger(asynchat.async_chat):
         super().__init__(conn)
         self.conn = conn  # dispatcher.socket is typed optional
         self.address = address  # from accept(): getpeername() fails once the client has reset
-        self.gone = False
         self.line = bytearray()  # the current line, gathered so far
         self.set_terminator(DELIMITER)
 
@@ -71,17 +70,6 @@ class LineLogger(asynchat.async_chat):
         """Discard the rest of the chunk (no line after this one is printed) and drop the client."""
         self.ac_in_buffer = b""  # async_chat's loop over the chunk stops here
         self.line.clear()
-        self.handle_close()
-
-    def handle_close(self) -> None:
-        """End-of-file, a reset or a line too long: log the leaving once, shut down and close."""
-        if not self.gone:
-            self.gone = True
-            self.del_channel()
-            hang_up(self.conn, self.address)
-
-    def handle_error(self) -> None:
-        """Any other failed receive: the client is gone all the same."""
         self.handle_close()
 
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 import contextlib
 import socket
 
-from .._common import RECV_SIZE, PeerAddress, Where, hang_up, log_data, parse_args
+from .._common import RECV_SIZE, PeerAddress, Where, log_data, parse_args
 from .._transport import listen_stream
-from ..asyncore._loop import asynchat, run
+from ..asyncore._loop import Client, asynchat, run
 
 
-class Logger(asynchat.async_chat):
+class Logger(Client, asynchat.async_chat):
     """Log every chunk the client sends, and its leaving."""
 
     ac_in_buffer_size = RECV_SIZE  # one read at most, as every model reads
@@ -30,7 +30,6 @@ class Logger(asynchat.async_chat):
         super().__init__(conn)
         self.conn = conn  # dispatcher.socket is typed optional
         self.address = address  # from accept(): getpeername() fails once the client has reset
-        self.gone = False
         self.set_terminator(None)  # no framing: every chunk as it comes
 
     def writable(self) -> bool:
@@ -41,17 +40,6 @@ class Logger(asynchat.async_chat):
 
     def found_terminator(self) -> None:
         """Never called: there is no terminator."""
-
-    def handle_close(self) -> None:
-        """End-of-file or a reset: log the leaving once, shut down and close."""
-        if not self.gone:
-            self.gone = True
-            self.del_channel()
-            hang_up(self.conn, self.address)
-
-    def handle_error(self) -> None:
-        """Any other failed receive: the client is gone all the same."""
-        self.handle_close()
 
 
 def serve(where: Where) -> None:

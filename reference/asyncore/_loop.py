@@ -21,9 +21,9 @@ with warnings.catch_warnings():
     import asynchat
     import asyncore
 
-from .._common import PeerAddress, announce, log_connection
+from .._common import PeerAddress, announce, hang_up, log_connection
 
-__all__ = ["Listener", "asynchat", "asyncore", "report", "run"]
+__all__ = ["Client", "Listener", "asynchat", "asyncore", "report", "run"]
 
 
 def report() -> None:
@@ -55,6 +55,27 @@ class Listener(asyncore.dispatcher):
     def handle_error(self) -> None:
         """An accept that failed (no descriptor left, say): report it and keep listening."""
         report()
+
+
+class Client(asyncore.dispatcher):
+    """A logger's client channel: its leaving is logged once (end-of-file, a reset, any other failed
+    receive), with the address remembered at accept time, and its socket shut down and closed.
+    Subclasses set ``conn`` and ``address``; an ``async_chat`` subclass puts this class first."""
+
+    conn: socket.socket  # dispatcher.socket is typed optional
+    address: PeerAddress  # from accept(): getpeername() fails once the client has reset
+    gone = False
+
+    def handle_close(self) -> None:
+        """End-of-file or a reset: log the leaving once, shut down and close."""
+        if not self.gone:
+            self.gone = True
+            self.del_channel()
+            hang_up(self.conn, self.address)
+
+    def handle_error(self) -> None:
+        """Any other failed receive: the client is gone all the same."""
+        self.handle_close()
 
 
 def run(listener: socket.socket, serve_client: Callable[[socket.socket, PeerAddress], object]) -> None:

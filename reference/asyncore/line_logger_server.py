@@ -17,13 +17,13 @@ from __future__ import annotations
 import contextlib
 import socket
 
-from .._common import RECV_SIZE, PeerAddress, Where, hang_up, log_lines, parse_args
+from .._common import RECV_SIZE, PeerAddress, Where, log_lines, parse_args
 from .._framing import LineBuffer
 from .._transport import listen_stream
-from ._loop import asyncore, run
+from ._loop import Client, run
 
 
-class LineLogger(asyncore.dispatcher):
+class LineLogger(Client):
     """Log every complete line the client sends, and its leaving."""
 
     def __init__(self, conn: socket.socket, address: PeerAddress) -> None:
@@ -31,7 +31,6 @@ class LineLogger(asyncore.dispatcher):
         self.conn = conn  # dispatcher.socket is typed optional
         self.address = address  # from accept(): getpeername() fails once the client has reset
         self.lines = LineBuffer()
-        self.gone = False
 
     def writable(self) -> bool:
         return False
@@ -40,17 +39,6 @@ class LineLogger(asyncore.dispatcher):
         data = self.recv(RECV_SIZE)  # b"": gone, and handle_close has run
         if data and log_lines(self.lines, data):  # a line too long: drop the client
             self.handle_close()
-
-    def handle_close(self) -> None:
-        """End-of-file, a reset or a line too long: log the leaving once, shut down and close."""
-        if not self.gone:
-            self.gone = True
-            self.del_channel()
-            hang_up(self.conn, self.address)
-
-    def handle_error(self) -> None:
-        """Any other failed receive: the client is gone all the same."""
-        self.handle_close()
 
 
 def serve(where: Where) -> None:

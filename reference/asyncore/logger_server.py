@@ -16,19 +16,18 @@ from __future__ import annotations
 import contextlib
 import socket
 
-from .._common import RECV_SIZE, PeerAddress, Where, hang_up, log_data, parse_args
+from .._common import RECV_SIZE, PeerAddress, Where, log_data, parse_args
 from .._transport import listen_stream
-from ._loop import asyncore, run
+from ._loop import Client, run
 
 
-class Logger(asyncore.dispatcher):
+class Logger(Client):
     """Log every chunk the client sends, and its leaving."""
 
     def __init__(self, conn: socket.socket, address: PeerAddress) -> None:
         super().__init__(conn)
         self.conn = conn  # dispatcher.socket is typed optional
         self.address = address  # from accept(): getpeername() fails once the client has reset
-        self.gone = False
 
     def writable(self) -> bool:
         return False
@@ -36,17 +35,6 @@ class Logger(asyncore.dispatcher):
     def handle_read(self) -> None:
         if data := self.recv(RECV_SIZE):  # b"": gone, and handle_close has run
             log_data(data)
-
-    def handle_close(self) -> None:
-        """End-of-file or a reset: log the leaving once, shut down and close."""
-        if not self.gone:
-            self.gone = True
-            self.del_channel()
-            hang_up(self.conn, self.address)
-
-    def handle_error(self) -> None:
-        """Any other failed receive: the client is gone all the same."""
-        self.handle_close()
 
 
 def serve(where: Where) -> None:
