@@ -68,6 +68,25 @@ def _started(argv: list[str], marker: str) -> tuple[ProcessGroup, list[int]]:
     return group, [int(line.split()[0]) for line in ps(marker)]
 
 
+def test_a_fork_at_once_is_contained(mechanism: str) -> None:
+    """A program that forks before the harness has moved it into its cgroup (a shell, a compiled daemon: within
+    a millisecond of exec) has that child moved in with it: the child, escaped with ``setsid``, is found,
+    ended and reaped (and, with a cgroup, is in the target's cgroup)."""
+    marker = f"at-once-{uuid.uuid4().hex[:8]}"
+    sleeper = f"{sys.executable} -c 'import time; time.sleep(600)' {marker}"
+    group = ProcessGroup(["sh", "-c", f"setsid {sleeper} & exec {sleeper}"], env=dict(os.environ), cwd=None)
+    try:
+        assert wait_until(lambda: len(ps(marker)) == 2, 10), ps(marker)
+        pids = [int(line.split()[0]) for line in ps(marker)]
+        if mechanism == "cgroup":
+            token = group.containment.token
+            assert all(token in Path(f"/proc/{pid}/cgroup").read_text() for pid in pids), "a child was left out"
+    finally:
+        group.stop()
+    assert not ps(marker), ps(marker)
+    assert not [pid for pid in pids if psutil.pid_exists(pid)], "a process (or zombie) of the target survived"
+
+
 def test_stop_ends_a_grandchild_that_escaped_with_setsid(mechanism: str) -> None:
     """Teardown finds the orphaned grandchild in a session of its own, ends it and reaps it, at once (it does
     not wait for the end-of-file of the pipes the grandchild holds)."""

@@ -108,12 +108,47 @@ class Containment:
         self._seen: dict[int, psutil.Process] = {}  # every member found so far (a zombie shows no environ)
 
     def enter(self, pid: int) -> None:
-        """Put the just-started ``pid`` in this target's cgroup (its marker it has from its environment)."""
-        if self.cgroup is not None:
-            try:
-                (self.cgroup / "cgroup.procs").write_text(str(pid))
-            except OSError:
-                self.close()
+        """Put the just-started ``pid`` in this target's cgroup (its marker it has from its environment).
+
+        What it forked before it was moved (a compiled daemon may fork at once) was born outside: the
+        leader's descendants, and the marked orphans adopted by this (subreaper) process, are moved too,
+        until a pass finds none (a process moved in may have forked once more before its move)."""
+        if self.cgroup is None:
+            return
+        try:
+            self._move(pid)
+            for _round in range(10):
+                outside = [p for p in self._born_before(pid) if not self._inside(p.pid)]
+                for proc in outside:
+                    self._move(proc.pid)
+                if not outside:
+                    break
+        except OSError:
+            self.close()
+
+    def _move(self, pid: int) -> None:
+        assert self.cgroup is not None
+        with contextlib.suppress(ProcessLookupError):  # (gone already: nothing to contain)
+            (self.cgroup / "cgroup.procs").write_text(str(pid))
+
+    def _inside(self, pid: int) -> bool:
+        try:
+            return self._cgroup_line in Path(f"/proc/{pid}/cgroup").read_text()
+        except OSError:
+            return True  # gone
+
+    def _born_before(self, pid: int) -> list[psutil.Process]:
+        """The descendants of ``pid``, and the marked orphans of this process with theirs."""
+        found: list[psutil.Process] = []
+        with contextlib.suppress(psutil.Error):
+            found += psutil.Process(pid).children(recursive=True)
+        with contextlib.suppress(psutil.Error):
+            for child in psutil.Process().children():
+                if child.pid != pid and self.marked(child):
+                    found.append(child)
+                    with contextlib.suppress(psutil.Error):
+                        found += child.children(recursive=True)
+        return found
 
     def marked(self, proc: psutil.Process) -> bool:
         """Does ``proc`` carry this target's marker (or sit in its cgroup)?"""
@@ -125,15 +160,20 @@ class Containment:
             return False
 
     def members(self, known: list[psutil.Process]) -> list[psutil.Process]:
-        """``known`` (the leader's tree and group), plus every process of the cgroup or with the marker,
-        plus the zombies of those seen before: live and zombie, each once."""
+        """``known`` (the leader's tree and group), plus every process of the cgroup (without a cgroup: every
+        process with the marker), plus the zombies of those seen before: live and zombie, each once.
+
+        A process cannot leave its cgroup but by writing another cgroup's ``cgroup.procs``, and what the
+        leader forked before it entered was moved in with it (``enter``): with a cgroup, the marker adds
+        nothing, and looking for it (the environment of every process on the machine) costs more than
+        all the rest."""
         found = {p.pid: p for p in known}
         if self.cgroup is not None:
             with contextlib.suppress(OSError, ValueError):
                 for number in (self.cgroup / "cgroup.procs").read_text().split():
                     with contextlib.suppress(psutil.Error):
                         found.setdefault(int(number), psutil.Process(int(number)))
-        for proc in psutil.process_iter():
+        for proc in psutil.process_iter() if self.cgroup is None else ():
             if proc.pid not in found and proc.pid != os.getpid() and self.marked(proc):
                 found[proc.pid] = proc
         for pid, proc in list(self._seen.items()):
