@@ -12,7 +12,7 @@ import pytest
 
 from . import capabilities, examples, findings, requirements
 from .client import ClientTarget
-from .context import TestContext
+from .context import TargetUnavailable, TestContext
 from .findings import not_applicable as not_applicable  # re-exported: specs import it from here
 from .fixtures import TARGET_FIXTURES, target_of
 from .keys import RUN
@@ -123,7 +123,15 @@ def _requirement_of(item: pytest.Item) -> requirements.Requirement | None:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
-    """Attach the spec's typed finding (what failed, its cause and hints) to its report."""
+    """Attach the spec's typed finding (what failed, its cause and hints) to its report.
+
+    A target that could not be started is reported by its message alone, which says why and what to do:
+    the spec's traceback would only bury it (and formatting it costs a tenth of a second per spec)."""
+    if call.excinfo is not None and isinstance(call.excinfo.value, TargetUnavailable):
+        try:
+            pytest.fail(str(call.excinfo.value), pytrace=False)
+        except pytest.fail.Exception:
+            call.excinfo = pytest.ExceptionInfo.from_current()
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
     finding = findings.take()
