@@ -37,8 +37,9 @@ class SuiteRun:
         """(target, requirement) -> outcome."""
         return {(r["target"], r["requirement"]): r["outcome"] for r in self.results}
 
-    def for_target(self, name: str) -> list[dict[str, Any]]:
-        return [r for r in self.results if r["target"] == name]
+    def for_target(self, name: str, role: str | None = None) -> list[dict[str, Any]]:
+        """The verdicts of the target ``name`` (of ``role``: two roles may each have a target of one name)."""
+        return [r for r in self.results if r["target"] == name and role in (None, r["role"])]
 
 
 def suite_env(run_id: str) -> dict[str, str]:

@@ -24,26 +24,34 @@ from netconform.specs.harness import hints, requirements
 from tests.suite import ROOT, BadFixture, SuiteRun, bad_fixtures, run_suite
 
 FIXTURES = bad_fixtures()
-PER_RUN = 8  # fixtures per pytest process: few processes, and runs short enough to parallelise
+PER_RUN = 24  # at most this many fixtures per pytest process: each process costs ~2 s of CPU to start, each worker
+# of its -n 2 as much again, so few processes; roles and transports mix in a run (each fixture is its own --impl)
 PARALLEL_FROM = 4  # a run of this many fixtures or more uses -n 2 itself (each fixture's specs on one worker)
 
 
-def _runs() -> list[tuple[BadFixture, ...]]:
-    groups: dict[tuple[str, tuple[str, ...], bool], list[BadFixture]] = defaultdict(list)
-    for fixture in FIXTURES:  # transports mix: each spec takes its own; programs run as written, a run of their own
-        groups[(fixture.role, fixture.options, fixture.as_written)].append(fixture)
+def _runs() -> list[tuple[str, tuple[BadFixture, ...]]]:
+    """The pytest runs, named: fixtures that need other options, or run as written, have runs of their own;
+    the others are dealt round-robin (by name, then role) into runs of at most ``PER_RUN``: each run mixes slow
+    roles with quick ones, the runs take about as long as each other, and no run has two targets of one name."""
+    groups: dict[tuple[tuple[str, ...], bool], list[BadFixture]] = defaultdict(list)
+    for fixture in sorted(FIXTURES, key=lambda f: (f.name, f.role)):
+        groups[(fixture.options, fixture.as_written)].append(fixture)
     runs = []
-    for group in groups.values():
-        runs += [tuple(group[i:i + PER_RUN]) for i in range(0, len(group), PER_RUN)]
+    for (options, as_written), group in groups.items():
+        count = -(-len(group) // PER_RUN)
+        for i in range(count):
+            run = tuple(group[i::count])
+            label = "=".join(options).lstrip("-") or ("as-written" if as_written else "specs")
+            runs.append((f"{label}-{i + 1}of{count}" if count > 1 else label, run))
     return runs
 
 
-RUNS = [pytest.param(run, marks=[pytest.mark.netjail] if run[0].as_written else [],
-                     id=f"{run[0].role}:{run[0].name}..{run[-1].name}") for run in _runs()]
+RUNS = [pytest.param(run, marks=[pytest.mark.netjail] if run[0].as_written else [], id=name)
+        for name, run in _runs()]
 
 
 def _failures(run: SuiteRun, fixture: BadFixture) -> list[dict[str, object]]:
-    return [r for r in run.for_target(fixture.name) if r["outcome"] == "failed"]
+    return [r for r in run.for_target(fixture.name, fixture.role) if r["outcome"] == "failed"]
 
 
 @pytest.mark.timeout(600)
@@ -62,7 +70,7 @@ def test_known_bad_fixtures_fail_exactly_what_they_break(fixtures: tuple[BadFixt
 
 def _judge(fixture: BadFixture, run: SuiteRun) -> list[str]:
     """What is wrong with ``fixture``'s verdicts in ``run`` (nothing: it fails exactly as declared)."""
-    mine = run.for_target(fixture.name)
+    mine = run.for_target(fixture.name, fixture.role)
     failed = _failures(run, fixture)
     name = f"{fixture.role}:{fixture.name}"
     if not mine:
