@@ -9,6 +9,7 @@ DGRAM-1 finds no reply, the others are not judged (observation ``answered``).
 from __future__ import annotations
 
 import functools
+import string
 import time
 
 import pytest
@@ -125,7 +126,7 @@ def test_empty_and_largest_datagrams_are_answered(datagram_server: ServerTarget)
     datagram_server.require("answered")
     with datagram_server.datagram_client() as client:
         for size in SIZES:
-            client.send(bytes(48 + i % 10 for i in range(size)))
+            client.send((b"0123456789" * (size // 10 + 1))[:size])
             if client.receive() is None:
                 datagram_server.settle_output(suspicious=True)
                 exited = datagram_server.exited_on_its_own
@@ -144,7 +145,7 @@ def test_datagrams_are_printed_whole(datagram_server: ServerTarget) -> None:
     datagram_server.require("answered")
     with datagram_server.datagram_client() as client:
         for n, size in enumerate(PRINTED_SIZES):
-            payload = (f"datagram-{n}-".encode() + bytes(97 + i % 26 for i in range(size)))[:size]
+            payload = (f"datagram-{n}-".encode() + string.ascii_lowercase.encode() * (size // 26 + 1))[:size]
             since = datagram_server.mark()
             _answer(datagram_server, client, payload, what=f"a datagram of {size} bytes")
             head = payload[:10]

@@ -234,3 +234,18 @@ def test_unread_counts_what_the_client_has_not_read() -> None:
                 assert unread(mine, port) == 5
                 assert client.recv(5) == b"hello"
                 assert unread(mine, port) == 0
+
+
+def test_departure_lines_are_matched_to_the_clients_they_name() -> None:
+    """A log line names a client by its address in any printed form, or by its path; data lines name none,
+    and a port inside a longer number is not that port."""
+    from netconform.specs.harness.departures import _Names
+
+    clients = {("127.0.0.1", 5000): 0, ("127.0.0.1", 5001): 0, ("::1", 6000): 0, "/tmp/nc-x/c1": 0, "/tmp/nc-x/c2": 0}
+    names = _Names(clients)
+    assert names.named("('127.0.0.1', 5000) disconnected") == [("127.0.0.1", 5000)]
+    assert names.named("Got connection from localhost:5001") == [("127.0.0.1", 5001)]
+    assert names.named("IPv6Address(TCP, '::1', 6000) left") == [("::1", 6000)]
+    assert names.named("client /tmp/nc-x/c2 disconnected") == ["/tmp/nc-x/c2"]
+    assert names.named("hello 50001 and 15000") == []
+    assert names.named("just some data") == []

@@ -9,6 +9,8 @@ for again.
 
 from __future__ import annotations
 
+import os
+import re
 import time
 
 from . import observe
@@ -17,13 +19,35 @@ from .output import Output, OutputTimeout
 from .wire import Address, Client
 
 
-def _named(text: str, clients: dict[Address, int]) -> list[Address]:
-    """Which of ``clients`` the log line ``text`` names (by port, with a loopback host; or by path)."""
-    found: list[Address] = [(h, p) for h, p in observe.addresses(text) if (h, p) in clients]
-    if not found:  # another loopback spelling of the host, or a Unix path
-        found = [me for me in clients if (isinstance(me, str) and me in text) or
-                 (isinstance(me, tuple) and str(me[1]) in text and observe.names_client(text, me))]
-    return found
+class _Names:
+    """Which of many clients a log line names (by port, with a loopback host; or by path), without trying each
+    client on each line: a logger's data lines name none, and a spec may close a hundred clients at once."""
+
+    def __init__(self, clients: dict[Address, int]) -> None:
+        self.clients = clients
+        self.by_port: dict[str, list[tuple[str, int]]] = {}
+        for me in clients:
+            if isinstance(me, tuple):
+                self.by_port.setdefault(str(me[1]), []).append(me)
+        self.paths = [me for me in clients if isinstance(me, str)]
+        try:  # the folder they share (the suite's own temporary folder): a line without it names none of them
+            self.prefix = os.path.commonpath(self.paths) if self.paths else ""
+        except ValueError:  # relative and absolute paths mixed
+            self.prefix = ""
+
+    def named(self, text: str) -> list[Address]:
+        found: list[Address] = [(h, p) for h, p in observe.addresses(text) if (h, p) in self.clients]
+        if found:
+            return found
+        # another loopback spelling of the host (a port is a whole number in the line), or a Unix path
+        if self.paths and self.prefix in text:
+            found += [me for me in self.paths if me in text]
+        for digits in dict.fromkeys(_NUMBER.findall(text)) if self.by_port else ():
+            found += [me for me in self.by_port.get(digits, ()) if observe.names_client(text, me)]
+        return found
+
+
+_NUMBER = re.compile(r"\d+")
 
 
 class Departures:
@@ -60,9 +84,10 @@ class Departures:
         seen: dict[Address, int] = {}
         deadline = time.monotonic() + timeout
         cursor = min(marks.values(), default=0)
+        names = _Names(marks)
         while True:
             for line in output.lines(cursor):
-                for me in _named(line.text, marks):
+                for me in names.named(line.text):
                     if line.index >= marks[me]:
                         seen[me] = seen.get(me, 0) + 1
                 cursor = line.index + 1
