@@ -614,6 +614,7 @@ def prepare(cfg: Config) -> tuple[Config, list[tuple[str, str]]]:
         ("command form", "pytest --pyargs specs --impl ..." if cfg.pyargs else "pytest --impl ... (--no-pyargs)"),
         ("python3 (targets)", f"{python3} ({output_of(['python3', '--version'], env=cfg.env)}, {twisted})"),
         ("CPUs", f"{os.cpu_count()} (nproc: {usable})"),
+        ("CPU speed", cpu_speed()),
         ("platform", " ".join(platform.uname()[:3]) + (f"; {sandbox}" if (sandbox := sandbox_note()) else "")),
     ]
     if hasattr(os, "getloadavg"):
@@ -622,6 +623,19 @@ def prepare(cfg: Config) -> tuple[Config, list[tuple[str, str]]]:
         if cfg.env.get(name):
             facts.append((f"${name}", cfg.env[name]))
     return cfg, facts
+
+
+def cpu_speed() -> str:
+    """How fast one core runs Python here: the best of 3 runs of a fixed loop, in the python3 that runs the
+    benchmark. The same goals take longer on a slower machine: compare figures from two machines by this."""
+    best = min(timed_loop() for _ in range(3))
+    return f"{best:.2f} s for sum(range(30_000_000)) (best of 3; smaller is faster)"
+
+
+def timed_loop() -> float:
+    start = time.perf_counter()
+    sum(range(30_000_000))
+    return time.perf_counter() - start
 
 
 # --- The rows.
