@@ -139,3 +139,32 @@ def test_a_unix_target_without_path_is_found_and_its_socket_file_removed(tmp_pat
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "3 passed" in proc.stdout, proc.stdout[-3000:]
     assert not (tmp_path / "book.sock").exists(), "the socket file the target left was not removed"
+
+
+def test_a_targets_tree_is_read_from_the_lists_of_children_as_from_the_process_table() -> None:
+    """The fast reading of a target's tree (each process's list of children, and the orphans of its group this
+    subreaper adopted) finds what reading the whole process table finds: zombie children and an adopted orphan."""
+    from netconform.specs.harness import containment, proctree
+
+    containment.become_subreaper()
+    code = ("import os, time\n"
+            "if os.fork() == 0: os._exit(0)\n"  # a child that exits, never reaped: a zombie
+            "if os.fork() == 0:\n"
+            "    if os.fork() == 0: time.sleep(30)\n"  # a grandchild orphaned when its parent exits: adopted by us
+            "    os._exit(0)\n"
+            "print('ready', flush=True); time.sleep(30)\n")
+    group = ProcessGroup([sys.executable, "-c", code], env=dict(os.environ), cwd=None)
+    try:
+        group.output.wait_for(lambda line: line.text == "ready", what="ready", timeout=10)
+        deadline = time.monotonic() + 10
+        while len(proctree.tree_pids(group.pid, group.pgid) or []) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)  # until the grandchild's parent has exited and it is ours
+        fast = proctree.tree_pids(group.pid, group.pgid)
+        slow = {p.pid for p in proctree._tree_from_table(group.pid, group.pgid)}
+        if fast is None:
+            pytest.skip("this kernel keeps no /proc/PID/task/TID/children lists")
+        assert fast[0] == group.pid
+        assert set(fast) == slow
+        assert len(fast) == 4, fast  # the leader, two zombie children, the adopted grandchild
+    finally:
+        group.stop()

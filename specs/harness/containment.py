@@ -47,6 +47,11 @@ def become_subreaper() -> bool:
     return _subreaper
 
 
+def is_subreaper() -> bool:
+    """Is this process the child subreaper (``become_subreaper`` succeeded)?"""
+    return _subreaper
+
+
 @functools.cache
 def _cgroup2() -> tuple[Path, str] | None:
     """(the cgroup2 mount, this process's cgroup below it) if this process may make cgroups there, else None."""

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import psutil
 
+from . import proctree
 from .containment import MARKER, Containment, describe, live
 from .output import Output
 
@@ -72,18 +73,6 @@ def _tell_watchdog(message: str) -> None:
 def watchdog_pid() -> int | None:
     """The watchdog's PID (None before the first target started)."""
     return None if _watchdog is None else _watchdog.pid
-
-
-def group_members(pgid: int) -> list[psutil.Process]:
-    """Every live or zombie process whose process group is ``pgid``."""
-    members = []
-    for proc in psutil.process_iter():
-        try:
-            if os.getpgid(proc.pid) == pgid:
-                members.append(proc)
-        except (OSError, psutil.Error):
-            continue
-    return members
 
 
 @dataclass(frozen=True)
@@ -244,17 +233,7 @@ class ProcessGroup:
 
     def tree(self) -> list[psutil.Process]:
         """The leader and its descendants, plus any other member of its process group."""
-        found: dict[int, psutil.Process] = {}
-        try:
-            leader = psutil.Process(self.pid)
-            found[leader.pid] = leader
-            for child in leader.children(recursive=True):
-                found[child.pid] = child
-        except psutil.Error:
-            pass
-        for proc in group_members(self.pgid):
-            found.setdefault(proc.pid, proc)
-        return list(found.values())
+        return proctree.tree(self.pid, self.pgid)
 
     def everything(self) -> list[psutil.Process]:
         """Every process of the target: its tree and group, and those that escaped both (``containment``)."""

@@ -1,0 +1,87 @@
+"""A target's process tree: its leader, the leader's descendants, and the rest of its process group.
+
+Every spec that looks at a target's processes (zombies, file descriptors, CPU) and every
+teardown reads it, so it is read from each process's own list of children
+(``/proc/PID/task/TID/children``, zombies included), not from the whole process table. The
+other members of the group are orphans this process adopted as the child subreaper. Where
+the kernel keeps no such lists, or this process is no subreaper (orphans then go to init),
+the whole process table is read instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+import psutil
+
+from . import containment
+
+_HAS_CHILDREN_FILES = os.path.exists(f"/proc/self/task/{os.getpid()}/children")
+
+
+def tree(leader: int, pgid: int) -> list[psutil.Process]:
+    """The leader (first) and its descendants, plus any other member of its process group, each once."""
+    pids = tree_pids(leader, pgid)
+    if pids is None:
+        return _tree_from_table(leader, pgid)
+    found = []
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            found.append(psutil.Process(pid))
+    return found
+
+
+def tree_pids(leader: int, pgid: int) -> list[int] | None:
+    """The PIDs of ``tree``, from the lists of children; None where they cannot be used."""
+    if not _HAS_CHILDREN_FILES or not containment.is_subreaper():
+        return None
+    adopted = []
+    for pid in children(os.getpid()):
+        with contextlib.suppress(OSError):
+            if pid != leader and os.getpgid(pid) == pgid:
+                adopted.append(pid)
+    found: dict[int, None] = {}
+    todo = [*reversed(adopted), leader]
+    while todo:
+        pid = todo.pop()
+        if pid not in found:
+            found[pid] = None
+            todo += children(pid)
+    return list(found)
+
+
+def children(pid: int) -> list[int]:
+    """The children of ``pid``, zombies included (none if it is gone)."""
+    found: list[int] = []
+    with contextlib.suppress(OSError, ValueError):
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{tid}/children") as listing:
+                found += [int(n) for n in listing.read().split()]
+    return found
+
+
+def _tree_from_table(leader: int, pgid: int) -> list[psutil.Process]:
+    found: dict[int, psutil.Process] = {}
+    try:
+        first = psutil.Process(leader)
+        found[first.pid] = first
+        for child in first.children(recursive=True):
+            found[child.pid] = child
+    except psutil.Error:
+        pass
+    for proc in group_members(pgid):
+        found.setdefault(proc.pid, proc)
+    return list(found.values())
+
+
+def group_members(pgid: int) -> list[psutil.Process]:
+    """Every live or zombie process whose process group is ``pgid``."""
+    members = []
+    for proc in psutil.process_iter():
+        try:
+            if os.getpgid(proc.pid) == pgid:
+                members.append(proc)
+        except (OSError, psutil.Error):
+            continue
+    return members
