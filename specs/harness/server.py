@@ -42,7 +42,7 @@ class ServerTarget(TargetViews):
         self.openings: dict[str, openings.Opening] = {}  # UNIX-2's and UNIX-3's scenarios, met at the first start
         self._startup_error: str | None = None
         self._startup_finding = Finding("")
-        self._may_start = True
+        self._may_start, self._inherited = True, False  # may (re)start it; it was running when the spec began
         self.starts = 0
         self.events: list[str] = []
         self.context: TestContext | None = None
@@ -51,7 +51,6 @@ class ServerTarget(TargetViews):
         self._test_mark = 0
         self._interrupt_mark: int | None = None  # output position when netconform sent Ctrl-C
         self.observations = Observations(spec.role)
-        self._restarted = False  # restarted once already in this spec
         self._failed = False  # the last spec failed: the next one starts a fresh process
         self.departures = Departures()
         self.backlog: int | None = None  # the listening socket's backlog, once asked (pace)
@@ -82,7 +81,6 @@ class ServerTarget(TargetViews):
         self.context = context
         self.transcript = Transcript()
         self._clients = 0
-        self._restarted = False
         if self.group is not None and not self.group.alive:
             if not self.events or "interrupted with SIGINT" not in self.events[-1]:
                 self.events.append(f"{self.spec.name}: restarted for {context.nodeid}: the previous process had "
@@ -92,6 +90,7 @@ class ServerTarget(TargetViews):
             self.stop()  # a failure may have left it in any state: start afresh (a fixed port may be slow to free)
         self._failed = False
         self._may_start = self.group is None or not self.group.alive
+        self._inherited = not self._may_start  # alive as this spec begins: it may yet exit after an earlier client
         self._test_mark = self.group.output.mark() if self.group else 0
         self._interrupt_mark = None
 
@@ -123,6 +122,11 @@ class ServerTarget(TargetViews):
             return
         if self.spec.port_policy == "external" and self.address is not None:
             return  # not ours to restart: a refused connection will say it is gone
+        if self._inherited and self._clients == 0 and self.exited_on_its_own is not None:  # exiting as it began
+            self.events.append(f"{self.spec.name}: restarted for {self.context.nodeid if self.context else '?'}: "
+                               f"the previous process had exited with code {self.exited_on_its_own}")
+            self.stop()
+            self._may_start, self._inherited = True, False
         if not self._may_start:
             if self.exited_on_its_own is not None:
                 self.require("serving")  # it stops after serving a client: GREET-5's failure, if it found it
@@ -254,12 +258,8 @@ class ServerTarget(TargetViews):
             return client
         if self.group is not None and isinstance(error, ConnectionRefusedError):
             self.group.wait_exit(3.0)  # refused: the server is probably exiting; let it finish
-        if self.exited_on_its_own is not None and self._clients == 1 and not self._restarted:
-            # it was exiting when this spec began (after the previous spec's last client): start it again
-            self.events.append(f"{self.spec.name}: restarted for {self.context.nodeid if self.context else '?'}: "
-                               f"the previous process had exited with code {self.exited_on_its_own}")
-            self.stop()
-            self._may_start = self._restarted = True
+        if self._inherited and self._clients == 1 and self.exited_on_its_own is not None:
+            self._clients = 0  # it was exiting when this spec began: ensure_running starts it again
             return self.client(label, timeout=timeout, bound=bound)
         if self.exited_on_its_own is not None:  # it stopped serving: whose failure is that?
             if self.owns("serving"):
