@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -249,3 +253,41 @@ def test_departure_lines_are_matched_to_the_clients_they_name() -> None:
     assert names.named("client /tmp/nc-x/c2 disconnected") == ["/tmp/nc-x/c2"]
     assert names.named("hello 50001 and 15000") == []
     assert names.named("just some data") == []
+
+
+
+@pytest.fixture
+def short_folder() -> Iterator[Path]:
+    """A folder with a path short enough for socket names (pytest's ``tmp_path`` is not)."""
+    folder = Path(tempfile.mkdtemp(prefix="nc-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_socket_folders_live_in_memory_unless_tmpdir_says_otherwise(monkeypatch: pytest.MonkeyPatch,
+                                                                      short_folder: Path) -> None:
+    """Socket files go to a memory file system ($XDG_RUNTIME_DIR, /dev/shm) when there is one, to $TMPDIR
+    whenever it is set, and never to a folder whose paths leave no room for a socket's name."""
+    from netconform.specs.harness import paths
+
+    runtime, shm, mine = short_folder / "run", short_folder / "shm", short_folder / "mine"
+    for folder in (runtime, shm, mine):
+        folder.mkdir()
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(paths, "SHARED_MEMORY", str(shm))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    assert paths.base() == str(runtime)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(short_folder / "missing"))
+    assert paths.base() == str(shm)
+    monkeypatch.setattr(paths, "SHARED_MEMORY", str(short_folder / "missing"))
+    monkeypatch.setattr(paths.tempfile, "tempdir", None)
+    assert paths.base() == paths.tempfile.gettempdir()
+    monkeypatch.setattr(paths, "SHARED_MEMORY", str(shm))
+    monkeypatch.setenv("TMPDIR", str(mine))
+    paths.tempfile.tempdir = None  # gettempdir() keeps what it found first
+    assert paths.base() == str(mine)
+    long = short_folder / ("x" * paths.MAX_BASE)
+    long.mkdir()
+    monkeypatch.setenv("TMPDIR", str(long))
+    paths.tempfile.tempdir = None
+    assert paths.base() == "/tmp"

@@ -3,10 +3,15 @@
 A Unix target gets ``{path}``, a fresh socket path in a folder of its own; the suite's
 own Unix clients bind their paths in it too, so a server logs an address for each (a
 client that binds none has the address ``''``). Everything lives under one folder per
-process, ``$TMPDIR/netconform-XXXXXX`` (``/tmp`` when ``$TMPDIR`` is long: a socket path
-holds at most 107 bytes),
-removed when the target stops, at the end of the session, and at exit (an interrupted
-run included). Datagrams are sent only to paths inside it.
+process, ``netconform-XXXXXX``, removed when the target stops, at the end of the session,
+and at exit (an interrupted run included). Datagrams are sent only to paths inside it.
+
+Where that folder is (:func:`base`): in ``$TMPDIR`` when it is set; otherwise in a memory
+file system when the machine has one (``$XDG_RUNTIME_DIR``, then ``/dev/shm``), else in
+the system's temporary folder. A socket file is an inode: on a disk file system (ext4)
+creating one, while many were just deleted, costs ten times what it costs in memory,
+and a run creates thousands (each Unix client binds its own). A socket path holds at
+most 107 bytes, so a base longer than ``MAX_BASE`` characters is passed over for ``/tmp``.
 """
 
 from __future__ import annotations
@@ -25,14 +30,30 @@ _root: Path | None = None
 _numbers = itertools.count(1)
 
 
+SHARED_MEMORY = "/dev/shm"  # tmpfs on Linux, open to all (sticky): the private folder inside is mode 0700
+
+
+def _usable(path: str) -> bool:
+    return 0 < len(path) <= MAX_BASE and os.path.isdir(path) and os.access(path, os.W_OK | os.X_OK)
+
+
+def base() -> str:
+    """The folder that holds this process's private folder: ``$TMPDIR`` when set (the user's choice),
+    else the first memory file system found, else the system's temporary folder (``/tmp`` when its path
+    leaves no room for a socket's name)."""
+    if not os.environ.get("TMPDIR"):
+        for candidate in (os.environ.get("XDG_RUNTIME_DIR", ""), SHARED_MEMORY):
+            if _usable(candidate):
+                return candidate
+    found = tempfile.gettempdir()
+    return found if len(found) <= MAX_BASE or not os.path.isdir("/tmp") else "/tmp"
+
+
 def root() -> Path:
     """This process's private folder for socket paths (created on first use, mode 0700)."""
     global _root
     if _root is None or not _root.is_dir():
-        base = tempfile.gettempdir()  # $TMPDIR, if its paths leave room for a socket's name
-        if len(base) > MAX_BASE and os.path.isdir("/tmp"):
-            base = "/tmp"
-        _root = Path(tempfile.mkdtemp(prefix="netconform-", dir=base))
+        _root = Path(tempfile.mkdtemp(prefix="netconform-", dir=base()))
         atexit.register(remove_all)
     return _root
 
