@@ -7,6 +7,7 @@ which is recognised (so a message can say what to change) but is not the book's 
 
 from __future__ import annotations
 
+import functools
 import re
 
 _TUPLE = re.compile(r"\(\s*u?['\"](?P<host>[^'\"]+)['\"]\s*,\s*(?P<port>\d+)\s*(?:,\s*\d+\s*,\s*\d+\s*)?\)")
@@ -33,8 +34,12 @@ def book_form(address: tuple[str, int] | str) -> str:
     return address if isinstance(address, str) else repr(address)
 
 
+@functools.lru_cache(maxsize=1024)
 def path_pattern(path: str, *, quoted: bool) -> re.Pattern[str]:
-    """A Unix socket path as printed: bare (``print`` of a str), or also quoted (a repr, ``b'...'``)."""
+    """A Unix socket path as printed: bare (``print`` of a str), or also quoted (a repr, ``b'...'``).
+
+    Cached: a spec tries every log line against each of its clients' paths, and each path is a new
+    pattern (compiling it costs far more than the search; ``re``'s own cache holds too few for a run)."""
     quote = r"[bBuU]?['\"]?" if quoted else ""
     end = r"['\"]?" if quoted else ""
     return re.compile(rf"(?<![\w/.'\"-]){quote}{re.escape(path)}{end}(?![\w/.-])")
@@ -44,6 +49,7 @@ def mentions(text: str, address: tuple[str, int] | str) -> bool:
     """Does ``text`` show ``address`` as the book's tuple (over a Unix socket: the bare path, as
     ``print`` shows a str)?"""
     if isinstance(address, str):
-        return bool(address) and path_pattern(address, quoted=False).search(text) is not None
+        return bool(address) and address in text and path_pattern(address, quoted=False).search(text) is not None
     host, port = address
-    return any(p == port and (h == host or h in ("localhost", "::ffff:" + host)) for h, p in tuple_addresses(text))
+    return str(port) in text and any(p == port and (h == host or h in ("localhost", "::ffff:" + host))
+                                     for h, p in tuple_addresses(text))

@@ -81,9 +81,10 @@ def names_client(text: str, address: tuple[str, int] | str) -> bool:
     """Does ``text`` show the client's ``address`` in any form (its port, with a loopback host; over a
     Unix socket its path, bare or quoted)?"""
     if isinstance(address, str):
-        return bool(address) and logparse.path_pattern(address, quoted=True).search(text) is not None
-    host, port = address
-    return any(p == port and _same_host(h, host) for h, p in addresses(text))
+        shown = bool(address) and address in text  # a bare substring test first: most lines name another
+        return shown and logparse.path_pattern(address, quoted=True).search(text) is not None
+    host, port = address  # every form shows the port's digits: most lines are told apart without parsing them
+    return str(port) in text and any(p == port and _same_host(h, host) for h, p in addresses(text))
 
 
 def with_book_address(text: str, address: tuple[str, int] | str) -> str:
