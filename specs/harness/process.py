@@ -14,6 +14,7 @@ registered targets if the test process dies without cleaning up.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import signal
@@ -62,12 +63,23 @@ def _tell_watchdog(message: str) -> None:
             _watchdog = subprocess.Popen(
                 [sys.executable, "-I", script], stdin=subprocess.PIPE, start_new_session=True
             )
+            atexit.register(_end_watchdog, _watchdog)
         assert _watchdog.stdin is not None
         try:
             _watchdog.stdin.write(message.encode() + b"\n")
             _watchdog.stdin.flush()
         except OSError:
             pass
+
+
+def _end_watchdog(watchdog: subprocess.Popen[bytes]) -> None:
+    """At exit: close the watchdog's stdin and reap it. With every target stopped it exits at once; if the
+    exit skipped a teardown, it first ends what is still registered (a few seconds, then it is left to it)."""
+    with contextlib.suppress(OSError):
+        assert watchdog.stdin is not None
+        watchdog.stdin.close()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        watchdog.wait(timeout=5)
 
 
 def watchdog_pid() -> int | None:

@@ -9,6 +9,7 @@ available (not Linux, or refused): callers then read ``/proc``.
 
 from __future__ import annotations
 
+import atexit
 import socket
 import struct
 from dataclasses import dataclass
@@ -93,6 +94,7 @@ def receive_queue(local: tuple[str, int], remote: tuple[str, int]) -> int | None
         if _lookup_socket is None:
             _lookup_socket = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_SOCK_DIAG)
             _lookup_socket.settimeout(2.0)
+            atexit.register(_lookup_socket.close)
         nl = _lookup_socket
         nl.send(_HEADER.pack(_HEADER.size + len(request), SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, _sequence, 0)
                 + request)
