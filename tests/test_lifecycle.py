@@ -168,3 +168,27 @@ def test_a_targets_tree_is_read_from_the_lists_of_children_as_from_the_process_t
         assert len(fast) == 4, fast  # the leader, two zombie children, the adopted grandchild
     finally:
         group.stop()
+
+
+def test_a_stopped_targets_pipes_are_closed_once_read_never_left_to_the_collector(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stopping closes the target's pipes; if its output readers are slow to finish (a starved thread), the
+    pipes wait for them, referenced, and a later stop closes them: never collected unclosed, which would warn
+    (and fail) in whichever spec runs then."""
+    from netconform.specs.harness import output, process
+
+    slow = ProcessGroup([sys.executable, "-c", "print('hi')"], env=dict(os.environ), cwd=None)
+    assert slow._popen.stdout is not None
+    monkeypatch.setattr(output.Output, "closed", property(lambda self: self is not slow.output))
+    slow.stop(grace=0.5)
+    assert not slow._popen.stdout.closed  # its readers "still at work": not closed under them
+    assert any(p is slow._popen for p, _ in process._READING)
+    monkeypatch.undo()
+    other = ProcessGroup([sys.executable, "-c", "print('hi')"], env=dict(os.environ), cwd=None)
+    other.stop(grace=0.5)
+    assert slow._popen.stdout.closed
+    assert slow._popen.stderr is not None
+    assert slow._popen.stderr.closed
+    assert other._popen.stdout is not None
+    assert other._popen.stdout.closed
+    assert not process._READING

@@ -82,6 +82,26 @@ def _end_watchdog(watchdog: subprocess.Popen[bytes]) -> None:
         watchdog.wait(timeout=5)
 
 
+_READING: list[tuple[subprocess.Popen[bytes], Output]] = []  # stopped targets whose readers were still at work
+
+
+def _close_pipes(popen: subprocess.Popen[bytes] | None, output: Output | None) -> None:
+    """Close a stopped target's pipes once its readers are done with them (closing under a reader would hand
+    its descriptor to the next file opened). Until then they stay referenced here, closed by a later stop or
+    at exit: a pipe collected unclosed warns in whichever spec runs then, and fails it."""
+    if popen is not None and output is not None:
+        _READING.append((popen, output))
+    for pending, reader in list(_READING):
+        if reader.closed or popen is None:  # (at exit: whatever is left)
+            for pipe in (pending.stdout, pending.stderr):
+                if pipe is not None:
+                    pipe.close()
+            _READING.remove((pending, reader))
+
+
+atexit.register(_close_pipes, None, None)
+
+
 def watchdog_pid() -> int | None:
     """The watchdog's PID (None before the first target started)."""
     return None if _watchdog is None else _watchdog.pid
@@ -282,9 +302,7 @@ class ProcessGroup:
         self._reap([p.pid for p in self.everything() if p.pid != self.pid], REAP_WAIT)
         self._check_left()
         self.output.stop_reading(1.0)
-        for pipe in (self._popen.stdout, self._popen.stderr):
-            if pipe is not None and self.output.closed:
-                pipe.close()
+        _close_pipes(self._popen, self.output)
         self._stop_done = True
 
     def _check_left(self) -> None:
