@@ -291,3 +291,27 @@ def test_socket_folders_live_in_memory_unless_tmpdir_says_otherwise(monkeypatch:
     monkeypatch.setenv("TMPDIR", str(long))
     paths.tempfile.tempdir = None
     assert paths.base() == "/tmp"
+
+
+def test_a_sleeping_loops_wake_ups_do_not_restart_the_idle_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Startup's idle count (readiness.Activity) ignores a sleeping loop's crumbs of CPU and a single look
+    that finds it running; real work (CPU growing, or running at two looks in a row) restarts it."""
+    from netconform.specs.harness import introspect, readiness
+
+    looks: list[tuple[float, bool]] = []
+    monkeypatch.setattr(introspect, "cpu_seconds", lambda tree: looks[0][0])
+    monkeypatch.setattr(introspect, "busy", lambda tree: looks.pop(0)[1])
+    activity = readiness.Activity(idle_limit=60)
+
+    def restarted(cpu: float, busy: bool) -> bool:
+        looks.append((cpu, busy))
+        before = activity.busy_at
+        activity.idle_too_long([])
+        return activity.busy_at != before
+
+    restarted(0.10, False)  # the first look sets the count going
+    assert not restarted(0.11, True)  # a wake-up: one tick, seen running once
+    assert not restarted(0.12, False)
+    assert restarted(0.30, False)  # CPU growing: working
+    assert not restarted(0.30, True)
+    assert restarted(0.30, True)  # running (or waiting for a CPU) at two looks in a row

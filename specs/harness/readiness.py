@@ -153,18 +153,28 @@ class Activity:
     Starting (imports, Twisted's reactor) keeps a program busy; one asleep for ``idle_limit``
     seconds without listening waits for something else (a sleep, input, a peer) and will not
     listen in time: its startup fails then, without waiting out the whole startup timeout.
+    "Asleep" allows what a sleeping loop's wake-ups (``time.sleep(1)`` in a loop) look like: a few
+    crumbs of CPU (the kernel charges it in 10 ms ticks, one now and then), and a look that finds
+    it running in the instant of a wake-up. Either restarted the idle count: a never-listening
+    program failed after 5 to 10 s instead of 5. Running (or ready to run: a starting program on a
+    busy machine may wait long for a CPU) counts when two looks in a row find it so.
     """
+
+    #: CPU seconds a program may use while counting as asleep (a few of the kernel's 10 ms ticks).
+    CRUMBS = 0.05
 
     def __init__(self, idle_limit: float) -> None:
         self.idle_limit = idle_limit
         self.cpu = -1.0
         self.busy_at = time.monotonic()
+        self.was_busy = False
 
     def idle_too_long(self, tree: list[psutil.Process]) -> bool:
         now = time.monotonic()
         cpu = introspect.cpu_seconds(tree)
-        if cpu != self.cpu or introspect.busy(tree):
-            self.cpu, self.busy_at = cpu, now
+        busy, self.was_busy = self.was_busy, introspect.busy(tree)
+        if self.cpu < 0 or cpu - self.cpu > self.CRUMBS or cpu < self.cpu or (busy and self.was_busy):
+            self.cpu, self.busy_at = cpu, now  # (less than before: a process of the tree ended, the count is new)
         return now - self.busy_at > self.idle_limit
 
 
