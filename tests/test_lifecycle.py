@@ -89,19 +89,26 @@ def _left_in(folder: Path) -> list[str]:
 
 @pytest.fixture
 def temp() -> Iterator[Path]:
-    """A TMPDIR short enough for socket paths (pytest's tmp_path is not: the suite would use /tmp)."""
+    """A base for the socket folder short enough for socket paths (pytest's tmp_path is not)."""
     folder = Path(tempfile.mkdtemp(prefix="nct-", dir="/tmp"))
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_a_run_leaves_no_socket_file_behind(temp: Path) -> None:
+def _socket_env(run_id: str, variable: str, folder: Path) -> dict[str, str]:
+    """The run's environment, its socket folder's base in ``folder``: as ``$TMPDIR``, or as the memory file
+    system it takes when ``$TMPDIR`` is not set (``$XDG_RUNTIME_DIR``)."""
+    return {**{k: v for k, v in suite_env(run_id).items() if k != "TMPDIR"}, variable: str(folder)}
+
+
+@pytest.mark.parametrize("variable", ["TMPDIR", "XDG_RUNTIME_DIR"])
+def test_a_run_leaves_no_socket_file_behind(variable: str, temp: Path) -> None:
     """After a run of Unix targets (stream and datagram servers, a datagram client), no socket file, private
-    folder or process of it remains."""
+    folder or process of it remains, wherever its socket folder is."""
     run_id = "test-" + uuid.uuid4().hex[:10]
     cmd = [sys.executable, "-m", "pytest", "specs", "-q", "-p", "no:randomly", *UNIX_TARGETS, "-n", "2",
            "--requirement", "GREET-1,DGRAM-1,UNIX-2,CLIENT-1"]
-    proc = subprocess.run(cmd, cwd=ROOT, env={**suite_env(run_id), "TMPDIR": str(temp)}, capture_output=True,
+    proc = subprocess.run(cmd, cwd=ROOT, env=_socket_env(run_id, variable, temp), capture_output=True,
                           text=True, timeout=300, check=False)
     assert " passed" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert wait_until(lambda: not processes_of_run(run_id), 5), processes_of_run(run_id)
@@ -112,7 +119,7 @@ def test_an_interrupted_run_leaves_no_socket_file_behind(temp: Path) -> None:
     """Ctrl-C (SIGINT) while Unix targets run still removes their socket files and private folders."""
     run_id = "test-" + uuid.uuid4().hex[:10]
     cmd = [sys.executable, "-m", "pytest", "specs", "-q", "-p", "no:randomly", *UNIX_TARGETS]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**suite_env(run_id), "TMPDIR": str(temp)},
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=_socket_env(run_id, "XDG_RUNTIME_DIR", temp),  # the default place
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         assert wait_until(lambda: list(temp.glob("netconform-*/t*/c*.sock")), 30), "no Unix target got a client"
