@@ -83,20 +83,22 @@ def _end_watchdog(watchdog: subprocess.Popen[bytes]) -> None:
 
 
 _READING: list[tuple[subprocess.Popen[bytes], Output]] = []  # stopped targets whose readers were still at work
+_reading_lock = threading.Lock()
 
 
 def _close_pipes(popen: subprocess.Popen[bytes] | None, output: Output | None) -> None:
     """Close a stopped target's pipes once its readers are done with them (closing under a reader would hand
     its descriptor to the next file opened). Until then they stay referenced here, closed by a later stop or
     at exit: a pipe collected unclosed warns in whichever spec runs then, and fails it."""
-    if popen is not None and output is not None:
-        _READING.append((popen, output))
-    for pending, reader in list(_READING):
-        if reader.closed or popen is None:  # (at exit: whatever is left)
-            for pipe in (pending.stdout, pending.stderr):
-                if pipe is not None:
-                    pipe.close()
-            _READING.remove((pending, reader))
+    with _reading_lock:
+        if popen is not None and output is not None:
+            _READING.append((popen, output))
+        for pending, reader in list(_READING):
+            if reader.closed or popen is None:  # (at exit: whatever is left)
+                for pipe in (pending.stdout, pending.stderr):
+                    if pipe is not None:
+                        pipe.close()
+                _READING.remove((pending, reader))
 
 
 atexit.register(_close_pipes, None, None)
