@@ -62,7 +62,8 @@ def test_starts_over_a_stale_socket_file(unix_server: ServerTarget) -> None:
     if why is not None:
         fail(unix_server, "it did not start where a stale socket file was left at its path",
              expected="it removes the stale socket file (nothing listens on it) and binds its path",
-             got=why, details="a Unix socket file outlives the server that bound it, and bind() then fails with "
+             got=why, evidence=Evidence(phase="startup"),  # that start's failure, not the running process's output
+             details="a Unix socket file outlives the server that bound it, and bind() then fails with "
              "'Address already in use'. Before binding: if the path is a socket and connecting to it is "
              "refused, os.unlink() it; when the server exits, remove it too")
 

@@ -105,9 +105,12 @@ def compose(
     if details:
         lines.append(_indent(details, "  "))
     ev = evidence or Evidence()
-    ev = dataclasses.replace(ev, stderr=ev.stderr or target.stderr_text(), stdout=ev.stdout or target.stdout_text(),
-                             role=target.spec.role, interrupt=ev.interrupt or target.interrupt_text(),
-                             exit_code=ev.exit_code if ev.exit_code is not None else target.exited_on_its_own)
+    now = ev.phase != "startup"  # a start that failed (a scenario's) is judged on its own evidence, not on
+    # what the process running now printed (a traceback an earlier spec's client caused, printed late)
+    ev = dataclasses.replace(ev, stderr=ev.stderr or (target.stderr_text() if now else ""),
+                             stdout=ev.stdout or (target.stdout_text() if now else ""), role=target.spec.role,
+                             interrupt=ev.interrupt or (target.interrupt_text() if now else ""),
+                             exit_code=target.exited_on_its_own if ev.exit_code is None and now else ev.exit_code)
     hints = diagnose(ev)
     for hint in hints:
         advice = textwrap.fill(hint.advice, width=96, initial_indent="    ", subsequent_indent="    ")
