@@ -24,11 +24,9 @@ from netconform.specs.harness import hints, requirements
 from tests.suite import ROOT, BadFixture, SuiteRun, bad_fixtures, run_suite
 
 FIXTURES = bad_fixtures()
-PER_RUN = 120  # at most this many fixtures per pytest process: each process, and each of its workers, costs ~1.5 s
-# of CPU to start, so few processes; roles and transports mix in a run (each fixture is its own --impl)
-PARALLEL_FROM = 4  # a run of this many fixtures or more uses workers of its own (each fixture's specs on one worker)
-WORKERS = 4  # their specs mostly wait (for output, for the timeouts of their failures): four workers keep both
-# cores busy, where two left the machine half idle while the fixtures' failures timed out
+PER_RUN = 24  # at most this many fixtures per pytest process: each process costs ~2 s of CPU to start, each worker
+# of its -n 2 as much again, so few processes; roles and transports mix in a run (each fixture is its own --impl)
+PARALLEL_FROM = 4  # a run of this many fixtures or more uses -n 2 itself (each fixture's specs on one worker)
 
 
 def _runs() -> list[tuple[str, tuple[BadFixture, ...]]]:
@@ -61,8 +59,8 @@ def _failures(run: SuiteRun, fixture: BadFixture) -> list[dict[str, object]]:
 def test_known_bad_fixtures_fail_exactly_what_they_break(fixtures: tuple[BadFixture, ...], tmp_path: Path) -> None:
     """Run against all specs of their role, known-bad fixtures fail exactly their ``Breaks:`` requirements."""
     args = [a for f in fixtures for a in ("--impl", f.impl())]
-    if len(fixtures) >= PARALLEL_FROM:
-        args += ["-n", str(WORKERS)]
+    if len(fixtures) >= PARALLEL_FROM:  # their specs wait for events more than they compute: two workers
+        args += ["-n", "2"]
     run = run_suite([*args, *fixtures[0].options, "--net-timeout", "2"], tmp_path, timeout=550)
     problems = []
     for fixture in fixtures:
