@@ -32,12 +32,12 @@ from hypothesis import HealthCheck, Phase, settings
 
 from .harness import capabilities, examples, leaks, netjail, options, submissions
 from .harness.collection import DiagnosisOrder
-from .harness.containment import become_subreaper
 from .harness.context import Settings
 from .harness.keys import POOL, RECORDER, RUN, SUBMISSIONS, TARGETS, WORKDIR
 from .harness.options import add_options
 from .harness.pool import TargetPool
 from .harness.process import inherit_ctrl_c
+from .harness.proctree import become_subreaper
 from .harness.targets import (
     reference_targets,
 )

@@ -21,7 +21,7 @@ from typing import Any
 import psutil
 import pytest
 
-from netconform.specs.harness import containment, process
+from netconform.specs.harness import containment, process, proctree
 from netconform.specs.harness.process import Limits, ProcessGroup
 from tests.suite import ROOT, suite_env
 
@@ -51,7 +51,7 @@ def wait_until(condition: object, timeout: float) -> bool:
 @pytest.fixture(params=["cgroup", "marker"])
 def mechanism(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Each way of finding escaped descendants: a cgroup per target (where one can be had), the marker alone."""
-    containment.become_subreaper()
+    proctree.become_subreaper()
     if request.param == "cgroup" and containment.cgroup_root() is None:
         pytest.skip("no usable cgroup2 here (needs write access to this process's cgroup, Linux 5.14+)")
     if request.param == "marker":
@@ -224,10 +224,10 @@ def test_the_summary_says_when_neither_cgroup_nor_subreaper_is_available(monkeyp
     config: Any = SimpleNamespace(stash={})
     monkeypatch.setattr(process, "LEFTOVERS", [])
     monkeypatch.setattr(containment, "_cgroup2", lambda: None)
-    monkeypatch.setattr(containment, "_subreaper", False)
+    monkeypatch.setattr(proctree, "_subreaper", False)
     assert leaks.summary_lines(config) == [(
         "netconform: escaped descendants of targets are found by the environment marker (NETCONFORM_TARGET) only: "
         "no cgroup2 and no child subreaper on this system; an escaped descendant that clears its environment "
         "cannot be found", False)]
-    monkeypatch.setattr(containment, "_subreaper", True)
+    monkeypatch.setattr(proctree, "_subreaper", True)
     assert leaks.summary_lines(config) == []

@@ -150,10 +150,11 @@ def test_a_unix_target_without_path_is_found_and_its_socket_file_removed(tmp_pat
 
 def test_a_targets_tree_is_read_from_the_lists_of_children_as_from_the_process_table() -> None:
     """The fast reading of a target's tree (each process's list of children, and the orphans of its group this
-    subreaper adopted) finds what reading the whole process table finds: zombie children and an adopted orphan."""
-    from netconform.specs.harness import containment, proctree
+    subreaper adopted) finds what reading the whole process table finds: zombie children and an adopted orphan;
+    so does the reading of a process's descendants, and of this process's own children."""
+    from netconform.specs.harness import proctree
 
-    containment.become_subreaper()
+    proctree.become_subreaper()
     code = ("import os, time\n"
             "if os.fork() == 0: os._exit(0)\n"  # a child that exits, never reaped: a zombie
             "if os.fork() == 0:\n"
@@ -173,6 +174,10 @@ def test_a_targets_tree_is_read_from_the_lists_of_children_as_from_the_process_t
         assert fast[0] == group.pid
         assert set(fast) == slow
         assert len(fast) == 4, fast  # the leader, two zombie children, the adopted grandchild
+        below = {p.pid for p in psutil.Process(group.pid).children(recursive=True)}
+        assert set(proctree.descendants(group.pid)) == below  # (what a start moves in with the leader)
+        assert len(below) == 2
+        assert set(fast) - below <= set(proctree.descendants(os.getpid(), depth=1))  # the leader, the orphan
     finally:
         group.stop()
 

@@ -14,13 +14,13 @@ neither in its group nor below it in the process tree. Two mechanisms still find
   (``prctl(PR_SET_CHILD_SUBREAPER)``), so orphans become its children and are reaped.
   A descendant that clears its environment *and* escapes is found only by a cgroup.
 
-psutil walks the tree. :func:`mechanism` says which of them is in use.
+``proctree`` walks the tree and makes this process the subreaper. :func:`mechanism` says which of them
+is in use.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
 import os
 import sys
@@ -29,29 +29,9 @@ from pathlib import Path
 
 import psutil
 
+from . import proctree
+
 MARKER = "NETCONFORM_TARGET"
-PR_SET_CHILD_SUBREAPER = 36
-_subreaper = False
-
-
-def become_subreaper() -> bool:
-    """Adopt orphaned descendants (Linux), so escaped grandchildren can be found and reaped."""
-    global _subreaper
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        _subreaper = _subreaper or libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        pass
-    return _subreaper
-
-
-def is_subreaper() -> bool:
-    """Is this process the child subreaper (``become_subreaper`` succeeded)?"""
-    return _subreaper
-
-
 @functools.cache
 def _cgroup2() -> tuple[Path, str] | None:
     """(the cgroup2 mount, this process's cgroup below it) if this process may make cgroups there, else None."""
@@ -85,8 +65,8 @@ def mechanism() -> str:
     """How escaped descendants of targets are found, in words (for the summary and the JSON)."""
     if cgroup_root() is not None:
         return (f"cgroup2 (one cgroup per target), with the environment marker ({MARKER})"
-                + (" and the subreaper" if _subreaper else " (no child subreaper)"))
-    if _subreaper:
+                + (" and the subreaper" if proctree.is_subreaper() else " (no child subreaper)"))
+    if proctree.is_subreaper():
         return f"the environment marker ({MARKER}) and the subreaper (no usable cgroup2)"
     return (f"the environment marker ({MARKER}) only: no cgroup2 and no child subreaper on this system; an "
             "escaped descendant that clears its environment cannot be found")
@@ -94,7 +74,7 @@ def mechanism() -> str:
 
 def degraded() -> bool:
     """Neither a cgroup nor the subreaper: only the environment marker finds escaped descendants."""
-    return cgroup_root() is None and not _subreaper
+    return cgroup_root() is None and not proctree.is_subreaper()
 
 
 class Containment:
@@ -123,9 +103,9 @@ class Containment:
         try:
             self._move(pid)
             for _round in range(10):
-                outside = [p for p in self._born_before(pid) if not self._inside(p.pid)]
-                for proc in outside:
-                    self._move(proc.pid)
+                outside = [p for p in self._born_before(pid) if not self._inside(p)]
+                for other in outside:
+                    self._move(other)
                 if not outside:
                     break
         except OSError:
@@ -142,17 +122,14 @@ class Containment:
         except OSError:
             return True  # gone
 
-    def _born_before(self, pid: int) -> list[psutil.Process]:
-        """The descendants of ``pid``, and the marked orphans of this process with theirs."""
-        found: list[psutil.Process] = []
-        with contextlib.suppress(psutil.Error):
-            found += psutil.Process(pid).children(recursive=True)
-        with contextlib.suppress(psutil.Error):
-            for child in psutil.Process().children():
-                if child.pid != pid and self.marked(child):
-                    found.append(child)
-                    with contextlib.suppress(psutil.Error):
-                        found += child.children(recursive=True)
+    def _born_before(self, pid: int) -> list[int]:
+        """The descendants of ``pid``, and the marked orphans of this process with theirs (from the lists of
+        children, not the whole process table: this runs at every start)."""
+        found = proctree.descendants(pid)
+        for child in proctree.descendants(os.getpid(), depth=1):
+            with contextlib.suppress(psutil.Error):
+                if child != pid and self.marked(psutil.Process(child)):
+                    found += [child, *proctree.descendants(child)]
         return found
 
     def marked(self, proc: psutil.Process) -> bool:

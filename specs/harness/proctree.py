@@ -3,21 +3,41 @@
 Every spec that looks at a target's processes (zombies, file descriptors, CPU) and every
 teardown reads it, so it is read from each process's own list of children
 (``/proc/PID/task/TID/children``, zombies included), not from the whole process table. The
-other members of the group are orphans this process adopted as the child subreaper. Where
-the kernel keeps no such lists, or this process is no subreaper (orphans then go to init),
-the whole process table is read instead.
+other members of the group are orphans this process adopted as the child subreaper
+(:func:`become_subreaper`). Where the kernel keeps no such lists, or this process is no
+subreaper (orphans then go to init), the whole process table is read instead.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
+import sys
 
 import psutil
 
-from . import containment
-
 _HAS_CHILDREN_FILES = os.path.exists(f"/proc/self/task/{os.getpid()}/children")
+PR_SET_CHILD_SUBREAPER = 36
+_subreaper = False
+
+
+def become_subreaper() -> bool:
+    """Adopt orphaned descendants (Linux), so escaped grandchildren can be found and reaped."""
+    global _subreaper
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        _subreaper = _subreaper or libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        pass
+    return _subreaper
+
+
+def is_subreaper() -> bool:
+    """Is this process the child subreaper (``become_subreaper`` succeeded)?"""
+    return _subreaper
 
 
 def tree(leader: int, pgid: int) -> list[psutil.Process]:
@@ -34,7 +54,7 @@ def tree(leader: int, pgid: int) -> list[psutil.Process]:
 
 def tree_pids(leader: int, pgid: int) -> list[int] | None:
     """The PIDs of ``tree``, from the lists of children; None where they cannot be used."""
-    if not _HAS_CHILDREN_FILES or not containment.is_subreaper():
+    if not _HAS_CHILDREN_FILES or not _subreaper:
         return None
     adopted = []
     for pid in children(os.getpid()):
@@ -48,6 +68,20 @@ def tree_pids(leader: int, pgid: int) -> list[int] | None:
         if pid not in found:
             found[pid] = None
             todo += children(pid)
+    return list(found)
+
+
+def descendants(pid: int, depth: int | None = None) -> list[int]:
+    """The PIDs below ``pid``, zombies included (``depth=1``: its children only), parents before children."""
+    if not _HAS_CHILDREN_FILES:
+        with contextlib.suppress(psutil.Error):
+            return [p.pid for p in psutil.Process(pid).children(recursive=depth != 1)]
+        return []
+    found: dict[int, None] = {}
+    level, deep = children(pid), 1
+    while level and (depth is None or deep <= depth):
+        found.update((child, None) for child in level)
+        level, deep = [c for child in level for c in children(child) if c not in found], deep + 1
     return list(found)
 
 
