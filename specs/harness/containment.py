@@ -32,6 +32,8 @@ import psutil
 from . import proctree
 
 MARKER = "NETCONFORM_TARGET"
+
+
 @functools.cache
 def _cgroup2() -> tuple[Path, str] | None:
     """(the cgroup2 mount, this process's cgroup below it) if this process may make cgroups there, else None."""
