@@ -61,13 +61,10 @@ def tree_pids(leader: int, pgid: int) -> list[int] | None:
         with contextlib.suppress(OSError):
             if pid != leader and os.getpgid(pid) == pgid:
                 adopted.append(pid)
-    found: dict[int, None] = {}
-    todo = [*reversed(adopted), leader]
-    while todo:
-        pid = todo.pop()
+    found = dict.fromkeys([leader, *descendants(leader)])
+    for pid in adopted:
         if pid not in found:
-            found[pid] = None
-            todo += children(pid)
+            found.update(dict.fromkeys([pid, *descendants(pid)]))
     return list(found)
 
 
