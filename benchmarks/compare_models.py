@@ -30,8 +30,8 @@ from pathlib import Path
 
 from netconform.specs.bench import chart, render, runner
 from netconform.specs.bench.plan import PLANS
-from netconform.specs.harness.context import Settings
-from netconform.specs.harness.proctree import become_subreaper
+from netconform.specs.harness.launch.settings import Settings
+from netconform.specs.harness.platform.linux.process_tree import become_subreaper
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "benchmarks" / "README.md"

@@ -30,23 +30,23 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from .harness import capabilities, examples, leaks, netjail, options, submissions
-from .harness.collection import DiagnosisOrder
-from .harness.context import Settings
-from .harness.keys import POOL, RECORDER, RUN, SUBMISSIONS, TARGETS, WORKDIR
-from .harness.options import add_options
-from .harness.pool import TargetPool
-from .harness.process import inherit_ctrl_c
-from .harness.proctree import become_subreaper
-from .harness.targets import (
-    reference_targets,
-)
-from .harness.verdicts import JUnitNames, Recorder
+from .harness.glue import leaks, options
+from .harness.glue.collection import DiagnosisOrder
+from .harness.glue.keys import POOL, RECORDER, RUN, SUBMISSIONS, TARGETS, WORKDIR
+from .harness.glue.options import add_options
+from .harness.judge import shrink_budget
+from .harness.judge.verdicts import JUnitNames, Recorder
+from .harness.launch import capabilities, submissions
+from .harness.launch.pool import TargetPool
+from .harness.launch.process_group import inherit_ctrl_c
+from .harness.launch.settings import Settings
+from .harness.launch.targets import reference_targets
+from .harness.platform.linux import netns
+from .harness.platform.linux.process_tree import become_subreaper
 
 #: The plug-in's parts, each a plug-in module of its own (loaded with this one).
-pytest_plugins = [f"{__package__}.harness.fixtures", f"{__package__}.harness.collection",
-                  f"{__package__}.harness.outputs", f"{__package__}.harness.distribution",
-                  f"{__package__}.bench.pytest_compare", f"{__package__}.harness.leaks"]
+pytest_plugins = [f"{__package__}.harness.glue.{name}" for name in (
+    "target_fixtures", "collection", "report_hooks", "distribution", "leaks")] + [f"{__package__}.bench.pytest_compare"]
 SPECS_DIR = Path(__file__).resolve().parent
 TESTS_DIR = SPECS_DIR.parent / "tests"
 #: The specs' package: ``netconform.specs``, installed or (editable install) the checkout's specs/.
@@ -60,7 +60,7 @@ _COMMON: dict[str, Any] = {
     "print_blob": True,
 }
 #: dev and ci: one failure reported, without the explain phase's extra runs, and shrunk for a bounded
-#: time (harness/examples.py): a failing spec costs seconds. thorough: everything Hypothesis does.
+#: time (harness/shrink_budget.py): a failing spec costs seconds. thorough: everything Hypothesis does.
 _QUICK: dict[str, Any] = {
     "report_multiple_bugs": False,
     "phases": (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
@@ -93,11 +93,11 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[RUN] = run
     settings.load_profile(run.profile)
-    examples.bounded = run.profile in _BOUNDED_PROFILES
+    shrink_budget.bounded = run.profile in _BOUNDED_PROFILES
     subs = _load_submissions(config, run)
     impls = [*run.impls, *(t for sub in subs for t in sub.targets)]
     config.stash[TARGETS] = impls if run.user_mode else reference_targets()
-    refused = netjail.refusal(impls, run.allow_real_network)
+    refused = netns.refusal(impls, run.allow_real_network)
     if refused:
         raise pytest.UsageError(refused)
     run_id = os.environ.get("NETCONFORM_RUN") or uuid.uuid4().hex[:12]

@@ -17,13 +17,14 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from .harness import examples, observe
-from .harness.client import ClientRun, ClientTarget
-from .harness.fixture_servers import GreetingFixture, refused_path, refused_port
-from .harness.hints import Evidence
-from .harness.matchers import fail
-from .harness.protocol import BOOK_PORT, GREETING
-from .harness.wire import describe
+from .harness.judge import shrink_budget
+from .harness.judge.hints import Evidence
+from .harness.judge.matchers import fail
+from .harness.launch.client_runs import ClientRun, ClientTarget
+from .harness.observe import forms
+from .harness.wire.protocol import BOOK_PORT, GREETING
+from .harness.wire.streams import describe
+from .harness.wire.suite_servers import GreetingFixture, refused_path, refused_port
 
 GREETING_LINE = GREETING + b"\n"
 
@@ -63,7 +64,7 @@ def whole_greeting_run(target: ClientTarget) -> ClientRun:
 def printed_greeting(run: ClientRun, *, exact: bool) -> bool:
     """Did the client print the greeting (one trailing newline allowed)? Not ``exact``: also as a repr."""
     printed = run.stdout.removesuffix(b"\n").removesuffix(b"\r")
-    return printed == GREETING or (not exact and observe.unwrap(printed) == GREETING)
+    return printed == GREETING or (not exact and forms.unwrap(printed) == GREETING)
 
 
 def expect_greeting_printed(target: ClientTarget, run: ClientRun, *, how: str, exact: bool = False) -> None:
@@ -80,7 +81,7 @@ def test_prints_the_greeting(greeting_client: ClientTarget) -> None:
     """The client prints the greeting it receives, ``Thank you for connecting``, as text (one trailing newline
     allowed), not as a bytes repr and not cut short."""
     run = whole_greeting_run(greeting_client)
-    printed = observe.unwrap(run.stdout.strip())
+    printed = forms.unwrap(run.stdout.strip())
     if printed and GREETING.startswith(printed) and printed != GREETING:  # cut short: the fragments' spec can't judge
         greeting_client.observations.hide("whole greeting", "CLIENT-1", "the client prints only the start of the "
                                           "greeting even when it arrives whole")
@@ -98,7 +99,7 @@ def test_exits_with_status_zero(greeting_client: ClientTarget) -> None:
 
 @pytest.mark.req("CLIENT-3")
 @pytest.mark.byte_stream
-@examples.program_runs()  # each example runs the client: a few drawn cuts besides the explicit ones
+@shrink_budget.program_runs()  # each example runs the client: a few drawn cuts besides the explicit ones
 @given(cuts=st.lists(st.integers(1, len(GREETING) - 1), min_size=1, max_size=4, unique=True))
 @example(cuts=[10])
 @example(cuts=[1, 2, 3])

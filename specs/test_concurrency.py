@@ -11,14 +11,14 @@ import time
 
 import pytest
 
-from .harness import observe
-from .harness.hints import Evidence
-from .harness.logparse import book_form
-from .harness.logs import address_of, connected, expect_line, frame, logged
-from .harness.matchers import fail
-from .harness.output import Line
-from .harness.server import ServerTarget
-from .harness.wire import describe
+from .harness.judge.hints import Evidence
+from .harness.judge.matchers import fail
+from .harness.launch.server import ServerTarget
+from .harness.observe import forms
+from .harness.observe.address_forms import book_form
+from .harness.observe.log_lines import address_of, connected, expect_line, frame, logged
+from .harness.wire.captured_output import Line
+from .harness.wire.streams import describe
 
 CLIENTS = 200
 DEADLINE = 60.0
@@ -43,7 +43,7 @@ def _second_client_is_served(logging_server: ServerTarget) -> None:
         with logging_server.client("busy client") as busy:
             me = address_of(busy)
             conn = expect_line(
-                logging_server, lambda ln: observe.names_client(ln.text, me), since=since, symptom="serial",
+                logging_server, lambda ln: forms.names_client(ln.text, me), since=since, symptom="serial",
                 observes="connection line", what=f"line logging the connection of the second client {book_form(me)}",
                 summary="while one client stayed connected and idle, a second client's connection was not logged")
             busy.send(frame(logging_server, b"not blocked"))
@@ -76,7 +76,7 @@ def test_many_simultaneous_clients_are_all_logged_intact(logging_server: ServerT
                     functools.partial(_logs_one_of, frozenset(remaining)), since=cursor,
                     what=f"the data of {len(remaining)} more clients",
                     timeout=max(0.1, min(left, logging_server.settings.net_timeout)))
-                remaining -= observe.data_forms(line.data)
+                remaining -= forms.data_forms(line.data)
                 cursor = line.index + 1
         except AssertionError as exc:
             waited = str(exc)
@@ -86,7 +86,7 @@ def test_many_simultaneous_clients_are_all_logged_intact(logging_server: ServerT
         for client in clients:
             client.close()
     printed = [ln.data for ln in logging_server.output.lines(since) if b"client-" in ln.data]
-    mixed = [data for data in printed if not observe.data_forms(data) & messages]
+    mixed = [data for data in printed if not forms.data_forms(data) & messages]
     if mixed or remaining:
         fail(logging_server, f"of {CLIENTS} clients connected at the same time, {len(remaining)} never had their "
              f"data printed as a line of its own; {len(mixed)} printed lines mixed data of several clients",
@@ -96,4 +96,4 @@ def test_many_simultaneous_clients_are_all_logged_intact(logging_server: ServerT
 
 
 def _logs_one_of(messages: frozenset[bytes], line: Line) -> bool:
-    return bool(observe.data_forms(line.data) & messages)
+    return bool(forms.data_forms(line.data) & messages)

@@ -14,16 +14,17 @@ import time
 
 import pytest
 
-from .harness import logparse, probe
-from .harness.collection import not_applicable
-from .harness.datagrams import LARGEST, DatagramClient
-from .harness.hints import TRANSPORT_HINTS, Evidence
-from .harness.logparse import book_form
-from .harness.matchers import fail, fail_with
-from .harness.output import Line, OutputTimeout
-from .harness.protocol import GREETING
-from .harness.server import ServerTarget
-from .harness.wire import describe, shown
+from .harness.glue.collection import not_applicable
+from .harness.judge.hints import TRANSPORT_HINTS, Evidence
+from .harness.judge.matchers import fail, fail_with
+from .harness.launch import signals
+from .harness.launch.server import ServerTarget
+from .harness.observe import address_forms
+from .harness.observe.address_forms import book_form
+from .harness.wire.captured_output import Line, OutputTimeout
+from .harness.wire.datagrams import LARGEST, DatagramClient
+from .harness.wire.protocol import GREETING
+from .harness.wire.streams import describe, shown
 
 SEQUENTIAL_CLIENTS = 3
 SIMULTANEOUS_CLIENTS = 50
@@ -108,7 +109,7 @@ def test_each_datagram_is_logged_with_its_sender(datagram_server: ServerTarget) 
         me = client.peer_name
     try:
         datagram_server.output.wait_for(
-            lambda line: logparse.CONNECTED in line.text and logparse.mentions(line.text, me),
+            lambda line: address_forms.CONNECTED in line.text and address_forms.mentions(line.text, me),
             what=f"a line 'Got connection from {shown(me)}'", since=since, timeout=datagram_server.settings.net_timeout)
     except OutputTimeout:
         lines = [ln.text for ln in datagram_server.output.lines(since)]
@@ -194,7 +195,7 @@ def test_clients_gone_before_their_reply_do_not_stop_the_server(datagram_server:
     datagram_server.require("answered")
     with datagram_server.datagram_client("next client") as client:  # made first: the server may die meanwhile
         gone = [datagram_server.datagram_client(f"gone client {n}") for n in range(1, GONE_CLIENTS + 1)]
-        with probe.paused(datagram_server):  # the replies can only come once their clients have gone
+        with signals.paused(datagram_server):  # the replies can only come once their clients have gone
             for departing in gone:
                 departing.send(b"Hello")
                 departing.close(vanish=True)

@@ -7,14 +7,14 @@ from collections.abc import Callable
 
 import pytest
 
-from .harness import observe
-from .harness.hints import Evidence
-from .harness.logparse import book_form
-from .harness.logs import address_of, connected, disconnected, expect_line, frame, logged
-from .harness.matchers import fail
-from .harness.output import Line
-from .harness.server import ServerTarget
-from .harness.wire import Address
+from .harness.judge.hints import Evidence
+from .harness.judge.matchers import fail
+from .harness.launch.server import ServerTarget
+from .harness.observe import forms
+from .harness.observe.address_forms import book_form
+from .harness.observe.log_lines import address_of, connected, disconnected, expect_line, frame, logged
+from .harness.wire.captured_output import Line
+from .harness.wire.streams import Address
 
 LEAVING_AT_ONCE = 20
 
@@ -26,7 +26,7 @@ def expect_exactly_once(target: ServerTarget, me: Address, since: int) -> None:
     with target.client("witness") as witness:
         seen = connected(target, witness, mark)
     disconnected(target, witness, seen)
-    shown = [ln.text for ln in target.output.lines(since) if observe.names_client(ln.text, me)]
+    shown = [ln.text for ln in target.output.lines(since) if forms.names_client(ln.text, me)]
     if len(shown) != 2:
         if len(shown) > 2:
             target.hide("one disconnection line", target.requirement_id, "a client that leaves is logged as gone "
@@ -109,7 +109,7 @@ def test_many_clients_leaving_at_once_are_each_logged_once(logging_server: Serve
     counts = {address_of(c): 0 for c in clients}
     for line in logging_server.output.lines(since):
         for addr in counts:
-            counts[addr] += observe.names_client(line.text, addr)
+            counts[addr] += forms.names_client(line.text, addr)
     wrong = {a: n for a, n in counts.items() if n != 2}
     if wrong:
         repeated = any(n > 2 for n in wrong.values())
@@ -122,9 +122,9 @@ def _second_mention(target: ServerTarget, me: Address, since: int) -> Callable[[
     """A predicate: a line showing ``me`` that comes after the first line showing it."""
 
     def predicate(line: Line) -> bool:
-        if not observe.names_client(line.text, me):
+        if not forms.names_client(line.text, me):
             return False
-        first = next((ln.index for ln in target.output.lines(since) if observe.names_client(ln.text, me)),
+        first = next((ln.index for ln in target.output.lines(since) if forms.names_client(ln.text, me)),
                      line.index)
         return line.index > first
 

@@ -16,16 +16,18 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, precondition, rule, run_state_machine_as_test
 
-from .harness import examples, findings, logparse, probe
-from .harness.greetings import SETTLE, Greeter, converse
-from .harness.hints import Evidence
-from .harness.logparse import book_form
-from .harness.logs import why_address_missing
-from .harness.matchers import expect_bytes, expect_end, fail
-from .harness.output import OutputTimeout
-from .harness.protocol import GREETING
-from .harness.server import ServerTarget
-from .harness.wire import Client, Received, describe
+from .harness.judge import findings, shrink_budget
+from .harness.judge.hints import Evidence
+from .harness.judge.matchers import expect_bytes, expect_end, fail
+from .harness.launch import signals
+from .harness.launch.server import ServerTarget
+from .harness.observe import address_forms
+from .harness.observe.address_forms import book_form
+from .harness.observe.greetings import SETTLE, Greeter, converse
+from .harness.observe.log_lines import why_address_missing
+from .harness.wire.captured_output import OutputTimeout
+from .harness.wire.protocol import GREETING
+from .harness.wire.streams import Client, Received, describe
 
 SEQUENTIAL_CLIENTS = 200
 SIMULTANEOUS_CLIENTS = 50
@@ -175,7 +177,7 @@ def _greet_after_resets(greeting_server: ServerTarget, delays: list[float], busy
     greeter = Greeter(greeting_server)
     # busy: the server is paused (SIGSTOP) while the clients come and reset, so each reset surely arrives
     # before the server reads or writes that connection; otherwise whether it does is down to timing
-    with probe.paused(greeting_server) if busy else contextlib.nullcontext():
+    with signals.paused(greeting_server) if busy else contextlib.nullcontext():
         for n, delay in enumerate(delays, 1):
             rude = greeting_server.client(f"resetting client {n}")
             if busy:  # a paused server sees every reset before it runs, however long the client stays
@@ -223,7 +225,7 @@ def test_logs_connection_with_client_address(greeting_server: ServerTarget) -> N
     me = client.peer_name
     try:
         greeting_server.output.wait_for(
-            lambda line: logparse.CONNECTED in line.text and logparse.mentions(line.text, me),
+            lambda line: address_forms.CONNECTED in line.text and address_forms.mentions(line.text, me),
             what=f"a line 'Got connection from {book_form(me)}'", since=since,
             timeout=greeting_server.settings.net_timeout)
     except OutputTimeout as exc:
@@ -299,7 +301,7 @@ def test_any_interleaving_of_clients_is_greeted(greeting_server: ServerTarget) -
     greeter = Greeter(greeting_server)
     _second_reads_first(greeting_server, greeter)
     run_state_machine_as_test(lambda: Interleavings(greeting_server, greeter),  # type: ignore[arg-type]
-                              settings=examples.stateful_settings())
+                              settings=shrink_budget.stateful_settings())
 
 
 def _second_reads_first(target: ServerTarget, greeter: Greeter) -> None:

@@ -16,20 +16,13 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from .harness import observe
-from .harness.hints import Evidence, Symptom
-from .harness.logs import (
-    between,
-    connected,
-    disconnected,
-    expect_line,
-    logged,
-    printed_stream,
-)
-from .harness.matchers import fail, first_difference
-from .harness.protocol import DELIMITER, MAX_LENGTH
-from .harness.server import ServerTarget
-from .harness.wire import Client, describe
+from .harness.judge.hints import Evidence, Symptom
+from .harness.judge.matchers import fail, first_difference
+from .harness.launch.server import ServerTarget
+from .harness.observe import forms
+from .harness.observe.log_lines import between, connected, disconnected, expect_line, logged, printed_stream
+from .harness.wire.protocol import DELIMITER, MAX_LENGTH
+from .harness.wire.streams import Client, describe
 
 #: LINE-1's lines: no bare \n or \r inside (those are LINE-2's), whitespace at the ends (LINE-3's) not judged.
 SPECIAL_LINES = [b"", b" ", b"\t tabs and spaces \t", "unicod\u00e9 \u20ac \U0001f600".encode()]
@@ -62,7 +55,7 @@ def _as_judged(stream: bytes, judge: Judge) -> bytes:
     """
     if judge == "exact":
         return stream
-    lines = [observe.unwrap(line) for line in stream.split(b"\n")[:-1]]
+    lines = [forms.unwrap(line) for line in stream.split(b"\n")[:-1]]
     if judge == "framing":
         lines = [stripped for line in lines if (stripped := _stripped(line))]
     return b"".join(line + b"\n" for line in lines)
@@ -184,8 +177,8 @@ def _three_clients_interleave(line_logger_server: ServerTarget) -> None:
         conn = connected(line_logger_server, client, since)
         disconnected(line_logger_server, client, conn)
     everything = {line.strip() for lines in sent.values() for line in lines}  # whitespace: LINE-3's
-    printed = [observe.unwrap(ln.data).strip() for ln in line_logger_server.output.lines(since)
-               if not observe.addresses(ln.text) and not any(observe.names_client(ln.text, c.peer_name)
+    printed = [forms.unwrap(ln.data).strip() for ln in line_logger_server.output.lines(since)
+               if not forms.addresses(ln.text) and not any(forms.names_client(ln.text, c.peer_name)
                                                              for c in clients)]
     mixed = [line for line in printed if line not in everything]
     if mixed or sorted(printed) != sorted(everything):
@@ -214,7 +207,7 @@ def test_overlong_line_drops_only_that_connection(line_logger_server: ServerTarg
                 conn = connected(target, client, mark)
                 client.send(payload)
                 if name == "longest allowed":
-                    expect_line(target, lambda ln: len(observe.unwrap(ln.data)) == MAX_LENGTH, since=conn.index + 1,
+                    expect_line(target, lambda ln: len(forms.unwrap(ln.data)) == MAX_LENGTH, since=conn.index + 1,
                                 what=f"the {MAX_LENGTH}-byte line", observes="data line",
                                 summary=f"a line of exactly {MAX_LENGTH} bytes was not printed (the limit allows it)")
                     continue

@@ -12,13 +12,13 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from .harness import logparse, observe
-from .harness.hints import Evidence
-from .harness.logparse import book_form
-from .harness.logs import address_of, connected, disconnected, frame, logged, why_address_missing
-from .harness.matchers import fail, first_difference
-from .harness.server import ServerTarget
-from .harness.wire import describe
+from .harness.judge.hints import Evidence
+from .harness.judge.matchers import fail, first_difference
+from .harness.launch.server import ServerTarget
+from .harness.observe import address_forms, forms
+from .harness.observe.address_forms import book_form
+from .harness.observe.log_lines import address_of, connected, disconnected, frame, logged, why_address_missing
+from .harness.wire.streams import describe
 
 #: Printable messages without newlines (a printed message must be one line), never looking like an address.
 PRINTABLE = st.characters(codec="utf-8").filter(lambda c: unicodedata.category(c)[0] != "C" and c not in "\u2028\u2029")
@@ -37,7 +37,7 @@ def test_connection_is_logged_with_client_address(logging_server: ServerTarget) 
     with logging_server.client() as client:
         me = address_of(client)
         line = connected(logging_server, client, since, explain=lambda lines: why_address_missing(lines, me))
-    if not logparse.mentions(line.text, me):
+    if not address_forms.mentions(line.text, me):
         fail(logging_server, why_address_missing([line.text], me), expected=f"Got connection from {book_form(me)}",
              got=repr(line.text))
 
@@ -73,7 +73,7 @@ def test_log_uses_the_books_wording(logging_server: ServerTarget) -> None:
     client.close()
     gone = disconnected(logging_server, client, conn)
     for line, want in ((conn, f"Got connection from {book_form(me)}"), (gone, f"{book_form(me)} disconnected")):
-        if observe.with_book_address(line.text, me).strip() != want:
+        if forms.with_book_address(line.text, me).strip() != want:
             fail(logging_server, "the log line's wording differs from the book's", expected=repr(want),
                  got=repr(line.text), details="only the wording is judged here (a SHOULD); how the address is "
                  "printed is LOG-1's business")

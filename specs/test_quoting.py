@@ -17,7 +17,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from .harness.quoting import (
+from .harness.observe.quote_differential import (
     LOWER_HEX,
     Call,
     ModuleTarget,

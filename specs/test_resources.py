@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from .harness.greetings import Greeter
-from .harness.hints import Evidence
-from .harness.logs import connected, disconnected, frame
-from .harness.matchers import fail
-from .harness.server import ServerTarget
+from .harness.judge.hints import Evidence
+from .harness.judge.matchers import fail
+from .harness.launch.server import ServerTarget
+from .harness.observe.greetings import Greeter
+from .harness.observe.log_lines import connected, disconnected, frame
 
 VISITS = 20
 RELEASE_TIMEOUT = 2.0  # how long the server may take to release a departed client's resources

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from .harness import openings
-from .harness.collection import not_applicable
-from .harness.greetings import Greeter
-from .harness.hints import TRANSPORT_HINTS, Evidence
-from .harness.logs import connected, frame, logged
-from .harness.matchers import fail, fail_with
-from .harness.server import ServerTarget
-from .harness.wire import describe
+from .harness.glue.collection import not_applicable
+from .harness.judge.hints import TRANSPORT_HINTS, Evidence
+from .harness.judge.matchers import fail, fail_with
+from .harness.launch import unix_openings
+from .harness.launch.server import ServerTarget
+from .harness.observe.greetings import Greeter
+from .harness.observe.log_lines import connected, frame, logged
+from .harness.wire.streams import describe
 
 
 @pytest.mark.req("UNIX-1")
@@ -57,8 +57,8 @@ def test_starts_over_a_stale_socket_file(unix_server: ServerTarget) -> None:
     is at its path: it removes that file before binding."""
     if unix_server.spec.port_policy != "assigned":
         not_applicable("its command has no {path}, so netconform cannot choose the path it binds")
-    opening = unix_server.openings.get("stale socket")  # its first start, if it began this way (openings.py)
-    why = opening.why if opening is not None else unix_server.start_with(openings.stale_socket)
+    opening = unix_server.openings.get("stale socket")  # its first start, if it began this way (unix_openings.py)
+    why = opening.why if opening is not None else unix_server.start_with(unix_openings.stale_socket)
     if why is not None:
         fail(unix_server, "it did not start where a stale socket file was left at its path",
              expected="it removes the stale socket file (nothing listens on it) and binds its path",
@@ -74,11 +74,12 @@ def test_never_deletes_a_path_it_does_not_own(unix_server: ServerTarget) -> None
     the file is left as it was."""
     if unix_server.spec.port_policy != "assigned":
         not_applicable("its command has no {path}, so netconform cannot choose the path it binds")
-    opening = unix_server.openings.get("regular file")  # its first start (openings.py)
+    opening = unix_server.openings.get("regular file")  # its first start (unix_openings.py)
     if opening is None:
-        unix_server.start_with(openings.regular_file)
+        unix_server.start_with(unix_openings.regular_file)
         try:
-            opening = openings.Opening(None, unix_server.socket_path, openings.intact(unix_server.socket_path))
+            path = unix_server.socket_path
+            opening = unix_openings.Opening(None, path, unix_openings.intact(path))
         finally:
             unix_server.stop()
     if not opening.intact:

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from .harness import observe
-from .harness.client import ClientRun, ClientTarget
-from .harness.fixture_servers import HTTP_ROOT, HttpFixture, file_url
-from .harness.hints import Evidence
-from .harness.matchers import fail, first_difference
-from .harness.wire import describe
+from .harness.judge.hints import Evidence
+from .harness.judge.matchers import fail, first_difference
+from .harness.launch.client_runs import ClientRun, ClientTarget
+from .harness.observe import forms
+from .harness.wire.streams import describe
+from .harness.wire.suite_servers import HTTP_ROOT, HttpFixture, file_url
 
 ABOUT = b"/about/"
 ABOUT_LINE = ABOUT + b"\n"
@@ -26,7 +26,7 @@ def shows_page(stdout: bytes, body: bytes) -> bool:
 
     For URL-2, whose business is which page is printed; printing it byte for byte is URL-1's.
     """
-    printed = observe.unwrap(stdout.rstrip(b"\r\n")).strip()
+    printed = forms.unwrap(stdout.rstrip(b"\r\n")).strip()
     return bool(printed) and body.strip().startswith(printed)
 
 
@@ -74,7 +74,7 @@ def expect_link(target: ClientTarget, server: HttpFixture, page: str, form: str,
     """The About link must be found: printed as ``/about/`` (``exact``: URL-4's form), or else as any URL of it."""
     __tracebackhide__ = True
     run = target.run(url=server.url(page))
-    printed = run.stdout.strip() if exact else observe.unwrap(run.stdout.strip()).strip()
+    printed = run.stdout.strip() if exact else forms.unwrap(run.stdout.strip()).strip()
     found = printed == ABOUT or (not exact and printed.endswith(ABOUT) and b"\n" not in printed)
     if not found or run.returncode != 0:
         link = next((ln.strip() for ln in server.body(page).splitlines() if b"/about/" in ln), b"")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from netconform.specs.harness.sockets import tcp_states
+from netconform.specs.harness.platform.linux.socket_tables import tcp_states
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "fixtures" / "bad"

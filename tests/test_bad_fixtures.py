@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from netconform.specs.harness import hints, requirements
+from netconform.specs.harness.judge import hints, requirements
 from tests.suite import ROOT, BadFixture, SuiteRun, bad_fixtures, run_suite
 
 FIXTURES = bad_fixtures()

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from netconform.specs.bench import chart, load, plan, render, runner
-from netconform.specs.harness import options, report
+from netconform.specs.harness.glue import options
+from netconform.specs.harness.report.document import document
 from tests.suite import ROOT, processes_of_run, suite_env
 
 
@@ -130,7 +131,7 @@ def test_the_html_report_holds_the_comparison_and_still_fetches_nothing(tmp_path
     svg = chart.svg(result) if chart.available() else None
     section = render.html_section(result, svg)
     path = tmp_path / "r.html"
-    report.write_report({"requirements": {}, "targets": [], "results": []}, path,
+    document.write_report({"requirements": {}, "targets": [], "results": []}, path,
                         extra={"html": section, "markdown": render.markdown(result)})
     text = path.read_text()
     assert '<section id="model-comparison">' in text
@@ -139,7 +140,7 @@ def test_the_html_report_holds_the_comparison_and_still_fetches_nothing(tmp_path
     for needle in ("http://", "https://", "//", "<script", "<img", "src="):
         assert needle not in text.lower(), needle
     md = tmp_path / "r.md"
-    report.write_report({"requirements": {}, "targets": [], "results": []}, md, extra={"markdown": "TABLE"})
+    document.write_report({"requirements": {}, "targets": [], "results": []}, md, extra={"markdown": "TABLE"})
     assert "## Model comparison\n\nTABLE" in md.read_text()
 
 
@@ -149,7 +150,7 @@ def test_a_student_compares_their_server_with_the_references_from_their_own_fold
     run_id = "test-" + uuid.uuid4().hex[:10]
     cmd = [sys.executable, "-m", "pytest", "--impl", f"greeting-server={sys.executable} server.py {{port}}",
            "--compare-models", "--compare-references", "selectors", "--compare-plan", "tiny",
-           "--conformance-report", "report.html", "--netconform-json", "figures.json"]
+           "--conformance-report", "document.html", "--netconform-json", "figures.json"]
     proc = subprocess.run(cmd, cwd=tmp_path, env=suite_env(run_id), capture_output=True, text=True, timeout=120,
                           check=False)
     out = proc.stdout + proc.stderr
@@ -165,7 +166,7 @@ def test_a_student_compares_their_server_with_the_references_from_their_own_fold
     assert rows["server"]["metrics"]["greet_seq"]["median"] > 0
     assert rows["server"]["metrics"]["lines_1"]["median"] is None  # no line logger given
     assert rows["selectors"]["metrics"]["lines_1"]["median"] > 0
-    html = (tmp_path / "report.html").read_text()
+    html = (tmp_path / "document.html").read_text()
     assert '<section id="model-comparison">' in html
     assert ("<svg" in html) == chart.available()
     assert processes_of_run(run_id) == []

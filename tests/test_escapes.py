@@ -21,8 +21,9 @@ from typing import Any
 import psutil
 import pytest
 
-from netconform.specs.harness import containment, process, proctree
-from netconform.specs.harness.process import Limits, ProcessGroup
+from netconform.specs.harness.launch import process_group
+from netconform.specs.harness.launch.process_group import Limits, ProcessGroup
+from netconform.specs.harness.platform.linux import containment, process_tree
 from tests.suite import ROOT, suite_env
 
 DAEMON = ROOT / "fixtures" / "good" / "daemonising_greeting_server.py"
@@ -51,7 +52,7 @@ def wait_until(condition: object, timeout: float) -> bool:
 @pytest.fixture(params=["cgroup", "marker"])
 def mechanism(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Each way of finding escaped descendants: a cgroup per target (where one can be had), the marker alone."""
-    proctree.become_subreaper()
+    process_tree.become_subreaper()
     if request.param == "cgroup" and containment.cgroup_root() is None:
         pytest.skip("no usable cgroup2 here (needs write access to this process's cgroup, Linux 5.14+)")
     if request.param == "marker":
@@ -115,17 +116,17 @@ def test_a_process_that_cannot_be_ended_is_named_not_waited_for(monkeypatch: pyt
     """A process that survives every signal is reported (PID and command) after a bounded wait."""
     marker = f"immortal-{uuid.uuid4().hex[:8]}"
     group, _pids = _started([sys.executable, str(DAEMON), "0", marker], marker)
-    monkeypatch.setattr(process, "_signal", lambda *args: None)  # as if no signal reached them
+    monkeypatch.setattr(process_group, "_signal", lambda *args: None)  # as if no signal reached them
     monkeypatch.setattr(containment.Containment, "kill_all", lambda self: None)
-    monkeypatch.setattr(process, "KILL_WAIT", 0.5)
-    monkeypatch.setattr(process, "LEFTOVERS", [])
+    monkeypatch.setattr(process_group, "KILL_WAIT", 0.5)
+    monkeypatch.setattr(process_group, "LEFTOVERS", [])
     start = time.monotonic()
     try:
         group.stop(grace=0.2)
         assert time.monotonic() - start < 6.0
         assert len(group.leftovers) == 2, group.leftovers
         assert all(marker in text and "PID " in text for text in group.leftovers), group.leftovers
-        assert group.leftovers == process.LEFTOVERS
+        assert group.leftovers == process_group.LEFTOVERS
     finally:
         monkeypatch.undo()
         left = [int(line.split()[0]) for line in ps(marker)]
@@ -190,9 +191,9 @@ def test_an_interrupted_run_against_a_daemonising_target_leaves_nothing(how: sig
 UNKILLABLE = '''"""Test plug-in: no signal of the harness reaches a target, as if its processes could not be ended."""
 from netconform.specs.harness import containment, process
 
-process._signal = lambda *args: None
+process_group._signal = lambda *args: None
 containment.Containment.kill_all = lambda self: None
-process.KILL_WAIT = 0.5
+process_group.KILL_WAIT = 0.5
 '''
 
 
@@ -219,15 +220,15 @@ def test_the_summary_says_when_neither_cgroup_nor_subreaper_is_available(monkeyp
     """Without a cgroup and a subreaper, the summary says that only the environment marker finds escapes."""
     from types import SimpleNamespace
 
-    from netconform.specs.harness import leaks
+    from netconform.specs.harness.glue import leaks
 
     config: Any = SimpleNamespace(stash={})
-    monkeypatch.setattr(process, "LEFTOVERS", [])
+    monkeypatch.setattr(process_group, "LEFTOVERS", [])
     monkeypatch.setattr(containment, "_cgroup2", lambda: None)
-    monkeypatch.setattr(proctree, "_subreaper", False)
+    monkeypatch.setattr(process_tree, "_subreaper", False)
     assert leaks.summary_lines(config) == [(
         "netconform: escaped descendants of targets are found by the environment marker (NETCONFORM_TARGET) only: "
         "no cgroup2 and no child subreaper on this system; an escaped descendant that clears its environment "
         "cannot be found", False)]
-    monkeypatch.setattr(proctree, "_subreaper", True)
+    monkeypatch.setattr(process_tree, "_subreaper", True)
     assert leaks.summary_lines(config) == []

@@ -18,7 +18,7 @@ from twisted.internet.testing import StringTransport
 from twisted.protocols.basic import LineReceiver
 
 from netconform.reference._framing import DELIMITER, MAX_LENGTH, LineBuffer
-from netconform.specs.harness import capabilities
+from netconform.specs.harness.launch import capabilities
 
 
 class Recorder(LineReceiver):

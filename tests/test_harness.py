@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from netconform.specs.harness import hints, logparse, requirements
-from netconform.specs.harness.matchers import first_difference
-from netconform.specs.harness.output import Output, OutputTimeout
-from netconform.specs.harness.sockets import accept_queue, listen_backlog
-from netconform.specs.harness.targets import ImplSyntaxError, parse_impl, parse_impls
-from netconform.specs.harness.wire import Client, NotLoopback, is_loopback
+from netconform.specs.harness.judge import hints, requirements
+from netconform.specs.harness.judge.matchers import first_difference
+from netconform.specs.harness.launch.targets import ImplSyntaxError, parse_impl, parse_impls
+from netconform.specs.harness.observe import address_forms as addresses
+from netconform.specs.harness.platform.linux.socket_tables import accept_queue, listen_backlog
+from netconform.specs.harness.wire.captured_output import Output, OutputTimeout
+from netconform.specs.harness.wire.streams import Client, NotLoopback, is_loopback
 
 GREETING = b"Thank you for connecting"
 
@@ -138,9 +139,9 @@ def test_first_difference_is_precise() -> None:
 
 
 def test_log_addresses_parse_like_python_prints_them() -> None:
-    assert logparse.tuple_addresses("Got connection from ('127.0.0.1', 42)") == [("127.0.0.1", 42)]
-    assert logparse.twisted_addresses("IPv4Address(type='TCP', host='127.0.0.1', port=42)") == [("127.0.0.1", 42)]
-    assert logparse.mentions("('127.0.0.1', 42) disconnected", ("127.0.0.1", 42))
+    assert addresses.tuple_addresses("Got connection from ('127.0.0.1', 42)") == [("127.0.0.1", 42)]
+    assert addresses.twisted_addresses("IPv4Address(type='TCP', host='127.0.0.1', port=42)") == [("127.0.0.1", 42)]
+    assert addresses.mentions("('127.0.0.1', 42) disconnected", ("127.0.0.1", 42))
 
 
 def test_accept_queue_counts_connections_not_yet_accepted() -> None:
@@ -162,8 +163,8 @@ def test_accept_queue_counts_connections_not_yet_accepted() -> None:
 
 def test_xdist_groups_a_targets_specs_by_its_name() -> None:
     """Under -n N, every spec of one target (whatever its other parameters) goes to one worker."""
-    from netconform.specs.harness.distribution import group_of
-    from netconform.specs.harness.targets import TargetSpec
+    from netconform.specs.harness.glue.distribution import group_of
+    from netconform.specs.harness.launch.targets import TargetSpec
 
     select = TargetSpec("logger-server", "select", ("x",))
     selectors = TargetSpec("logger-server", "selectors", ("x",))
@@ -184,7 +185,7 @@ def test_xdist_groups_a_targets_specs_by_its_name() -> None:
 
 def test_xdist_interleaves_targets_groups_with_other_tests() -> None:
     """Under -n N, the targets' groups and the other tests are sent interleaved, each kind in its own order."""
-    from netconform.specs.harness.distribution import interleave
+    from netconform.specs.harness.glue.distribution import interleave
 
     groups, others = ["g1", "g2", "g3"], ["t1", "t2", "t3", "t4", "t5", "t6"]
     merged = interleave(groups, others)
@@ -201,7 +202,7 @@ def test_a_failing_example_leaves_a_bounded_time_to_shrink() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from netconform.specs.harness import examples
+    from netconform.specs.harness.judge import shrink_budget
 
     calls = []
 
@@ -212,16 +213,16 @@ def test_a_failing_example_leaves_a_bounded_time_to_shrink() -> None:
         time.sleep(0.03)  # each example costs more than the whole budget
         assert n <= 10
 
-    with examples.budgeted(slowly_fails_above_ten, 0.02), pytest.raises(AssertionError):
+    with shrink_budget.budgeted(slowly_fails_above_ten, 0.02), pytest.raises(AssertionError):
         slowly_fails_above_ten()
-    assert examples.current().seconds is None  # the budget ends with the spec
+    assert shrink_budget.current().seconds is None  # the budget ends with the spec
     after = len(calls) - next(i for i, n in enumerate(calls) if n > 10) - 1
     assert after <= 2, f"{after} examples ran after the first failure (expected: its re-run and the final replay)"
 
 
 def test_unread_counts_what_the_client_has_not_read() -> None:
     """The greeting client specs send each fragment once the client has read the one before (sock_diag or /proc)."""
-    from netconform.specs.harness.sockets import unread
+    from netconform.specs.harness.platform.linux.socket_tables import unread
 
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
@@ -243,7 +244,7 @@ def test_unread_counts_what_the_client_has_not_read() -> None:
 def test_departure_lines_are_matched_to_the_clients_they_name() -> None:
     """A log line names a client by its address in any printed form, or by its path; data lines name none,
     and a port inside a longer number is not that port."""
-    from netconform.specs.harness.departures import _Names
+    from netconform.specs.harness.observe.departures import _Names
 
     clients = {("127.0.0.1", 5000): 0, ("127.0.0.1", 5001): 0, ("::1", 6000): 0, "/tmp/nc-x/c1": 0, "/tmp/nc-x/c2": 0}
     names = _Names(clients)
@@ -268,39 +269,39 @@ def test_socket_folders_live_in_memory_unless_tmpdir_says_otherwise(monkeypatch:
                                                                       short_folder: Path) -> None:
     """Socket files go to a memory file system ($XDG_RUNTIME_DIR, /dev/shm) when there is one, to $TMPDIR
     whenever it is set, and never to a folder whose paths leave no room for a socket's name."""
-    from netconform.specs.harness import paths
+    from netconform.specs.harness.platform.linux import socket_folders
 
     runtime, shm, mine = short_folder / "run", short_folder / "shm", short_folder / "mine"
     for folder in (runtime, shm, mine):
         folder.mkdir()
     monkeypatch.delenv("TMPDIR", raising=False)
-    monkeypatch.setattr(paths, "SHARED_MEMORY", str(shm))
+    monkeypatch.setattr(socket_folders, "SHARED_MEMORY", str(shm))
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
-    assert paths.base() == str(runtime)
+    assert socket_folders.base() == str(runtime)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(short_folder / "missing"))
-    assert paths.base() == str(shm)
-    monkeypatch.setattr(paths, "SHARED_MEMORY", str(short_folder / "missing"))
-    monkeypatch.setattr(paths.tempfile, "tempdir", None)
-    assert paths.base() == paths.tempfile.gettempdir()
-    monkeypatch.setattr(paths, "SHARED_MEMORY", str(shm))
+    assert socket_folders.base() == str(shm)
+    monkeypatch.setattr(socket_folders, "SHARED_MEMORY", str(short_folder / "missing"))
+    monkeypatch.setattr(socket_folders.tempfile, "tempdir", None)
+    assert socket_folders.base() == socket_folders.tempfile.gettempdir()
+    monkeypatch.setattr(socket_folders, "SHARED_MEMORY", str(shm))
     monkeypatch.setenv("TMPDIR", str(mine))
-    paths.tempfile.tempdir = None  # gettempdir() keeps what it found first
-    assert paths.base() == str(mine)
-    long = short_folder / ("x" * paths.MAX_BASE)
+    socket_folders.tempfile.tempdir = None  # gettempdir() keeps what it found first
+    assert socket_folders.base() == str(mine)
+    long = short_folder / ("x" * socket_folders.MAX_BASE)
     long.mkdir()
     monkeypatch.setenv("TMPDIR", str(long))
-    paths.tempfile.tempdir = None
-    assert paths.base() == "/tmp"
+    socket_folders.tempfile.tempdir = None
+    assert socket_folders.base() == "/tmp"
 
 
 def test_a_sleeping_loops_wake_ups_do_not_restart_the_idle_count(monkeypatch: pytest.MonkeyPatch) -> None:
     """Startup's idle count (readiness.Activity) ignores a sleeping loop's crumbs of CPU and a single look
     that finds it running; real work (CPU growing, or running at two looks in a row) restarts it."""
-    from netconform.specs.harness import introspect, readiness
+    from netconform.specs.harness.launch import readiness
 
     looks: list[tuple[float, bool]] = []
-    monkeypatch.setattr(introspect, "cpu_seconds", lambda tree: looks[0][0])
-    monkeypatch.setattr(introspect, "busy", lambda tree: looks.pop(0)[1])
+    monkeypatch.setattr(readiness.process_stats, "cpu_seconds", lambda tree: looks[0][0])
+    monkeypatch.setattr(readiness.process_stats, "busy", lambda tree: looks.pop(0)[1])
     activity = readiness.Activity(idle_limit=60)
 
     def restarted(cpu: float, busy: bool) -> bool:

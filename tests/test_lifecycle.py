@@ -20,7 +20,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from netconform.specs.harness.process import ProcessGroup
+from netconform.specs.harness.launch.process_group import ProcessGroup
 from tests.suite import ROOT, processes_of_run, run_suite, suite_env
 
 FORKING = "greeting-server:forks=python3 fixtures/bad/greeting_server/forks_without_reaping.py {port}"
@@ -152,9 +152,9 @@ def test_a_targets_tree_is_read_from_the_lists_of_children_as_from_the_process_t
     """The fast reading of a target's tree (each process's list of children, and the orphans of its group this
     subreaper adopted) finds what reading the whole process table finds: zombie children and an adopted orphan;
     so does the reading of a process's descendants, and of this process's own children."""
-    from netconform.specs.harness import proctree
+    from netconform.specs.harness.platform.linux import process_tree
 
-    proctree.become_subreaper()
+    process_tree.become_subreaper()
     code = ("import os, time\n"
             "if os.fork() == 0: os._exit(0)\n"  # a child that exits, never reaped: a zombie
             "if os.fork() == 0:\n"
@@ -165,19 +165,19 @@ def test_a_targets_tree_is_read_from_the_lists_of_children_as_from_the_process_t
     try:
         group.output.wait_for(lambda line: line.text == "ready", what="ready", timeout=10)
         deadline = time.monotonic() + 10
-        while len(proctree.tree_pids(group.pid, group.pgid) or []) < 4 and time.monotonic() < deadline:
+        while len(process_tree.tree_pids(group.pid, group.pgid) or []) < 4 and time.monotonic() < deadline:
             time.sleep(0.05)  # until the grandchild's parent has exited and it is ours
-        fast = proctree.tree_pids(group.pid, group.pgid)
-        slow = {p.pid for p in proctree._tree_from_table(group.pid, group.pgid)}
+        fast = process_tree.tree_pids(group.pid, group.pgid)
+        slow = {p.pid for p in process_tree._tree_from_table(group.pid, group.pgid)}
         if fast is None:
             pytest.skip("this kernel keeps no /proc/PID/task/TID/children lists")
         assert fast[0] == group.pid
         assert set(fast) == slow
         assert len(fast) == 4, fast  # the leader, two zombie children, the adopted grandchild
         below = {p.pid for p in psutil.Process(group.pid).children(recursive=True)}
-        assert set(proctree.descendants(group.pid)) == below  # (what a start moves in with the leader)
+        assert set(process_tree.descendants(group.pid)) == below  # (what a start moves in with the leader)
         assert len(below) == 2
-        assert set(fast) - below <= set(proctree.descendants(os.getpid(), depth=1))  # the leader, the orphan
+        assert set(fast) - below <= set(process_tree.descendants(os.getpid(), depth=1))  # the leader, the orphan
     finally:
         group.stop()
 
@@ -187,14 +187,15 @@ def test_a_stopped_targets_pipes_are_closed_once_read_never_left_to_the_collecto
     """Stopping closes the target's pipes; if its output readers are slow to finish (a starved thread), the
     pipes wait for them, referenced, and a later stop closes them: never collected unclosed, which would warn
     (and fail) in whichever spec runs then."""
-    from netconform.specs.harness import output, process
+    from netconform.specs.harness.launch import process_group
+    from netconform.specs.harness.wire.streams import captured_output
 
     slow = ProcessGroup([sys.executable, "-c", "print('hi')"], env=dict(os.environ), cwd=None)
     assert slow._popen.stdout is not None
-    monkeypatch.setattr(output.Output, "closed", property(lambda self: self is not slow.output))
+    monkeypatch.setattr(captured_output.Output, "closed", property(lambda self: self is not slow.output))
     slow.stop(grace=0.5)
     assert not slow._popen.stdout.closed  # its readers "still at work": not closed under them
-    assert any(p is slow._popen for p, _ in process._READING)
+    assert any(p is slow._popen for p, _ in process_group._READING)
     monkeypatch.undo()
     other = ProcessGroup([sys.executable, "-c", "print('hi')"], env=dict(os.environ), cwd=None)
     other.stop(grace=0.5)
@@ -203,4 +204,4 @@ def test_a_stopped_targets_pipes_are_closed_once_read_never_left_to_the_collecto
     assert slow._popen.stderr.closed
     assert other._popen.stdout is not None
     assert other._popen.stdout.closed
-    assert not process._READING
+    assert not process_group._READING

@@ -1,4 +1,4 @@
-"""The run configuration built from netconform's options (``specs/harness/options.py``): a pure function."""
+"""The run configuration built from netconform's options (``specs/harness/glue/options.py``): a pure function."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from netconform.specs.harness import options, requirements
+from netconform.specs.harness.glue import options
+from netconform.specs.harness.judge import requirements
 
 
 def _build(tmp_path: Path, environ: dict[str, str] | None = None, **values: Any) -> options.RunConfig:

@@ -1,4 +1,4 @@
-"""The conformance report (specs/harness/report.py): HTML and Markdown from a run's verdicts.
+"""The conformance report (specs/harness/report/document.py): HTML and Markdown from a run's verdicts.
 
 Payloads are built in memory (small synthetic ones) or come from a real run of the suite
 on a known-bad and a reference greeting server. The HTML is read back with the stdlib's
@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from netconform.specs.harness.report import render_html, render_markdown, report_format, write_report
+from netconform.specs.harness.report.document import render_html, render_markdown, report_format, write_report
 from tests.suite import BAD, ROOT, suite_env
 
 WHEN = datetime(2024, 5, 17, 12, 30, 0, tzinfo=timezone.utc)

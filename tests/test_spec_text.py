@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from netconform.specs.harness import requirements
+from netconform.specs.harness.judge import requirements
 from tests.suite import ROOT
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from netconform.specs.harness import gradescope
-from netconform.specs.harness.process import Limits, ProcessGroup
-from netconform.specs.harness.submissions import load_submissions, submission_folders
+from netconform.specs.harness.launch.process_group import Limits, ProcessGroup
+from netconform.specs.harness.launch.submissions import load_submissions, submission_folders
+from netconform.specs.harness.report.document import gradescope
 
 # -- finding a submission's programs ---------------------------------------------------------------
 

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from netconform.specs.harness.capabilities import available
-from netconform.specs.harness.readiness import free_port
-from netconform.specs.harness.sockets import accept_queue
+from netconform.specs.harness.launch.capabilities import available
+from netconform.specs.harness.launch.readiness import free_port
+from netconform.specs.harness.platform.linux.socket_tables import accept_queue
 from tests.suite import ROOT, processes_of_run, suite_env
 
 CLASS = ROOT / "fixtures" / "class"

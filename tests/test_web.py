@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from netconform.specs.harness import findings, netjail
-from netconform.specs.harness.client import ClientTarget
-from netconform.specs.harness.context import Settings, TargetUnavailable
-from netconform.specs.harness.fixture_servers import http_fixture
-from netconform.specs.harness.pool import TargetPool
-from netconform.specs.harness.targets import TargetSpec
+from netconform.specs.harness.judge import findings
+from netconform.specs.harness.launch.client_runs import ClientTarget
+from netconform.specs.harness.launch.pool import TargetPool
+from netconform.specs.harness.launch.settings import Settings, TargetUnavailable
+from netconform.specs.harness.launch.targets import TargetSpec
+from netconform.specs.harness.platform.linux import netns
+from netconform.specs.harness.wire.suite_servers import http_fixture
 from tests.suite import run_suite
 
 #: Goes around the proxy three ways, then prints its namespace's interfaces and their counters.
@@ -68,7 +69,7 @@ def test_without_a_namespace_the_run_is_refused_at_once(tmp_path: Path) -> None:
     """Where no namespace can be made, a URL client without {url} is refused before any spec, saying what to do."""
     start = time.monotonic()
     run = run_suite(["--impl", f"link-client={sys.executable} fixtures/book/web_about_link.py"], tmp_path,
-                    env={netjail.SIMULATE_NO_NAMESPACE: "1"}, timeout=60)
+                    env={netns.SIMULATE_NO_NAMESPACE: "1"}, timeout=60)
     assert run.returncode == pytest.ExitCode.USAGE_ERROR, run.output[-3000:]
     assert not run.results
     assert time.monotonic() - start < 30
@@ -82,7 +83,7 @@ def test_allow_real_network_runs_it_without_a_namespace(tmp_path: Path) -> None:
     it, as the book's does, still reaches only the suite's web)."""
     run = run_suite(["--impl", f"link-client:about={sys.executable} fixtures/book/web_about_link.py",
                      "--allow-real-network", "--requirement", "URL-4"], tmp_path,
-                    env={netjail.SIMULATE_NO_NAMESPACE: "1"}, timeout=120)
+                    env={netns.SIMULATE_NO_NAMESPACE: "1"}, timeout=120)
     assert run.verdicts() == {("about", "URL-4"): "passed"}, run.output[-3000:]
 
 

@@ -18,11 +18,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..harness import readiness, sockets
-from ..harness.context import Settings
-from ..harness.output import Output
-from ..harness.process import ProcessGroup
-from ..harness.targets import TargetSpec, render_argv, target_env
+from ..harness.launch import readiness
+from ..harness.launch.process_group import ProcessGroup
+from ..harness.launch.settings import Settings
+from ..harness.launch.targets import TargetSpec, render_argv, target_env
+from ..harness.platform.linux import socket_tables
+from ..harness.wire.captured_output import Output
 
 #: Bytes of each stream kept for messages.
 TAIL = 4096
@@ -87,7 +88,7 @@ class Server:
     def stop(self) -> str | None:
         """Kill and reap its whole group; a note if its port is still listening afterwards."""
         self.group.stop()
-        left = [port for port, state in sockets.tcp_states() if state == "LISTEN" and port == self.address[1]]
+        left = [port for port, state in socket_tables.tcp_states() if state == "LISTEN" and port == self.address[1]]
         return f"{self.spec.name}: port {self.address[1]} still listens after the stop" if left else None
 
 

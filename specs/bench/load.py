@@ -34,7 +34,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..harness.protocol import DELIMITER, GREETING
+from ..harness.wire.protocol import DELIMITER, GREETING
 
 #: The line every ``lines`` client sends: printable, well under MAX_LENGTH.
 LINE = b"netconform benchmark line" + DELIMITER

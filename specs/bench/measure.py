@@ -18,9 +18,9 @@ from pathlib import Path
 
 import psutil
 
-from ..harness import introspect
-from ..harness.output import OutputTimeout
-from ..harness.process import ProcessGroup
+from ..harness.launch.process_group import ProcessGroup
+from ..harness.platform.linux import process_stats
+from ..harness.wire.captured_output import OutputTimeout
 from .launch import BenchError, Server, go, start_worker
 from .plan import Plan
 
@@ -42,7 +42,7 @@ class Sample:
 
 def tree_cpu(group: ProcessGroup) -> float:
     """CPU seconds used by the group's processes, plus those of the children its leader reaped."""
-    total = introspect.cpu_seconds(group.tree())
+    total = process_stats.cpu_seconds(group.tree())
     with contextlib.suppress(psutil.Error):
         times = psutil.Process(group.pid).cpu_times()
         total += times.children_user + times.children_system
@@ -151,6 +151,6 @@ def _wait_accepted(server: Server, lines0: int, connected: int, timeout: float) 
     """Wait until the server has logged a connection line for each client, or logs no more for 3 s."""
     server.output.wait_lines(lines0 + connected, timeout, quiet=3.0)
     quiet = time.monotonic() + 1.0  # let it finish what it does for the last client (a thread, a fork)
-    while time.monotonic() < quiet and introspect.busy(server.group.tree()):
+    while time.monotonic() < quiet and process_stats.busy(server.group.tree()):
         time.sleep(0.01)
     return server.output.count - lines0

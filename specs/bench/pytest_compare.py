@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from ..harness.keys import COMPARISON, POOL, RUN, TARGETS
-from ..harness.targets import TargetSpec
+from ..harness.glue.keys import COMPARISON, POOL, RUN, TARGETS
+from ..harness.launch.targets import TargetSpec
 from . import chart, render, runner
 from .launch import BenchError
 from .plan import PLANS

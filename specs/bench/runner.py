@@ -20,9 +20,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from ..harness import capabilities
-from ..harness.context import Settings
-from ..harness.targets import TargetSpec, reference_targets
+from ..harness.launch import capabilities
+from ..harness.launch.settings import Settings
+from ..harness.launch.targets import TargetSpec, reference_targets
 from . import measure
 from .launch import BenchError, running
 from .plan import BASELINE, Plan, percentile, ratio, summary

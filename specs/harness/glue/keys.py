@@ -1,0 +1,21 @@
+"""The plug-in's shared state, kept on pytest's config (``config.stash[KEY]``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ..judge.verdicts import Recorder
+from ..launch.pool import TargetPool
+from ..launch.submissions import Submission
+from ..launch.targets import TargetSpec
+from .options import RunConfig
+
+RUN = pytest.StashKey[RunConfig]()  # the run's configuration, from its command line
+POOL = pytest.StashKey[TargetPool]()  # the running targets
+TARGETS = pytest.StashKey[list[TargetSpec]]()  # the targets the specs are parametrized over
+RECORDER = pytest.StashKey[Recorder]()  # every spec's verdict
+SUBMISSIONS = pytest.StashKey[list[Submission]]()  # --submission / --impl-dir folders, loaded
+WORKDIR = pytest.StashKey[str]()  # where the submissions were copied to
+COMPARISON = pytest.StashKey[dict[str, Any]]()  # --compare-models: the result, and its report sections

@@ -1,0 +1,167 @@
+"""Named optional capabilities: each becomes a pytest marker defined once.
+
+A spec or a target that needs one is skipped, with the reason below, where the
+capability is missing. Nothing else in the suite checks the platform inline.
+"""
+
+from __future__ import annotations
+
+import functools
+import glob
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..platform.linux.netns import namespace_prefix
+
+
+@dataclass(frozen=True)
+class Capability:
+    """A named capability, how to detect it, and why a test is skipped without it."""
+
+    name: str
+    description: str
+    detect: Callable[[], bool]
+    missing: str
+
+
+def _works(executable: str, major_minor: str) -> bool:
+    """Does ``executable`` run and report the version ``major_minor`` (e.g. '2' or '3.12')?"""
+    try:
+        out = subprocess.run(
+            [executable, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return out == major_minor or out.startswith(major_minor + ".")
+
+
+@functools.cache
+def find_interpreter(name: str) -> str | None:
+    """Resolve ``python2``, ``python2.7``, ``python3.12``... to a working executable.
+
+    Tries the name on ``PATH`` first; pyenv shims that say "command not found" do not
+    count. Then looks in pyenv's versions directory (``$PYENV_ROOT`` or ``~/.pyenv``).
+    Returns ``None`` when no such interpreter is installed.
+    """
+    match = re.fullmatch(r"python(\d(?:\.\d+)?)", name)
+    if match is None:
+        return shutil.which(name)
+    version = match.group(1)
+    found = shutil.which(name)
+    if found and _works(found, version):
+        return found
+    root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    pattern = os.path.join(root, "versions", f"{version}*", "bin", "python")
+    for candidate in sorted(glob.glob(pattern), reverse=True):
+        if _works(candidate, version):
+            return candidate
+    return None
+
+
+def _installed(module: str) -> Callable[[], bool]:
+    """A detector: can ``module`` be imported here? (Found without importing it: asyncore's
+    import warns that it is deprecated, on 3.11.)"""
+    return lambda: importlib.util.find_spec(module) is not None
+
+
+def _has_netns() -> bool:
+    """Can we run a command in a fresh network namespace with its own loopback (root, unshare, ip)?"""
+    if not (shutil.which("unshare") and shutil.which("ip")):
+        return False
+    try:
+        return subprocess.run(["unshare", "--net", "--", "ip", "link", "set", "lo", "up"], capture_output=True,
+                              timeout=20, check=False).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def _has_own_network() -> bool:
+    """Can a URL client run in a network namespace of its own (root, or unprivileged user namespaces)?"""
+    return namespace_prefix() is not None
+
+
+CAPABILITIES: dict[str, Capability] = {
+    cap.name: cap
+    for cap in (
+        Capability(
+            "python2",
+            "needs a Python 2 interpreter (the book's dialect)",
+            lambda: find_interpreter("python2") is not None,
+            "no python2 interpreter found (looked on PATH and in pyenv's versions/2.*); "
+            "install Python 2.7 to run the book's programs unmodified",
+        ),
+        Capability(
+            "fork",
+            "needs os.fork (POSIX)",
+            lambda: hasattr(os, "fork"),
+            "this platform has no os.fork",
+        ),
+        Capability(
+            "netns",
+            "can run a command in its own network namespace (root, unshare, ip)",
+            _has_netns,
+            "cannot create a network namespace here (needs root, unshare and ip)",
+        ),
+        Capability(
+            "netjail",
+            "runs URL clients without {url} in a network namespace of their own (unshare: root or user namespaces)",
+            _has_own_network,
+            "cannot create a network namespace here (needs Linux, unshare, and root or unprivileged user "
+            "namespaces): URL clients that hard-code their URLs are not run",
+        ),
+        Capability(
+            "twisted",
+            "needs Twisted installed",
+            _installed("twisted"),
+            "Twisted is not installed (pip install twisted)",
+        ),
+        Capability(
+            "asyncore",
+            "needs asyncore (the standard library's up to Python 3.11, then the pyasyncore package)",
+            _installed("asyncore"),
+            "asyncore left the standard library in Python 3.12 and pyasyncore is not installed "
+            "(pip install pyasyncore; the extra netconform[models] installs every model)",
+        ),
+        Capability(
+            "asynchat",
+            "needs asynchat (the standard library's up to Python 3.11, then the pyasynchat package)",
+            _installed("asynchat"),
+            "asynchat left the standard library in Python 3.12 and pyasynchat is not installed "
+            "(pip install pyasynchat; the extra netconform[models] installs every model)",
+        ),
+        Capability(
+            "trio_lib",  # not "trio": pytest-trio runs every test marked trio as a trio coroutine
+            "needs trio installed",
+            _installed("trio"),
+            "trio is not installed (pip install trio; the extra netconform[models] installs every model)",
+        ),
+        Capability(
+            "gevent",
+            "needs gevent installed",
+            _installed("gevent"),
+            "gevent is not installed (pip install gevent; the extra netconform[models] installs every model)",
+        ),
+        Capability(
+            "uvloop",
+            "needs uvloop installed (libuv's event loop for asyncio; not on Windows)",
+            _installed("uvloop"),
+            "uvloop is not installed (pip install uvloop; the extra netconform[models] installs every model; "
+            "it does not run on Windows)",
+        ),
+    )
+}
+
+
+@functools.cache
+def available(name: str) -> bool:
+    """Is capability ``name`` present on this machine? (Cached: detection may spawn.)"""
+    return CAPABILITIES[name].detect()

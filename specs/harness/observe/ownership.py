@@ -1,0 +1,95 @@
+"""What specs observe on the way to judging their own requirement, and who owns each observation.
+
+When the requirement that owns an observation fails so that it cannot be made in any
+form (a log that is block-buffered, data never printed, a server that stops after one
+client), the other specs that need it are blocked (not judged) instead of failing the
+same way again: one mistake, one failure. Each target keeps an :class:`Observations`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Literal
+
+import pytest
+
+from ..judge import findings
+
+Observation = Literal[
+    "live output",  # log lines appear as they happen
+    "connection line",  # a client's connection is logged with its address
+    "data line",  # a client's data is logged
+    "disconnection line",  # a client's departure is logged with its address
+    "one disconnection line",  # a client's departure is logged exactly once
+    "reassembled lines",  # a line split across reads is printed whole
+    "closing",  # the server closes a client's connection after the greeting
+    "serving",  # the server serves client after client
+    "simultaneous clients",  # clients connected at the same time are all greeted
+    "misbehaving clients",  # the server survives clients that send first, half-close or close early
+    "resets survived",  # the server survives clients that reset
+    "concurrent clients",  # a second client is served while a first stays connected
+    "whole greeting",  # a greeting client prints all of the greeting it receives
+    "answered",  # a datagram server answers datagrams
+]
+
+#: The requirement that owns each observation, per role.
+OWNERS: dict[Observation, dict[str, str]] = {
+    "live output": {"logger-server": "LOG-5", "line-logger-server": "LOG-5"},
+    "connection line": {"logger-server": "LOG-1", "line-logger-server": "LOG-1"},
+    "data line": {"logger-server": "LOG-2", "line-logger-server": "LINE-1"},
+    "disconnection line": {"logger-server": "DISC-1", "line-logger-server": "DISC-1"},
+    "one disconnection line": {"logger-server": "DISC-1", "line-logger-server": "DISC-1"},
+    "reassembled lines": {"line-logger-server": "LINE-1"},
+    "closing": {"greeting-server": "GREET-3"},
+    "serving": {"greeting-server": "GREET-5"},
+    "simultaneous clients": {"greeting-server": "GREET-6"},
+    "misbehaving clients": {"greeting-server": "GREET-7"},
+    "resets survived": {"greeting-server": "GREET-8"},
+    "concurrent clients": {"logger-server": "CONC-1", "line-logger-server": "CONC-1"},
+    "whole greeting": {"greeting-client": "CLIENT-1"},
+    "answered": {"greeting-server": "DGRAM-1"},
+}
+
+
+def owner_of(what: Observation, role: str) -> str | None:
+    """The requirement that owns observation ``what`` for ``role`` (None: no requirement does)."""
+    return OWNERS[what].get(role)
+
+
+class Observations:
+    """One target's unobservable things: observation -> (the requirement that failed, why)."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+        self.hidden: dict[Observation, tuple[str, str]] = {}
+        self.stuck: dict[str, str] = {}  # where Ctrl-C found the program stuck -> the requirement that saw it
+
+    def stuck_before(self, location: str, current: str) -> str | None:
+        """The requirement whose failure already showed the program stuck at ``location`` (one mistake)."""
+        owner = self.stuck.setdefault(location, current)
+        return owner if owner != current else None
+
+    def hide(self, what: Observation, requirement: str, why: str) -> None:
+        """``requirement`` failed in a way that leaves ``what`` unobservable on this target."""
+        self.hidden.setdefault(what, (requirement, why))
+
+    def require(self, what: Observation, current: str) -> None:
+        """Block the current spec (requirement ``current``) if another requirement hid ``what``."""
+        __tracebackhide__ = True
+        hidden = self.hidden.get(what)
+        if hidden is not None and hidden[0] != current:
+            findings.block(*hidden)
+
+    def owns(self, what: Observation, current: str) -> bool:
+        """Does requirement ``current`` own ``what`` for this role?"""
+        return owner_of(what, self.role) == current
+
+    @contextlib.contextmanager
+    def owning(self, what: Observation, current: str, why: str) -> Iterator[None]:
+        """If the spec in this block fails, ``what`` is unobservable: the specs that need it are blocked."""
+        try:
+            yield
+        except pytest.fail.Exception:
+            self.hide(what, current, why)
+            raise
