@@ -30,8 +30,9 @@ from pathlib import Path
 
 from netconform.specs.bench import chart, render, runner
 from netconform.specs.bench.plan import PLANS
+from netconform.specs.catalogue import references
 from netconform.specs.harness.launch.settings import Settings
-from netconform.specs.harness.platform.linux.process_tree import become_subreaper
+from netconform.specs.harness.platform import process_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "benchmarks" / "README.md"
@@ -60,8 +61,8 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     changes = {k: v for k, v in (("repeat", args.repeat), ("seconds", args.seconds), ("workers", args.workers))
                if v is not None}
     plan = dataclasses.replace(plan, **changes)  # type: ignore[arg-type]
-    become_subreaper()  # a forking server's orphans are ours to reap
-    rows, left_out = runner.reference_rows([m for m in args.models.split(",") if m] or None)
+    process_tree.become_subreaper()  # a forking server's orphans are ours to reap
+    rows, left_out = runner.reference_rows(references(), [m for m in args.models.split(",") if m] or None)
     print(f"measuring {len(rows)} models, {plan.repeat} run(s) each", file=sys.stderr)
     return runner.compare(rows, plan, Settings(run_id=f"compare-{uuid.uuid4().hex[:8]}"),
                           progress=lambda line: print(line, file=sys.stderr, flush=True), notes=left_out)

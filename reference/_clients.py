@@ -59,7 +59,10 @@ def describe(error: BaseException) -> str:
 
 def cannot_connect(prog: str, where: str, error: BaseException) -> str:
     """``greeting_client: cannot connect to 127.0.0.1:1234: connection refused``; ``where`` is the
-    server as ``args.shown`` gives it (``host:port``, or a Unix socket path)."""
+    server as ``args.shown`` gives it (``host:port``, or a Unix socket path).
+
+    Realises: CLIENT-4
+    """
     return f"{prog}: cannot connect to {where}: {describe(error)}"
 
 
@@ -118,19 +121,27 @@ def print_greeting(data: bytes) -> None:
 
     Written as UTF-8 whatever the locale, so the output is the greeting's bytes plus
     ``\\n`` (invalid UTF-8 becomes U+FFFD rather than a traceback).
+
+    Realises: CLIENT-1
     """
     sys.stdout.buffer.write(data.decode("utf-8", errors="replace").encode("utf-8") + b"\n")
     sys.stdout.buffer.flush()
 
 
 def fail(message: str) -> int:
-    """Print one readable line on stderr (no traceback) and return exit status 1."""
+    """Print one readable line on stderr (no traceback) and return exit status 1.
+
+    Realises: CLIENT-4, URL-7
+    """
     print(message, file=sys.stderr, flush=True)
     return 1
 
 
 def url_failed(prog: str, url: str, error: BaseException) -> int:
-    """``fetch: HTTP Error 404: Not Found for http://...`` on stderr; exit status 1."""
+    """``fetch: HTTP Error 404: Not Found for http://...`` on stderr; exit status 1.
+
+    Realises: URL-3
+    """
     return fail(f"{prog}: {describe(error)} for {url}")
 
 

@@ -3,6 +3,11 @@
 Only the concurrency mechanics differ between the modules of one role; everything
 observable that is not mechanics lives here once (opening a transport, and the datagram
 greeting's answer, in ``_transport.py``; what the clients share in ``_clients.py``).
+
+``GREETING`` is the greeting's 24 bytes, ASCII and without a newline: what every greeting
+server sends and every datagram reply holds.
+
+Realises: GREET-1
 """
 
 from __future__ import annotations
@@ -32,7 +37,12 @@ PeerAddress = tuple[object, ...] | str | bytes | None
 
 def peer(address: PeerAddress) -> tuple[str, int] | str | None:
     """Normalise a peer address: the book's ``(host, port)`` tuple (IPv6 extras dropped) over
-    IP; the socket path as a str over Unix sockets (``''``: the client bound none); None as is."""
+    IP; the socket path as a str over Unix sockets (``''``: the client bound none); None as is.
+
+    ``''`` is an address like any other: a client that bound no path is served as any client is.
+
+    Realises: UNIX-1
+    """
     if address is None or isinstance(address, str):
         return address
     if isinstance(address, bytes):  # an abstract-namespace or undecodable path
@@ -59,6 +69,8 @@ def share_log_with_children() -> None:
     holding a POSIX lock (``fcntl.lockf``) on an anonymous temporary file: such a lock
     belongs to one process, so the children exclude one another, and the kernel
     releases it if its holder dies.
+
+    Realises: CONC-2, LINE-5
     """
     import tempfile  # here: only a forking model needs it, and every reference's start-up pays for imports
 
@@ -68,7 +80,10 @@ def share_log_with_children() -> None:
 
 @contextlib.contextmanager
 def _exclusive() -> Iterator[None]:
-    """Write one log line at a time: long lines written at once would interleave in a pipe."""
+    """Write one log line at a time: long lines written at once would interleave in a pipe.
+
+    Realises: CONC-2, LINE-5
+    """
     with _log_threads:
         if _log_processes is None:
             yield
@@ -88,6 +103,8 @@ def log(line: str) -> None:
     One ``write`` of the whole line (``print`` writes the text and the newline
     separately, so lines from threads or forked children could interleave); a line
     shorter than PIPE_BUF reaches a pipe atomically.
+
+    Realises: LOG-5, CONC-2
     """
     with _exclusive():
         sys.stdout.write(line + "\n")
@@ -96,14 +113,20 @@ def log(line: str) -> None:
 
 def log_connection(address: PeerAddress) -> None:
     """``Got connection from ('127.0.0.1', 50000)``: the book's first log line (over a Unix
-    socket, ``Got connection from /path/of/client.sock``: ``print`` shows a str bare)."""
+    socket, ``Got connection from /path/of/client.sock``: ``print`` shows a str bare).
+
+    Realises: GREET-9, LOG-1, LOG-3
+    """
     log(f"Got connection from {shown(address)}")
 
 
 def log_data(data: bytes) -> None:
     """The book's ``print data``: the received chunk as text, then a newline.
 
-    Written under the log lock: a chunk longer than PIPE_BUF is not atomic on a pipe.
+    Written under the log lock: a chunk longer than PIPE_BUF is not atomic on a pipe. The
+    bytes are written as they came, never decoded: invalid UTF-8 cannot stop the server.
+
+    Realises: LOG-2, LOG-4, LOG-5
     """
     with _exclusive():
         sys.stdout.buffer.write(data + b"\n")
@@ -111,14 +134,20 @@ def log_data(data: bytes) -> None:
 
 
 def log_disconnection(address: PeerAddress) -> None:
-    """``('127.0.0.1', 50000) disconnected``: the book's last log line (a path over Unix sockets)."""
+    """``('127.0.0.1', 50000) disconnected``: the book's last log line (a path over Unix sockets).
+
+    Realises: DISC-1, LOG-3
+    """
     log(f"{shown(address)} disconnected")
 
 
 class Client(NamedTuple):
     """An accepted client: its socket, and the address ``accept()`` gave for it.
 
-    Logs use this address: ``getpeername()`` fails once the client has reset.
+    Logs use this address: ``getpeername()`` fails once the client has reset. Each client
+    keeps its own, so whoever leaves is logged with the address it came with.
+
+    Realises: DISC-4
     """
 
     conn: socket.socket
@@ -138,7 +167,12 @@ def accept(listener: socket.socket, *, blocking: bool = True) -> Client | None:
 
 
 def accept_greeted(listener: socket.socket, pending: dict[socket.socket, bytes]) -> socket.socket | None:
-    """Accept one client non-blocking (``accept``) and queue its greeting in ``pending``; None if none."""
+    """Accept one client non-blocking (``accept``) and queue its greeting in ``pending``; None if none.
+
+    The greeting is queued at once: it does not wait for the client to send anything.
+
+    Realises: GREET-2
+    """
     client = accept(listener, blocking=False)
     if client is None:
         return None
@@ -150,7 +184,10 @@ def flush(conn: socket.socket, pending: dict[socket.socket, bytes]) -> bool:
     """Send what ``conn`` takes of its pending output; True once it is done with.
 
     Once all is sent, shut our side down (FIN): a bare close would reset the connection
-    if the client had sent something we did not read.
+    if the client had sent something we did not read. A client that reset or went away
+    is done with, not an error that stops the server.
+
+    Realises: GREET-3, GREET-4, GREET-7, GREET-8
     """
     try:
         sent = conn.send(pending[conn])
@@ -177,7 +214,10 @@ def log_lines(lines: LineBuffer, data: bytes) -> bool:
 
 def receive(conn: socket.socket) -> bytes | None:
     """One ``recv()`` from a client: ``b""`` once it has gone (end-of-file, reset or other
-    error), None if a non-blocking socket has nothing to read after all."""
+    error), None if a non-blocking socket has nothing to read after all.
+
+    Realises: DISC-3
+    """
     try:
         return conn.recv(RECV_SIZE)
     except BlockingIOError:
@@ -197,7 +237,10 @@ class Connection(Protocol):
 
 def hang_up(conn: Connection, address: PeerAddress) -> None:
     """Log that the client left, then close as Twisted's ``loseConnection`` does: shut down
-    both directions (FIN) and close, releasing the descriptor even after a reset."""
+    both directions (FIN) and close, releasing the descriptor even after a reset.
+
+    Realises: DISC-3, RES-2
+    """
     log_disconnection(address)
     with contextlib.suppress(OSError):  # ENOTCONN: the client reset, nothing to shut down
         conn.shutdown(socket.SHUT_RDWR)
@@ -225,7 +268,10 @@ def announce(address: PeerAddress) -> None:
 
 def log_datagram(data: bytes, address: PeerAddress) -> None:
     """``log_connection(address)`` then ``log_data(data)``, both under one hold of the log lock:
-    a datagram's two lines stay together while threads or forked children log others."""
+    a datagram's two lines stay together while threads or forked children log others.
+
+    Realises: DGRAM-2
+    """
     with _exclusive():
         sys.stdout.write(f"Got connection from {shown(address)}\n")
         sys.stdout.flush()

@@ -25,7 +25,12 @@ MAX_LENGTH = 16384
 
 
 class LineBuffer:
-    """Cut a connection's byte stream into ``\\r\\n``-delimited lines, as LineReceiver does."""
+    """Cut a connection's byte stream into ``\\r\\n``-delimited lines, as LineReceiver does.
+
+    Each line comes out exactly as it was sent: an empty line too, and whitespace at its ends.
+
+    Realises: LINE-1, LINE-2, LINE-3, LINE-4, LINE-6
+    """
 
     def __init__(self) -> None:
         self._buffer = bytearray()

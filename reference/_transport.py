@@ -26,6 +26,8 @@ def claim_path(path: str) -> None:
 
     Anything else at ``path`` is not ours to delete: a regular file, a folder, or the socket of
     a server that is still running there. Then exit with a message (status 1), leaving it be.
+
+    Realises: UNIX-2, UNIX-3
     """
     import os
     import stat
@@ -128,6 +130,8 @@ def reply_to(sock: socket.socket, address: PeerAddress) -> bool:
     its threads or children) until that sender reads; a non-blocking model would otherwise
     have to queue it (asyncio's transport then retries it in a busy loop, holding up every
     reply after it).
+
+    Realises: DGRAM-1, DGRAM-5, DGRAM-6, DGRAM-7
     """
     if not address:
         return False
@@ -141,7 +145,10 @@ def reply_to(sock: socket.socket, address: PeerAddress) -> bool:
 def answer(sock: socket.socket, data: bytes, address: PeerAddress) -> bool:
     """Answer one datagram received on ``sock``: log its sender and its content (an empty
     datagram is an empty line: it ends nothing), then reply with the greeting (``reply_to``);
-    False if the sender could not be answered."""
+    False if the sender could not be answered.
+
+    Realises: DGRAM-3
+    """
     log_datagram(data, address)
     return reply_to(sock, address)
 
@@ -152,6 +159,8 @@ def answer_next(sock: socket.socket) -> bool:
 
     ``RECV_SIZE`` exceeds ``DATAGRAM_MAX``: no UDP datagram is truncated. A failed receive (a
     pending error, e.g. ECONNREFUSED from an ICMP error) is skipped: no reason to stop serving.
+
+    Realises: DGRAM-4, DGRAM-6
     """
     try:
         data, address = sock.recvfrom(RECV_SIZE)

@@ -38,7 +38,10 @@ def _safe_bytes(safe: str | bytes) -> frozenset[int]:
 
 
 def _quote_bytes(data: bytes | bytearray, safe: str | bytes) -> str:
-    """Escape every byte that is neither unreserved nor in ``safe`` as ``%XX`` (upper-case hex)."""
+    """Escape every byte that is neither unreserved nor in ``safe`` as ``%XX`` (upper-case hex).
+
+    Realises: QUOTE-1, QUOTE-6
+    """
     if not isinstance(data, (bytes, bytearray)):
         raise TypeError("quote_from_bytes() expected bytes")
     keep = UNRESERVED | _safe_bytes(safe)
@@ -51,6 +54,8 @@ def quote(string: str | bytes, safe: str | bytes = "/", encoding: str | None = N
 
     A str is first encoded with ``encoding`` (default UTF-8) and ``errors`` (default
     ``'strict'``); bytes are escaped as they are and accept neither argument.
+
+    Realises: QUOTE-1
     """
     if isinstance(string, str):
         if not string:
@@ -71,6 +76,8 @@ def quote_plus(string: str | bytes, safe: str | bytes = "", encoding: str | None
     """Like :func:`quote` for HTML form values: a space becomes ``+`` and ``/`` is escaped.
 
     A literal ``+`` is escaped (``%2B``) unless ``safe`` holds it.
+
+    Realises: QUOTE-2
     """
     space_free = ((isinstance(string, str) and " " not in string)
                   or (isinstance(string, bytes) and b" " not in string))
@@ -82,7 +89,10 @@ def quote_plus(string: str | bytes, safe: str | bytes = "", encoding: str | None
 
 
 def _unquote_to_bytes(data: bytes) -> bytes:
-    """Replace each valid ``%XX`` by its byte; a ``%`` not followed by two hex digits stays."""
+    """Replace each valid ``%XX`` by its byte; a ``%`` not followed by two hex digits stays.
+
+    Realises: QUOTE-3
+    """
     return _ESCAPE.sub(lambda match: bytes.fromhex(match[1].decode("ascii")), data)
 
 
@@ -97,6 +107,8 @@ def unquote(string: str | bytes, encoding: str | None = "utf-8", errors: str | N
 
     Malformed escapes pass through unchanged. The bytes are decoded with ``encoding`` and
     ``errors``; the default ``'replace'`` turns invalid UTF-8 into U+FFFD.
+
+    Realises: QUOTE-3, QUOTE-6
     """
     if isinstance(string, bytes):
         return _decode(_unquote_to_bytes(string), encoding, errors)
@@ -111,7 +123,10 @@ def unquote(string: str | bytes, encoding: str | None = "utf-8", errors: str | N
 
 
 def unquote_plus(string: str, encoding: str | None = "utf-8", errors: str | None = "replace") -> str:
-    """Like :func:`unquote`, but ``+`` means a space first (HTML form values). str only."""
+    """Like :func:`unquote`, but ``+`` means a space first (HTML form values). str only.
+
+    Realises: QUOTE-4
+    """
     if isinstance(string, bytes):  # as urllib.parse, whose bytes.replace('+', ' ') fails
         raise TypeError("a bytes-like object is required, not 'str'")
     return unquote(string.replace("+", " "), encoding, errors)
@@ -140,6 +155,8 @@ def urlencode(query: Mapping[Any, Any] | Sequence[tuple[Any, Any]], doseq: bool 
     Keys and values are quoted with ``quote_via``: bytes as they are, anything else as
     ``str(x)``. With ``doseq``, a value that has a length (list, tuple...) and is not str
     or bytes gives one ``key=element`` per element; an empty one gives nothing.
+
+    Realises: QUOTE-5
     """
 
     def component(x: object) -> str:

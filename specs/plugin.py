@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+from .catalogue import references
 from .harness.glue import leaks, options
 from .harness.glue.collection import DiagnosisOrder
 from .harness.glue.keys import POOL, RECORDER, RUN, SUBMISSIONS, TARGETS, WORKDIR
@@ -37,12 +38,13 @@ from .harness.glue.options import add_options
 from .harness.judge import shrink_budget
 from .harness.judge.verdicts import JUnitNames, Recorder
 from .harness.launch import capabilities, submissions
+from .harness.launch.catalogue import reference_targets
 from .harness.launch.pool import TargetPool
 from .harness.launch.process_group import inherit_ctrl_c
 from .harness.launch.settings import Settings
-from .harness.launch.targets import reference_targets
-from .harness.platform.linux import netns
-from .harness.platform.linux.process_tree import become_subreaper
+from .harness.observe.client_target import ClientTarget
+from .harness.observe.server_target import ServerTarget
+from .harness.platform import process_tree
 
 #: The plug-in's parts, each a plug-in module of its own (loaded with this one).
 pytest_plugins = [f"{__package__}.harness.glue.{name}" for name in (
@@ -96,19 +98,19 @@ def pytest_configure(config: pytest.Config) -> None:
     shrink_budget.bounded = run.profile in _BOUNDED_PROFILES
     subs = _load_submissions(config, run)
     impls = [*run.impls, *(t for sub in subs for t in sub.targets)]
-    config.stash[TARGETS] = impls if run.user_mode else reference_targets()
-    refused = netns.refusal(impls, run.allow_real_network)
+    config.stash[TARGETS] = impls if run.user_mode else reference_targets(references())
+    refused = capabilities.refusal(impls, run.allow_real_network)
     if refused:
         raise pytest.UsageError(refused)
     run_id = os.environ.get("NETCONFORM_RUN") or uuid.uuid4().hex[:12]
     os.environ["NETCONFORM_RUN"] = run_id  # xdist workers inherit it
-    config.stash[POOL] = TargetPool(Settings(run.startup_timeout, run.net_timeout, run_id, run.limits,
-                                                 run.allow_real_network))
+    harness = Settings(run.startup_timeout, run.net_timeout, run_id, run.limits, run.allow_real_network)
+    config.stash[POOL] = TargetPool(harness, ServerTarget, ClientTarget)
     config.stash[RECORDER] = Recorder(config)
     config.pluginmanager.register(JUnitNames(config), "netconform-junit-names")
     config.pluginmanager.register(config.stash[RECORDER], "netconform-recorder")
     config.pluginmanager.register(DiagnosisOrder(), "netconform-diagnosis-order")
-    become_subreaper()
+    process_tree.become_subreaper()
     inherit_ctrl_c()
     _collect_installed_specs(config, run)
     if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") in ("no", "load"):

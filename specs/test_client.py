@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from .harness.judge import shrink_budget
 from .harness.judge.hints import Evidence
 from .harness.judge.matchers import fail
-from .harness.launch.client_runs import ClientRun, ClientTarget
+from .harness.launch.client_runs import ClientRun
 from .harness.observe import forms
+from .harness.observe.client_target import ClientTarget
 from .harness.wire.protocol import BOOK_PORT, GREETING
 from .harness.wire.streams import describe
 from .harness.wire.suite_servers import GreetingFixture, refused_path, refused_port

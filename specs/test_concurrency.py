@@ -13,10 +13,10 @@ import pytest
 
 from .harness.judge.hints import Evidence
 from .harness.judge.matchers import fail
-from .harness.launch.server import ServerTarget
 from .harness.observe import forms
 from .harness.observe.address_forms import book_form
 from .harness.observe.log_lines import address_of, connected, expect_line, frame, logged
+from .harness.observe.server_target import ServerTarget
 from .harness.wire.captured_output import Line
 from .harness.wire.streams import describe
 

@@ -18,9 +18,9 @@ from .harness.glue.collection import not_applicable
 from .harness.judge.hints import TRANSPORT_HINTS, Evidence
 from .harness.judge.matchers import fail, fail_with
 from .harness.launch import signals
-from .harness.launch.server import ServerTarget
 from .harness.observe import address_forms
 from .harness.observe.address_forms import book_form
+from .harness.observe.server_target import ServerTarget
 from .harness.wire.captured_output import Line, OutputTimeout
 from .harness.wire.datagrams import LARGEST, DatagramClient
 from .harness.wire.protocol import GREETING

@@ -20,11 +20,11 @@ from .harness.judge import findings, shrink_budget
 from .harness.judge.hints import Evidence
 from .harness.judge.matchers import expect_bytes, expect_end, fail
 from .harness.launch import signals
-from .harness.launch.server import ServerTarget
 from .harness.observe import address_forms
 from .harness.observe.address_forms import book_form
 from .harness.observe.greetings import SETTLE, Greeter, converse
 from .harness.observe.log_lines import why_address_missing
+from .harness.observe.server_target import ServerTarget
 from .harness.wire.captured_output import OutputTimeout
 from .harness.wire.protocol import GREETING
 from .harness.wire.streams import Client, Received, describe

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 
 from .harness.judge.hints import Evidence, Symptom
 from .harness.judge.matchers import fail, first_difference
-from .harness.launch.server import ServerTarget
 from .harness.observe import forms
 from .harness.observe.log_lines import between, connected, disconnected, expect_line, logged, printed_stream
+from .harness.observe.server_target import ServerTarget
 from .harness.wire.protocol import DELIMITER, MAX_LENGTH
 from .harness.wire.streams import Client, describe
 

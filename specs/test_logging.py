@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 from .harness.judge.hints import Evidence
 from .harness.judge.matchers import fail, first_difference
-from .harness.launch.server import ServerTarget
 from .harness.observe import address_forms, forms
 from .harness.observe.address_forms import book_form
 from .harness.observe.log_lines import address_of, connected, disconnected, frame, logged, why_address_missing
+from .harness.observe.server_target import ServerTarget
 from .harness.wire.streams import describe
 
 #: Printable messages without newlines (a printed message must be one line), never looking like an address.

@@ -17,9 +17,9 @@ import pytest
 
 from .harness.judge.hints import Evidence
 from .harness.judge.matchers import fail
-from .harness.launch.server import ServerTarget
 from .harness.observe.greetings import Greeter
 from .harness.observe.log_lines import connected, disconnected, frame
+from .harness.observe.server_target import ServerTarget
 
 VISITS = 20
 RELEASE_TIMEOUT = 2.0  # how long the server may take to release a departed client's resources

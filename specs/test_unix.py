@@ -13,9 +13,9 @@ from .harness.glue.collection import not_applicable
 from .harness.judge.hints import TRANSPORT_HINTS, Evidence
 from .harness.judge.matchers import fail, fail_with
 from .harness.launch import unix_openings
-from .harness.launch.server import ServerTarget
 from .harness.observe.greetings import Greeter
 from .harness.observe.log_lines import connected, frame, logged
+from .harness.observe.server_target import ServerTarget
 from .harness.wire.streams import describe
 
 

@@ -12,8 +12,9 @@ import pytest
 
 from .harness.judge.hints import Evidence
 from .harness.judge.matchers import fail, first_difference
-from .harness.launch.client_runs import ClientRun, ClientTarget
+from .harness.launch.client_runs import ClientRun
 from .harness.observe import forms
+from .harness.observe.client_target import ClientTarget
 from .harness.wire.streams import describe
 from .harness.wire.suite_servers import HTTP_ROOT, HttpFixture, file_url
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from netconform.specs.harness.platform.linux.socket_tables import tcp_states
+from netconform.specs.harness.platform import socket_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "fixtures" / "bad"
@@ -159,4 +159,4 @@ def processes_of_run(run_id: str) -> list[str]:
 
 def time_wait_on_port(port: int) -> int:
     """How many TCP connections with local port ``port`` are in TIME_WAIT."""
-    return sum(1 for p, state in tcp_states() if p == port and state == "TIME_WAIT")
+    return sum(1 for p, state in socket_tables.tcp_states() if p == port and state == "TIME_WAIT")

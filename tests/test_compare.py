@@ -15,55 +15,55 @@ from typing import Any
 import pytest
 
 from netconform.specs.bench import chart, load, plan, render, runner
+from netconform.specs.bench import options as compare_options
+from netconform.specs.catalogue import references
 from netconform.specs.harness.glue import options
-from netconform.specs.harness.report.document import document
+from netconform.specs.harness.report import document
 from tests.suite import ROOT, processes_of_run, suite_env
 
 
-def _build(tmp_path: Path, **values: Any) -> options.RunConfig:
-    return options.build(values, tmp_path, {})
-
-
-def test_the_default_run_compares_nothing(tmp_path: Path) -> None:
+def test_the_default_run_compares_nothing() -> None:
     """Without --compare-models no comparison runs: the conformance run is unchanged."""
-    assert not _build(tmp_path).compare
-    assert not _build(tmp_path, impl=["greeting-server=python3 s.py {port}"]).compare
+    assert not compare_options.build({}).compare
+    assert not compare_options.build({"impl": ["greeting-server=python3 s.py {port}"]}).compare
 
 
-def test_compare_models_options_make_the_run_configuration(tmp_path: Path) -> None:
-    run = _build(tmp_path, impl=["greeting-server=python3 s.py {port}"], compare_models=True,
-                 compare_references=["selectors, asyncio", "twisted"], compare_plan="tiny")
-    assert run.compare
-    assert run.user_mode
-    assert run.compare_references == ("selectors", "asyncio", "twisted")
-    assert run.compare_plan == "tiny"
+def test_compare_models_options_make_the_comparisons_configuration() -> None:
+    config = compare_options.build({"impl": ["greeting-server=python3 s.py {port}"], "compare_models": True,
+                                    "compare_references": ["selectors, asyncio", "twisted"], "compare_plan": "tiny"})
+    assert config == compare_options.CompareConfig(True, ("selectors", "asyncio", "twisted"), "tiny")
 
 
 @pytest.mark.parametrize(("values", "message"), [
     ({"compare_models": True, "numprocesses": 2}, "run it without -n"),
     ({"compare_references": ["selectors"]}, "goes with --compare-models"),
 ])
-def test_compare_options_that_cannot_go_together_are_refused(tmp_path: Path, values: dict[str, Any],
-                                                             message: str) -> None:
-    with pytest.raises(options.OptionError, match=message):
-        _build(tmp_path, **values)
+def test_compare_options_that_cannot_go_together_are_refused(values: dict[str, Any], message: str) -> None:
+    with pytest.raises(compare_options.CompareOptionError, match=message):
+        compare_options.build(values)
+
+
+def test_the_harness_knows_nothing_of_the_comparison(tmp_path: Path) -> None:
+    """The comparison is a room beside the harness: its options are its own, not the run configuration's."""
+    run = options.build({"impl": ["greeting-server=python3 s.py {port}"]}, tmp_path, {})
+    assert not any("compare" in field.name for field in dataclasses.fields(run))
 
 
 def test_reference_rows_come_from_the_reference_table() -> None:
     """Every reference model with a TCP greeting server and line logger is a row (none hard-coded)."""
     from netconform.reference import SERVER_MODELS
 
-    rows, left_out = runner.reference_rows()
+    rows, left_out = runner.reference_rows(references())
     assert {r.name for r in rows} | {n.split(":")[0] for n in left_out} == set(SERVER_MODELS)
     assert all(set(r.targets) == set(runner.ROLES) for r in rows)
     with pytest.raises(runner.BenchError, match="no reference model named nosuch"):
-        runner.reference_rows(["nosuch"])
+        runner.reference_rows(references(), ["nosuch"])
 
 
 def test_user_rows_join_a_programs_roles_by_name(tmp_path: Path) -> None:
     impls = ["greeting-server:mine=python3 s.py {port}", "line-logger-server:mine=python3 l.py {port}",
              "greeting-server/udp=python3 u.py {port}", "fetch-client=python3 f.py {url}"]
-    run = _build(tmp_path, impl=impls)
+    run = options.build({"impl": impls}, tmp_path, {})
     rows, ignored = runner.user_rows(run.impls)
     assert [(r.name, sorted(r.targets)) for r in rows] == [("mine", ["greeting-server", "line-logger-server"])]
     assert len(ignored) == 2
@@ -131,8 +131,8 @@ def test_the_html_report_holds_the_comparison_and_still_fetches_nothing(tmp_path
     svg = chart.svg(result) if chart.available() else None
     section = render.html_section(result, svg)
     path = tmp_path / "r.html"
-    document.write_report({"requirements": {}, "targets": [], "results": []}, path,
-                        extra={"html": section, "markdown": render.markdown(result)})
+    extra = document.ReportSection("comparison", "Model comparison", result, section, render.markdown(result))
+    document.write_report({"requirements": {}, "targets": [], "results": []}, path, extra=extra)
     text = path.read_text()
     assert '<section id="model-comparison">' in text
     assert "mine (yours)" in text
@@ -140,7 +140,8 @@ def test_the_html_report_holds_the_comparison_and_still_fetches_nothing(tmp_path
     for needle in ("http://", "https://", "//", "<script", "<img", "src="):
         assert needle not in text.lower(), needle
     md = tmp_path / "r.md"
-    document.write_report({"requirements": {}, "targets": [], "results": []}, md, extra={"markdown": "TABLE"})
+    extra = dataclasses.replace(extra, markdown="TABLE")
+    document.write_report({"requirements": {}, "targets": [], "results": []}, md, extra=extra)
     assert "## Model comparison\n\nTABLE" in md.read_text()
 
 
@@ -150,7 +151,7 @@ def test_a_student_compares_their_server_with_the_references_from_their_own_fold
     run_id = "test-" + uuid.uuid4().hex[:10]
     cmd = [sys.executable, "-m", "pytest", "--impl", f"greeting-server={sys.executable} server.py {{port}}",
            "--compare-models", "--compare-references", "selectors", "--compare-plan", "tiny",
-           "--conformance-report", "document.html", "--netconform-json", "figures.json"]
+           "--conformance-report", "report.html", "--netconform-json", "figures.json"]
     proc = subprocess.run(cmd, cwd=tmp_path, env=suite_env(run_id), capture_output=True, text=True, timeout=120,
                           check=False)
     out = proc.stdout + proc.stderr
@@ -166,7 +167,7 @@ def test_a_student_compares_their_server_with_the_references_from_their_own_fold
     assert rows["server"]["metrics"]["greet_seq"]["median"] > 0
     assert rows["server"]["metrics"]["lines_1"]["median"] is None  # no line logger given
     assert rows["selectors"]["metrics"]["lines_1"]["median"] > 0
-    html = (tmp_path / "document.html").read_text()
+    html = (tmp_path / "report.html").read_text()
     assert '<section id="model-comparison">' in html
     assert ("<svg" in html) == chart.available()
     assert processes_of_run(run_id) == []

@@ -23,7 +23,7 @@ import pytest
 
 from netconform.specs.harness.launch import process_group
 from netconform.specs.harness.launch.process_group import Limits, ProcessGroup
-from netconform.specs.harness.platform.linux import containment, process_tree
+from netconform.specs.harness.platform import containment, process_tree
 from tests.suite import ROOT, suite_env
 
 DAEMON = ROOT / "fixtures" / "good" / "daemonising_greeting_server.py"
@@ -189,7 +189,8 @@ def test_an_interrupted_run_against_a_daemonising_target_leaves_nothing(how: sig
 
 
 UNKILLABLE = '''"""Test plug-in: no signal of the harness reaches a target, as if its processes could not be ended."""
-from netconform.specs.harness import containment, process
+from netconform.specs.harness.launch import process_group
+from netconform.specs.harness.platform import containment
 
 process_group._signal = lambda *args: None
 containment.Containment.kill_all = lambda self: None

@@ -16,7 +16,7 @@ from netconform.specs.harness.judge import hints, requirements
 from netconform.specs.harness.judge.matchers import first_difference
 from netconform.specs.harness.launch.targets import ImplSyntaxError, parse_impl, parse_impls
 from netconform.specs.harness.observe import address_forms as addresses
-from netconform.specs.harness.platform.linux.socket_tables import accept_queue, listen_backlog
+from netconform.specs.harness.platform import socket_tables
 from netconform.specs.harness.wire.captured_output import Output, OutputTimeout
 from netconform.specs.harness.wire.streams import Client, NotLoopback, is_loopback
 
@@ -150,13 +150,13 @@ def test_accept_queue_counts_connections_not_yet_accepted() -> None:
         listener.bind(("127.0.0.1", 0))
         listener.listen(5)
         port = listener.getsockname()[1]
-        if accept_queue(port) is None:
+        if socket_tables.accept_queue(port) is None:
             pytest.skip("no /proc/net/tcp on this platform")
         clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
-        assert accept_queue(port) == 3
-        assert listen_backlog(port) == 5
+        assert socket_tables.accept_queue(port) == 3
+        assert socket_tables.listen_backlog(port) == 5
         conn, _ = listener.accept()
-        assert accept_queue(port) == 2
+        assert socket_tables.accept_queue(port) == 2
         for sock in [conn, *clients]:
             sock.close()
 
@@ -222,7 +222,7 @@ def test_a_failing_example_leaves_a_bounded_time_to_shrink() -> None:
 
 def test_unread_counts_what_the_client_has_not_read() -> None:
     """The greeting client specs send each fragment once the client has read the one before (sock_diag or /proc)."""
-    from netconform.specs.harness.platform.linux.socket_tables import unread
+    from netconform.specs.harness.platform import socket_tables
 
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
@@ -234,11 +234,11 @@ def test_unread_counts_what_the_client_has_not_read() -> None:
                 conn.sendall(b"hello")
                 mine = client.getsockname()[1]
                 deadline = time.monotonic() + 2
-                while unread(mine, port) != 5 and time.monotonic() < deadline:
+                while socket_tables.unread(mine, port) != 5 and time.monotonic() < deadline:
                     time.sleep(0.01)
-                assert unread(mine, port) == 5
+                assert socket_tables.unread(mine, port) == 5
                 assert client.recv(5) == b"hello"
-                assert unread(mine, port) == 0
+                assert socket_tables.unread(mine, port) == 0
 
 
 def test_departure_lines_are_matched_to_the_clients_they_name() -> None:
@@ -269,7 +269,7 @@ def test_socket_folders_live_in_memory_unless_tmpdir_says_otherwise(monkeypatch:
                                                                       short_folder: Path) -> None:
     """Socket files go to a memory file system ($XDG_RUNTIME_DIR, /dev/shm) when there is one, to $TMPDIR
     whenever it is set, and never to a folder whose paths leave no room for a socket's name."""
-    from netconform.specs.harness.platform.linux import socket_folders
+    from netconform.specs.harness.platform import socket_folders
 
     runtime, shm, mine = short_folder / "run", short_folder / "shm", short_folder / "mine"
     for folder in (runtime, shm, mine):

@@ -152,7 +152,7 @@ def test_a_targets_tree_is_read_from_the_lists_of_children_as_from_the_process_t
     """The fast reading of a target's tree (each process's list of children, and the orphans of its group this
     subreaper adopted) finds what reading the whole process table finds: zombie children and an adopted orphan;
     so does the reading of a process's descendants, and of this process's own children."""
-    from netconform.specs.harness.platform.linux import process_tree
+    from netconform.specs.harness.platform import process_tree
 
     process_tree.become_subreaper()
     code = ("import os, time\n"
@@ -188,7 +188,7 @@ def test_a_stopped_targets_pipes_are_closed_once_read_never_left_to_the_collecto
     pipes wait for them, referenced, and a later stop closes them: never collected unclosed, which would warn
     (and fail) in whichever spec runs then."""
     from netconform.specs.harness.launch import process_group
-    from netconform.specs.harness.wire.streams import captured_output
+    from netconform.specs.harness.wire import captured_output
 
     slow = ProcessGroup([sys.executable, "-c", "print('hi')"], env=dict(os.environ), cwd=None)
     assert slow._popen.stdout is not None

@@ -12,7 +12,7 @@ import pytest
 
 from netconform.specs.harness.launch.process_group import Limits, ProcessGroup
 from netconform.specs.harness.launch.submissions import load_submissions, submission_folders
-from netconform.specs.harness.report.document import gradescope
+from netconform.specs.harness.report import gradescope
 
 # -- finding a submission's programs ---------------------------------------------------------------
 

@@ -26,7 +26,7 @@ import pytest
 
 from netconform.specs.harness.launch.capabilities import available
 from netconform.specs.harness.launch.readiness import free_port
-from netconform.specs.harness.platform.linux.socket_tables import accept_queue
+from netconform.specs.harness.platform import socket_tables
 from tests.suite import ROOT, processes_of_run, suite_env
 
 CLASS = ROOT / "fixtures" / "class"
@@ -245,7 +245,7 @@ def running_server(tmp_path: Path) -> Iterator[tuple[int, str]]:
 def _wait_listening(port: int, timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if accept_queue(port) is not None:
+        if socket_tables.accept_queue(port) is not None:
             return True
         time.sleep(0.05)
     return False

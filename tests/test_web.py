@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from netconform.specs.harness.judge import findings
-from netconform.specs.harness.launch.client_runs import ClientTarget
 from netconform.specs.harness.launch.pool import TargetPool
 from netconform.specs.harness.launch.settings import Settings, TargetUnavailable
 from netconform.specs.harness.launch.targets import TargetSpec
-from netconform.specs.harness.platform.linux import netns
+from netconform.specs.harness.observe.client_target import ClientTarget
+from netconform.specs.harness.observe.server_target import ServerTarget
+from netconform.specs.harness.platform import netns
 from netconform.specs.harness.wire.suite_servers import http_fixture
 from tests.suite import run_suite
 
@@ -46,11 +46,11 @@ def test_a_client_going_around_the_proxy_reaches_nothing_and_is_told_why(tmp_pat
     direct connection fails at once, and the failure says why."""
     (tmp_path / "around.py").write_text(GOES_AROUND)
     spec = TargetSpec(role="link-client", name="around", command=(sys.executable, "around.py"), cwd=str(tmp_path))
-    target = ClientTarget(spec, Settings(net_timeout=5.0, run_id="test-web"), TargetPool(Settings()))
+    pool = TargetPool(Settings(), ServerTarget, ClientTarget)
+    target = ClientTarget(spec, Settings(net_timeout=5.0, run_id="test-web"), pool)
     start = time.monotonic()
     with http_fixture() as server, pytest.raises(TargetUnavailable) as raised:
         target.run(url=server.url("index.html"))
-    findings.take()
     assert time.monotonic() - start < 10, "a direct connection should fail at once, not hang"
     message = str(raised.value)
     assert "tried to reach www.python.org directly: netconform serves the web through a proxy" in message

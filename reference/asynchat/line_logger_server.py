@@ -29,7 +29,12 @@ from ..asyncore._loop import Client, asynchat, run
 
 
 class LineLogger(Client, asynchat.async_chat):
-    """Log every complete line the client sends, and its leaving; drop a client whose line is too long."""
+    """Log every complete line the client sends, and its leaving; drop a client whose line is too long.
+
+    The lines are framed by asynchat's terminator, not by ``LineBuffer``.
+
+    Realises: LINE-1, LINE-2, LINE-3, LINE-4, LINE-6
+    """
 
     ac_in_buffer_size = RECV_SIZE  # one read at most, as every model reads
 

@@ -36,7 +36,10 @@ PROG = "greeting_client"
 
 
 async def stream_greeting(where: Where, shown: str) -> bytes | str:
-    """The bytes the stream server at ``where`` sent before closing, or an error message."""
+    """The bytes the stream server at ``where`` sent before closing, or an error message.
+
+    Realises: CLIENT-3
+    """
     try:
         if isinstance(where, str):
             reader, writer = await asyncio.open_unix_connection(where)

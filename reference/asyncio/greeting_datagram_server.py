@@ -34,7 +34,10 @@ class Greeter(asyncio.DatagramProtocol):
         answer(self.sock, data, addr)
 
     def error_received(self, exc: Exception) -> None:
-        """A failed receive (e.g. ECONNREFUSED) is no reason to stop serving: the transport goes on."""
+        """A failed receive (e.g. ECONNREFUSED) is no reason to stop serving: the transport goes on.
+
+        Realises: DGRAM-6
+        """
 
 
 async def serve(where: Where) -> None:

@@ -60,7 +60,10 @@ class Listener(asyncore.dispatcher):
 class Client(asyncore.dispatcher):
     """A logger's client channel: its leaving is logged once (end-of-file, a reset, any other failed
     receive), with the address remembered at accept time, and its socket shut down and closed.
-    Subclasses set ``conn`` and ``address``; an ``async_chat`` subclass puts this class first."""
+    Subclasses set ``conn`` and ``address``; an ``async_chat`` subclass puts this class first.
+
+    Realises: DISC-1, DISC-3, DISC-4
+    """
 
     conn: socket.socket  # dispatcher.socket is typed optional
     address: PeerAddress  # from accept(): getpeername() fails once the client has reset

@@ -37,7 +37,10 @@ PROG = "greeting_client"
 
 
 def receive_all(conn: socket.socket) -> bytes:
-    """Read from ``conn`` until the server closes its side; the bytes received."""
+    """Read from ``conn`` until the server closes its side; the bytes received.
+
+    Realises: CLIENT-3
+    """
     chunks = []
     while chunk := conn.recv(RECV_SIZE):
         chunks.append(chunk)

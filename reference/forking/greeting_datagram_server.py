@@ -9,6 +9,8 @@ socket, which the child inherits and replies on) and exits; the parent only rece
 and ``serve_forever()`` reaps the finished children between requests
 (``service_actions``), so none is left a zombie. Each log line is written under a lock
 the children share, so their lines never mix. Only the parent removes the path at exit.
+
+Realises: RES-1
 """
 
 from __future__ import annotations
@@ -29,14 +31,20 @@ class Handler(socketserver.BaseRequestHandler):
 
 
 class Server(socketserver.ForkingMixIn, socketserver.UDPServer):
-    """A forking UDP server that takes any datagram whole (the default 8192 bytes would truncate it)."""
+    """A forking UDP server that takes any datagram whole (the default 8192 bytes would truncate it).
+
+    Realises: DGRAM-4
+    """
 
     max_children = 1024  # the default 40 holds the 41st datagram back until one of 40 children is reaped
     max_packet_size = RECV_SIZE
 
 
 class UnixServer(socketserver.ForkingMixIn, socketserver.UnixDatagramServer):
-    """A forking Unix datagram server, as ``Server`` (``ForkingUnixDatagramServer`` is Python 3.12+)."""
+    """A forking Unix datagram server, as ``Server`` (``ForkingUnixDatagramServer`` is Python 3.12+).
+
+    Realises: DGRAM-4
+    """
 
     max_children = 1024  # the default 40 holds the 41st datagram back until one of 40 children is reaped
     max_packet_size = RECV_SIZE

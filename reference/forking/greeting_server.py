@@ -6,6 +6,8 @@ forks a child per client that runs the ``StreamRequestHandler``, shuts its side 
 finished children between requests (``service_actions``), so none is left a zombie.
 With ``--unix PATH`` it serves a Unix stream socket instead of TCP (on a
 ``UnixStreamServer``; only the parent removes the path at exit).
+
+Realises: RES-1
 """
 
 from __future__ import annotations

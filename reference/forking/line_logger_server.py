@@ -10,6 +10,8 @@ the finished children between requests (``service_actions``), so none is left a
 zombie. Each log line is written under a lock the children share, so their lines
 never mix. With ``--unix PATH`` it serves a Unix stream socket instead of TCP (on a
 ``UnixStreamServer``; only the parent removes the path at exit).
+
+Realises: RES-1
 """
 
 from __future__ import annotations

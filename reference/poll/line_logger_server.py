@@ -10,6 +10,8 @@ framing), each complete line printed, or has gone (end-of-file or a reset). When
 has gone or sent a line too long, we unregister it, log its leaving with the address
 remembered at accept time, shut down and close. With ``--unix PATH`` it serves a
 Unix stream socket instead of TCP.
+
+Realises: RES-3
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ client to accept; a readable client has data to print, or has gone (end-of-file 
 a reset): we then unregister it, log its leaving with the address remembered at
 accept time (the book's ``getpeername()`` fails after a reset), shut down and close.
 With ``--unix PATH`` it serves a Unix stream socket instead of TCP.
+
+Realises: RES-3
 """
 
 from __future__ import annotations

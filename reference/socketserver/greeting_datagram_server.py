@@ -28,13 +28,19 @@ class Handler(socketserver.BaseRequestHandler):
 
 
 class Server(socketserver.UDPServer):
-    """A UDP server that takes any datagram whole (the default 8192 bytes would truncate it)."""
+    """A UDP server that takes any datagram whole (the default 8192 bytes would truncate it).
+
+    Realises: DGRAM-4
+    """
 
     max_packet_size = RECV_SIZE
 
 
 class UnixServer(socketserver.UnixDatagramServer):
-    """A Unix datagram server that takes any datagram whole, as ``Server``."""
+    """A Unix datagram server that takes any datagram whole, as ``Server``.
+
+    Realises: DGRAM-4
+    """
 
     max_packet_size = RECV_SIZE
 

@@ -27,14 +27,20 @@ class Handler(socketserver.BaseRequestHandler):
 
 
 class Server(socketserver.ThreadingUDPServer):
-    """A threading UDP server that takes any datagram whole (the default 8192 bytes would truncate it)."""
+    """A threading UDP server that takes any datagram whole (the default 8192 bytes would truncate it).
+
+    Realises: DGRAM-4
+    """
 
     daemon_threads = True  # a stuck reply never holds up exit
     max_packet_size = RECV_SIZE
 
 
 class UnixServer(socketserver.ThreadingUnixDatagramServer):
-    """A threading Unix datagram server, as ``Server``."""
+    """A threading Unix datagram server, as ``Server``.
+
+    Realises: DGRAM-4
+    """
 
     daemon_threads = True  # a stuck reply never holds up exit
     max_packet_size = RECV_SIZE

@@ -44,7 +44,10 @@ def first_attempt(error: OSError) -> BaseException:
 
 
 async def stream_greeting(where: Where, shown: str) -> bytes | str:
-    """The bytes the stream server at ``where`` sent before closing, or an error message."""
+    """The bytes the stream server at ``where`` sent before closing, or an error message.
+
+    Realises: CLIENT-3
+    """
     try:
         if isinstance(where, str):
             stream: trio.SocketStream = await trio.open_unix_socket(where)

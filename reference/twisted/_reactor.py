@@ -17,7 +17,10 @@ from .._transport import owned_path
 def address_of(address: Any) -> tuple[str, int] | str:
     """A Twisted address as ``accept()`` gives it: ``(host, port)`` over TCP; over a Unix socket
     the path as a str, ``''`` for a client that bound none (``UNIXAddress.name`` is then None;
-    otherwise it is the path in bytes)."""
+    otherwise it is the path in bytes).
+
+    Realises: UNIX-1
+    """
     if isinstance(address, UNIXAddress):
         return "" if address.name is None else os.fsdecode(address.name)
     return (address.host, address.port)

@@ -79,7 +79,10 @@ class Outcome:
 
 
 class GreetingReader(Protocol):
-    """Collect what the server sends; on a clean close it is the greeting."""
+    """Collect what the server sends; on a clean close it is the greeting.
+
+    Realises: CLIENT-3
+    """
 
     def __init__(self, outcome: Outcome) -> None:
         self.outcome = outcome

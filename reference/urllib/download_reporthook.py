@@ -35,7 +35,12 @@ class Progress:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Save the body to OUTPUT (exit status 0), or one line on stderr (exit status 1)."""
+    """Save the body to OUTPUT (exit status 0), or one line on stderr (exit status 1).
+
+    ``urlretrieve`` writes OUTPUT in binary mode, and raises ``ContentTooShortError`` for a short body.
+
+    Realises: URL-8, URL-9
+    """
     args = parse_url_args((__doc__ or "").partition("\n")[0], argv, output=True)
     progress = Progress()
     try:

@@ -22,7 +22,10 @@ PROG = "download"
 
 
 def copy(source: str, output: str) -> None:
-    """Copy ``source`` to ``output`` byte for byte; remove ``output`` if the copy fails."""
+    """Copy ``source`` to ``output`` byte for byte; remove ``output`` if the copy fails.
+
+    Realises: URL-8
+    """
     opened = False
     try:
         with open(source, "rb") as src, open(output, "wb") as dst:
@@ -36,7 +39,12 @@ def copy(source: str, output: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Save the body to OUTPUT (exit status 0), or one line on stderr (exit status 1)."""
+    """Save the body to OUTPUT (exit status 0), or one line on stderr (exit status 1).
+
+    A short body is ``urlretrieve``'s ``ContentTooShortError``; ``urlcleanup()`` removes its temporary file.
+
+    Realises: URL-9, URL-10
+    """
     args = parse_url_args((__doc__ or "").partition("\n")[0], argv, output=True)
     try:
         filename, _headers = urllib.request.urlretrieve(args.url)

@@ -18,7 +18,12 @@ PROG = "fetch"
 
 
 def fetch(url: str) -> None:
-    """Copy the body at ``url`` to standard output, byte for byte, one line at a time."""
+    """Copy the body at ``url`` to standard output, byte for byte, one line at a time.
+
+    ``urlopen`` follows redirects, and opens ``file:`` URLs too.
+
+    Realises: URL-1, URL-2
+    """
     received = 0
     with urllib.request.urlopen(url) as response:
         for line in response:

@@ -18,7 +18,12 @@ PROG = "fetch"
 
 
 def fetch(url: str) -> None:
-    """Copy the body at ``url`` to standard output, byte for byte."""
+    """Copy the body at ``url`` to standard output, byte for byte.
+
+    ``urlopen`` follows redirects, and opens ``file:`` URLs too.
+
+    Realises: URL-1, URL-2
+    """
     with urllib.request.urlopen(url) as response:
         lines = response.readlines()
         check_complete(url, response.headers, sum(map(len, lines)))

@@ -18,7 +18,10 @@ PROG = "link"
 
 
 class AboutLinkFinder(HTMLParser):
-    """Feed it a page; ``found`` is then the ``href`` of its first "about" link, or None."""
+    """Feed it a page; ``found`` is then the ``href`` of its first "about" link, or None.
+
+    Realises: URL-4, URL-5, URL-6
+    """
 
     def __init__(self) -> None:
         super().__init__()  # convert_charrefs: text arrives with entities resolved
@@ -51,7 +54,10 @@ def find_about_link(page: str) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the About link's URL (exit status 0), or one line on stderr (exit status 1)."""
+    """Print the About link's URL (exit status 0), or one line on stderr (exit status 1).
+
+    Realises: URL-7
+    """
     args = parse_url_args((__doc__ or "").partition("\n")[0], argv)
     try:
         page = fetch_text(args.url)

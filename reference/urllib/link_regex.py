@@ -27,7 +27,10 @@ ABOUT_LINK = re.compile(
 
 
 def find_about_link(page: str) -> str | None:
-    """The ``href`` of the first "about" link in ``page``; None if it has none."""
+    """The ``href`` of the first "about" link in ``page``; None if it has none.
+
+    Realises: URL-4, URL-5, URL-6
+    """
     match = ABOUT_LINK.search(page)
     if match is None:
         return None
@@ -35,7 +38,10 @@ def find_about_link(page: str) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the About link's URL (exit status 0), or one line on stderr (exit status 1)."""
+    """Print the About link's URL (exit status 0), or one line on stderr (exit status 1).
+
+    Realises: URL-7
+    """
     args = parse_url_args((__doc__ or "").partition("\n")[0], argv)
     try:
         page = fetch_text(args.url)

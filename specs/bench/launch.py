@@ -22,7 +22,7 @@ from ..harness.launch import readiness
 from ..harness.launch.process_group import ProcessGroup
 from ..harness.launch.settings import Settings
 from ..harness.launch.targets import TargetSpec, render_argv, target_env
-from ..harness.platform.linux import socket_tables
+from ..harness.platform import socket_tables
 from ..harness.wire.captured_output import Output
 
 #: Bytes of each stream kept for messages.

@@ -14,12 +14,11 @@ import contextlib
 import json
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import psutil
 
 from ..harness.launch.process_group import ProcessGroup
-from ..harness.platform.linux import process_stats
+from ..harness.platform import process_stats
 from ..harness.wire.captured_output import OutputTimeout
 from .launch import BenchError, Server, go, start_worker
 from .plan import Plan
@@ -55,8 +54,7 @@ def tree_memory(group: ProcessGroup) -> tuple[int, int]:
     for proc in group.tree():
         with contextlib.suppress(psutil.Error, OSError, ValueError):
             rss += proc.memory_info().rss
-            text = Path(f"/proc/{proc.pid}/smaps_rollup").read_text()
-            pss += next(int(line.split()[1]) * 1024 for line in text.splitlines() if line.startswith("Pss:"))
+            pss += process_stats.pss_bytes(proc)
     return rss, pss
 
 

@@ -15,22 +15,34 @@ from typing import Any
 
 import pytest
 
-from ..harness.glue.keys import COMPARISON, POOL, RUN, TARGETS
+from .. import catalogue
+from ..harness.glue.keys import POOL, RUN, SECTION, TARGETS
 from ..harness.launch.targets import TargetSpec
-from . import chart, render, runner
+from ..harness.report.document import ReportSection
+from . import chart, options, render, runner
 from .launch import BenchError
 from .plan import PLANS
 
+COMPARE = pytest.StashKey[options.CompareConfig]()  # what --compare-models and its companions ask for
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    options.add_options(parser)
+
 
 def _active(config: pytest.Config) -> bool:
-    return RUN in config.stash and config.stash[RUN].compare and not hasattr(config, "workerinput")
+    return COMPARE in config.stash and config.stash[COMPARE].compare and not hasattr(config, "workerinput")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Check ``--compare-references`` names reference models (a usage error, before anything runs)."""
+    """The comparison's options (usage errors before anything runs: ``--compare-references`` names models)."""
+    try:
+        config.stash[COMPARE] = options.build(vars(config.option))
+    except options.CompareOptionError as exc:
+        raise pytest.UsageError(str(exc)) from None
     if _active(config):
         try:
-            runner.reference_rows(config.stash[RUN].compare_references or None)
+            runner.reference_rows(catalogue.references(), config.stash[COMPARE].references or None)
         except BenchError as exc:
             raise pytest.UsageError(f"--compare-references: {exc}") from None
 
@@ -50,7 +62,7 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
     config = session.config
     if not _active(config):
         return None
-    run = config.stash[RUN]
+    run, compare = config.stash[RUN], config.stash[COMPARE]
     reporter = config.pluginmanager.get_plugin("terminalreporter")
 
     def say(line: str) -> None:
@@ -59,23 +71,23 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
 
     targets: list[TargetSpec] = config.stash[TARGETS] if run.user_mode else []
     users, ignored = runner.user_rows(targets)
-    references, left_out = runner.reference_rows(run.compare_references or None)
+    references, left_out = runner.reference_rows(catalogue.references(), compare.references or None)
     say(f"netconform: comparing {len(users)} program(s) with {len(references)} reference model(s), plan "
-        f"{run.compare_plan!r}, all measured now on this machine (no spec runs)")
-    result = runner.compare([*users, *references], PLANS[run.compare_plan], config.stash[POOL].settings,
+        f"{compare.plan!r}, all measured now on this machine (no spec runs)")
+    result = runner.compare([*users, *references], PLANS[compare.plan], config.stash[POOL].settings,
                             progress=say, notes=[*ignored, *left_out])
     svg = chart.svg(result) if chart.available() else None
-    config.stash[COMPARISON] = {"result": result, "html": render.html_section(result, svg),
-                                "markdown": render.markdown(result)}
+    config.stash[SECTION] = ReportSection("comparison", "Model comparison", result, render.html_section(result, svg),
+                                          render.markdown(result))
     return True
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """The table, the user's rows first; where the report went."""
-    if not _active(config) or COMPARISON not in config.stash:
+    if not _active(config) or SECTION not in config.stash:
         return
     terminalreporter.section("netconform model comparison")
-    for line in render.terminal(config.stash[COMPARISON]["result"]):
+    for line in render.terminal(config.stash[SECTION].result):
         terminalreporter.write_line(line)
     if not chart.available() and config.getoption("conformance_report"):
         terminalreporter.write_line("(no chart in the report: pip install 'netconform[bench]' for matplotlib)")
@@ -88,9 +100,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Exit 0 when every user row got its figures (no spec ran: pytest would say "no tests ran", 5)."""
     config = session.config
-    if not _active(config) or COMPARISON not in config.stash:
+    if not _active(config) or SECTION not in config.stash:
         return
-    rows = config.stash[COMPARISON]["result"]["rows"]
+    rows = config.stash[SECTION].result["rows"]
     unmeasured = [r for r in rows if r["origin"] == "user" and all(
         fig["median"] is None for fig in r["metrics"].values())]
     session.exitstatus = pytest.ExitCode.TESTS_FAILED if unmeasured else pytest.ExitCode.OK

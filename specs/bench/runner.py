@@ -21,8 +21,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..harness.launch import capabilities
+from ..harness.launch.catalogue import CatalogueEntry, reference_targets
 from ..harness.launch.settings import Settings
-from ..harness.launch.targets import TargetSpec, reference_targets
+from ..harness.launch.targets import TargetSpec
 from . import measure
 from .launch import BenchError, running
 from .plan import BASELINE, Plan, percentile, ratio, summary
@@ -43,12 +44,14 @@ class Row:
     notes: list[str] = field(default_factory=list)
 
 
-def reference_rows(models: Iterable[str] | None = None) -> tuple[list[Row], list[str]]:
-    """A row per reference model (all, or those named in ``models``), and why any was left out."""
+def reference_rows(catalogue: Iterable[CatalogueEntry], models: Iterable[str] | None = None
+                   ) -> tuple[list[Row], list[str]]:
+    """A row per reference model of ``catalogue`` (all, or those named in ``models``), and why any was left out."""
+    catalogue = tuple(catalogue)
     wanted = set(models) if models else None
     rows: dict[str, Row] = {}
     left_out: list[str] = []
-    for spec in reference_targets(ROLES):
+    for spec in reference_targets(catalogue, ROLES):
         if spec.transport != "tcp" or (wanted is not None and spec.model not in wanted):
             continue
         missing = [n for n in spec.needs if not capabilities.available(n)]
@@ -58,7 +61,7 @@ def reference_rows(models: Iterable[str] | None = None) -> tuple[list[Row], list
             continue
         rows.setdefault(spec.model, Row(spec.model, "reference", spec.concurrent)).targets[spec.role] = spec
     if wanted is not None and wanted - set(rows) - {n.split(":")[0] for n in left_out}:
-        known = sorted({t.model for t in reference_targets(ROLES)})
+        known = sorted({t.model for t in reference_targets(catalogue, ROLES)})
         raise BenchError(f"no reference model named {', '.join(sorted(wanted - set(rows)))}; models: "
                          f"{', '.join(known)}")
     return list(rows.values()), left_out

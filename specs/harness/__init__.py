@@ -1,17 +1,22 @@
 """The harness: launching targets, talking to them over loopback, judging and explaining.
 
-Specs import from here and from nothing else in the project. ``docs/design.md`` maps the
-flow (option, target spec, launch, wire, observation, matcher, verdict, report) to the
-module that owns each step; in short:
+Specs import from here and from nothing else in the project. Its stages, in the order data
+moves; each imports only itself and the stages before it (``tests/test_structure.py``):
 
-- options, keys: the command line as one run configuration; the plug-in's shared state;
-- requirements, capabilities, targets, submissions: what is checked, against what;
-- fixtures, collection: the target fixtures; order, markers, not-applicable verdicts;
-- process, limited, readiness, sockets, server, client, pool, context: launching and
-  running targets; fixture_servers, wire: the network side, loopback only;
-- observe, greetings, logs, observations, output, probe, introspect, departures,
-  quoting: what specs observe, in every form it comes in;
-- matchers, hints, findings: judging, and messages a student can act on;
-- verdicts, outputs, report, report_model, report_html, gradescope: the typed verdicts
-  and everything made from them; protocol: the chapter's constants.
+1. ``platform``: the operating system (processes and their tree, cgroups, socket tables,
+   resource limits, network namespaces, socket folders), behind one door;
+2. ``wire``: bytes on loopback: the suite's clients and servers, captured output, the protocol;
+3. ``launch``: targets (roles, transports, ``--impl``), started, ready, restarted, pooled;
+4. ``judge``: requirements, findings, hints, failure messages, verdict records;
+5. ``observe``: the handles specs receive, and what specs observe in every form it comes in;
+6. ``report``: the one tally of verdicts, and the matrix, report, Gradescope made from it;
+7. ``glue``: pytest: options, fixtures, collection, distribution, the hooks that write reports.
+
+``docs/design.md`` draws them. This package itself holds one fact all stages share: where the
+suite's files are.
 """
+
+from pathlib import Path
+
+#: The checkout (or, installed, the ``netconform`` package): ``specs/``, ``reference/``, ``fixtures/``.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]

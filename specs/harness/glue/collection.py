@@ -10,14 +10,16 @@ from typing import Any
 
 import pytest
 
-from ..judge import findings, requirements, shrink_budget
+from .. import PROJECT_ROOT
+from ..judge import requirements, shrink_budget
+from ..judge.findings import finding_of
 from ..judge.findings import not_applicable as not_applicable
 from ..judge.verdicts import finding_property
 from ..launch import capabilities
-from ..launch.client_runs import ClientTarget
-from ..launch.server import ServerTarget
 from ..launch.settings import TargetUnavailable, TestContext
-from ..launch.targets import PROJECT_ROOT, TargetSpec
+from ..launch.targets import TargetSpec
+from ..observe.client_target import ClientTarget
+from ..observe.server_target import ServerTarget
 from .keys import RUN
 from .target_fixtures import TARGET_FIXTURES, target_of
 
@@ -128,6 +130,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
     A target that could not be started is reported by its message alone, which says why and what to do:
     the spec's traceback would only bury it (and formatting it costs a tenth of a second per spec)."""
+    finding = finding_of(call.excinfo.value) if call.excinfo is not None else None
     if call.excinfo is not None and isinstance(call.excinfo.value, TargetUnavailable):
         try:
             pytest.fail(str(call.excinfo.value), pytrace=False)
@@ -135,7 +138,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             call.excinfo = pytest.ExceptionInfo.from_current()
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
-    finding = findings.take()
     if finding is not None and report.when in ("setup", "call") and not report.passed:
         report.user_properties.append(finding_property(finding))
 
@@ -151,7 +153,7 @@ def _repro(item: pytest.Item, spec: TargetSpec) -> str:
     else:
         module = item.nodeid.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
         test = getattr(item, "originalname", item.name)
-        package = __package__.rpartition(".")[0] if __package__ else "netconform.specs"
+        package = __package__.removesuffix(".harness.glue") if __package__ else "netconform.specs"
         parts = ["pytest", "--pyargs", f"{package}.{module}", "-k", shlex.quote(test)]
     if spec.origin == "user":
         parts.append(spec.select_option)
@@ -166,7 +168,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
     req = _requirement_of(item)
     seen = {id(t): len(t.events) for t in targets}
     for target in targets:
-        target.begin_test(TestContext(item.nodeid, req, _repro(item, target.spec)))
+        target.begin_test(TestContext(item.nodeid, req.id if req else "", _repro(item, target.spec)))
     thorough = RUN in item.config.stash and item.config.stash[RUN].profile == "thorough"
     with shrink_budget.budgeted(getattr(item, "obj", None), None if thorough else shrink_budget.SHRINK_BUDGET):
         outcome = yield

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from ..judge.verdicts import Recorder
 from ..launch.pool import TargetPool
 from ..launch.submissions import Submission
 from ..launch.targets import TargetSpec
+from ..observe.client_target import ClientTarget
+from ..observe.server_target import ServerTarget
+from ..report.document import ReportSection
 from .options import RunConfig
 
 RUN = pytest.StashKey[RunConfig]()  # the run's configuration, from its command line
-POOL = pytest.StashKey[TargetPool]()  # the running targets
+POOL = pytest.StashKey[TargetPool[ServerTarget, ClientTarget]]()  # the running targets
 TARGETS = pytest.StashKey[list[TargetSpec]]()  # the targets the specs are parametrized over
 RECORDER = pytest.StashKey[Recorder]()  # every spec's verdict
 SUBMISSIONS = pytest.StashKey[list[Submission]]()  # --submission / --impl-dir folders, loaded
 WORKDIR = pytest.StashKey[str]()  # where the submissions were copied to
-COMPARISON = pytest.StashKey[dict[str, Any]]()  # --compare-models: the result, and its report sections
+SECTION = pytest.StashKey[ReportSection]()  # a section a room beside the harness adds (--compare-models)

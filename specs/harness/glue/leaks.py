@@ -18,7 +18,7 @@ import psutil
 import pytest
 
 from ..launch import process_group
-from ..platform.linux import containment
+from ..platform import containment
 from .keys import POOL
 
 LEAKS = pytest.StashKey[list[str]]()  # on the controller: the leftovers of its workers

@@ -16,11 +16,10 @@ from typing import Any, Literal
 
 import pytest
 
-from ...bench.plan import PLANS
 from ..judge import requirements
 from ..launch import submissions
 from ..launch.process_group import Limits
-from ..launch.targets import ROLES, TRANSPORT_NAMES, ImplSyntaxError, TargetSpec, parse_impls
+from ..launch.targets import ROLES, TRANSPORTS, ImplSyntaxError, TargetSpec, parse_impls
 from ..report import document, gradescope
 
 Profile = Literal["dev", "ci", "thorough"]
@@ -47,9 +46,6 @@ class RunConfig:
     gradescope_path: str | None = None
     gradescope_points: tuple[float, float] = (2.0, 1.0)
     allow_real_network: bool = False  # URL clients that hard-code URLs may run where no namespace can be made
-    compare: bool = False  # --compare-models: measure the targets against the references; no spec runs
-    compare_references: tuple[str, ...] = ()  # --compare-references (empty: every reference model)
-    compare_plan: str = "quick"  # --compare-plan: counts and bounds (specs/bench/plan.py)
 
     @property
     def user_mode(self) -> bool:
@@ -90,14 +86,7 @@ def build(values: Mapping[str, Any], cwd: Path, environ: Mapping[str, str]) -> R
         "ci" if environ.get("CI") else "dev")
     if profile not in PROFILES:
         raise OptionError(f"$NETCONFORM_PROFILE={profile!r}: use one of {', '.join(PROFILES)}")
-    compare = bool(values.get("compare_models"))
-    if compare and values.get("numprocesses"):
-        raise OptionError("--compare-models measures one server at a time, alone on the machine: run it without -n")
-    references = tuple(m.strip() for opt in values.get("compare_references") or [] for m in opt.split(",") if m.strip())
-    if references and not compare:
-        raise OptionError("--compare-references goes with --compare-models")
     return RunConfig(
-        compare=compare, compare_references=references, compare_plan=values.get("compare_plan") or "quick",
         impls=tuple(impls), submission_folders=tuple(folders), wanted=_wanted(values.get("requirement") or []),
         profile=profile, startup_timeout=float(values.get("startup_timeout", 10.0)),
         net_timeout=float(values.get("net_timeout", 5.0)),
@@ -142,7 +131,7 @@ def add_options(parser: pytest.Parser) -> None:
         "proxy in a network namespace of their own. A transport "
         "other than TCP follows the role: greeting-server/udp=... {port}, logger-server/unix=... {path} "
         "(a socket path in a private folder), greeting-server/unixgram=... {path}. "
-        f"May repeat. Roles: {', '.join(ROLES)}; transports: {', '.join(TRANSPORT_NAMES)}",
+        f"May repeat. Roles: {', '.join(ROLES)}; transports: {', '.join(TRANSPORTS)}",
     )
     group.addoption("--serial", action="append", default=[], metavar="NAME",
                     help="the --impl target NAME serves one client at a time by design (like the book's "
@@ -182,15 +171,6 @@ def add_options(parser: pytest.Parser) -> None:
                     help="run URL clients without {url} (they fetch the URLs written in them) even where no network "
                     "namespace can be made: they get netconform's proxy in their environment, but a program that "
                     "ignores it can reach the real internet. Without this option such a run is refused")
-    group.addoption("--compare-models", action="store_true", default=False,
-                    help="instead of the specs, measure the --impl greeting servers and line loggers beside every "
-                    "reference model (connections/s, lines/s, first-byte latency, memory per idle connection) and "
-                    "print the table; with --conformance-report x.html the report shows it with its chart")
-    group.addoption("--compare-references", action="append", default=[], metavar="MODELS",
-                    help="with --compare-models: only these reference models (comma-separated; default: all)")
-    group.addoption("--compare-plan", choices=tuple(PLANS), default="quick",
-                    help="with --compare-models: how much load (default quick: one run, about 5 s per model; "
-                    "standard: three runs, as benchmarks/compare_models.py)")
     group.addoption("--netconform-profile", choices=PROFILES, default=None,
                     help="Hypothesis profile (default: $NETCONFORM_PROFILE, else 'ci' when $CI is set, else 'dev');"
                     " --hypothesis-profile also works")

@@ -12,10 +12,10 @@ import pytest
 
 from ..judge import requirements
 from ..judge.verdicts import sorted_verdicts, write_matrix
-from ..platform.linux import containment
+from ..platform import containment
 from ..report import document, gradescope
 from . import leaks
-from .keys import COMPARISON, RECORDER, RUN, SUBMISSIONS, TARGETS
+from .keys import RECORDER, RUN, SECTION, SUBMISSIONS, TARGETS
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -37,9 +37,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 def _payload(config: pytest.Config) -> dict[str, Any]:
     """Every verdict of the run, with the requirements and targets they refer to."""
-    comparison = config.stash.get(COMPARISON, None)
+    section = config.stash.get(SECTION, None)
     return {
-        **({"comparison": comparison["result"]} if comparison else {}),
+        **({section.key: section.result} if section else {}),
         "requirements": {r.id: {"level": r.level, "text": r.text, "section": r.section}
                          for r in requirements.registry().values()},
         "targets": [{"role": t.role, "name": t.name, "command": t.command_line, "origin": t.origin,
@@ -65,6 +65,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if run.json_path:
         Path(run.json_path).write_text(json.dumps(payload, indent=2), encoding="utf-8")
     if run.report_path:
-        document.write_report(payload, run.report_path, extra=config.stash.get(COMPARISON, None))
+        document.write_report(payload, run.report_path, extra=config.stash.get(SECTION, None))
     if run.gradescope_path:
         gradescope.write_results(run.gradescope_path, payload, run.gradescope_points)

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from ..launch.client_runs import ClientTarget
 from ..launch.module_loader import load_module
-from ..launch.server import ServerTarget
 from ..launch.targets import MODULE_ROLES, ROLES, SERVER_ROLES, TargetSpec
+from ..observe.client_target import ClientTarget
+from ..observe.server_target import ServerTarget
 from ..wire.suite_servers import HttpFixture
 from .keys import POOL, TARGETS
 

@@ -1,10 +1,11 @@
-"""What a spec found, as a typed record, handed from the failing spec to the verdict.
+"""What a spec found, as a typed record, carried by the exception that ends the spec to its verdict.
 
-A spec that fails calls :func:`specs.harness.judge.matchers.fail` (or a target cannot start);
-besides the message a student reads, that leaves a :class:`Finding` here: the one-line
-summary, the observed cause (failures with the same cause are grouped in reports) and
-the names of the hints given. The plug-in takes it when the spec ends and records the
-verdict from it, so nothing ever parses a message to recover a verdict.
+A spec that fails calls :func:`specs.harness.judge.matchers.fail`; besides the message a student
+reads, the exception it raises (:class:`SpecFailed`) carries a :class:`Finding`: the one-line
+summary, the observed cause (failures with the same cause are grouped in reports) and the names of
+the hints given. A target that cannot start raises :class:`Unavailable`, which carries one too. The
+plug-in reads it from the exception when the spec ends (:func:`finding_of`) and records the verdict
+from it, so nothing ever parses a message to recover a verdict, and no finding waits in a global.
 
 A spec that cannot judge its requirement because a more basic one already failed on
 the same target (the observation it needs is not there in any form) is *blocked*:
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from typing import Literal, NoReturn
 
 import pytest
+
+from ..launch.settings import TargetUnavailable
 
 #: A spec's outcome. ``not applicable``: the requirement does not apply to the target
 #: (``--serial``, a ``tcp://`` target); ``blocked``: not judged, because the requirement
@@ -36,37 +39,77 @@ class Finding:
     blocked_by: str = ""  # for ``blocked``: the requirement that must pass first
 
 
-_last: Finding | None = None
+class SpecFailed(pytest.fail.Exception):  # type: ignore[name-defined,misc]
+    """A spec's failure: pytest's own (``pytest.fail``), carrying its :class:`Finding`.
+
+    These exceptions are named as pytest's own (``Failed``, ``Skipped``, in ``builtins``, as pytest
+    names them) so that a report shows a failure or a skip exactly as ``pytest.fail``/``pytest.skip``'s.
+    """
+
+    __module__, __qualname__ = "builtins", "Failed"
+
+    def __init__(self, message: str, finding: Finding) -> None:
+        super().__init__(message, pytrace=False)
+        self.finding = finding
 
 
-def record(finding: Finding) -> None:
-    """Leave ``finding`` for the plug-in (one spec runs at a time in a process)."""
-    global _last
-    _last = finding
+class Unavailable(TargetUnavailable):
+    """A target that could not be started, with the finding every spec of it reports."""
 
-
-def take() -> Finding | None:
-    """The finding of the spec that just ended, if any (and forget it)."""
-    global _last
-    finding, _last = _last, None
-    return finding
+    def __init__(self, message: str, finding: Finding | None = None) -> None:
+        finding = finding or Finding(message)
+        super().__init__(message, finding.summary)
+        self.finding = finding
 
 
 class Blocked(pytest.skip.Exception):  # type: ignore[name-defined,misc]
-    """Raised by a spec that cannot judge its requirement until ``requirement`` passes."""
+    """Raised by a spec that cannot judge its requirement until another one passes."""
+
+    __module__, __qualname__ = "builtins", "Skipped"
+
+    def __init__(self, message: str, finding: Finding) -> None:
+        super().__init__(message)
+        self.finding = finding
 
 
-def block(requirement: str, why: str) -> None:
+class NotApplicable(pytest.skip.Exception):  # type: ignore[name-defined,misc]
+    """Raised by a spec whose requirement does not apply to the target."""
+
+    __module__, __qualname__ = "builtins", "Skipped"
+
+    def __init__(self, message: str, finding: Finding) -> None:
+        super().__init__(message)
+        self.finding = finding
+
+
+def fail(message: str, finding: Finding) -> NoReturn:
+    """End the current spec as failed: ``message`` for the student, ``finding`` for the verdict."""
+    __tracebackhide__ = True
+    raise SpecFailed(message, finding)
+
+
+def block(requirement: str, why: str) -> NoReturn:
     """Stop the current spec as not judged: ``requirement`` failed first and hides what it needs."""
     __tracebackhide__ = True
     summary = f"not judged: {why}; fix {requirement} first"
-    record(Finding(summary, cause=why, outcome="blocked", blocked_by=requirement))
-    raise Blocked(summary)
+    raise Blocked(summary, Finding(summary, cause=why, outcome="blocked", blocked_by=requirement))
 
 
 def not_applicable(why: str) -> NoReturn:
     """Skip the spec as not applicable to the target (a typed verdict, ``not applicable``)."""
     __tracebackhide__ = True
     summary = f"not applicable: {why}"
-    record(Finding(summary, cause=why, outcome="not applicable"))
-    pytest.skip(summary)
+    raise NotApplicable(summary, Finding(summary, cause=why, outcome="not applicable"))
+
+
+def finding_of(error: BaseException | None) -> Finding | None:
+    """The finding ``error`` carries (looked for in an exception group too), if any."""
+    if isinstance(error, SpecFailed | Unavailable | Blocked | NotApplicable):
+        return error.finding
+    group = getattr(error, "exceptions", None)  # an exception group (Hypothesis, several bugs)
+    if isinstance(group, tuple | list):
+        for inner in group:
+            found = finding_of(inner)
+            if found is not None:
+                return found
+    return None

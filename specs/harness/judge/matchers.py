@@ -14,10 +14,8 @@ import socket
 import textwrap
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
-import pytest
-
 from ..wire.streams import Received, describe
-from . import findings
+from . import findings, requirements
 from .findings import Finding
 from .hints import Evidence, Symptom, diagnose
 
@@ -90,8 +88,8 @@ def compose(
         settle(suspicious=nothing_or_cut and (evidence is None or evidence.symptom == ""))
     ctx = target.context
     lines: list[str] = []
-    if ctx is not None and ctx.requirement is not None:
-        req = ctx.requirement
+    if ctx is not None and ctx.requirement_id:
+        req = requirements.get(ctx.requirement_id)
         lines.append(f"{req.id} ({req.level}) not met: {summary}")
         lines.append(f"  requirement: {req.text}")
     else:
@@ -148,9 +146,7 @@ def failure_message(target: Target, summary: str, **kwargs: Any) -> str:
 def fail(target: Target, summary: str, **kwargs: Any) -> NoReturn:
     """Fail the current spec with the message of :func:`compose`, leaving its :class:`Finding`."""
     __tracebackhide__ = True
-    message, finding = compose(target, summary, **kwargs)
-    findings.record(finding)
-    pytest.fail(message, pytrace=False)
+    findings.fail(*compose(target, summary, **kwargs))
 
 
 def expect_bytes(target: Target, received: Received, expected: bytes, *, what: str, symptom: Symptom = "") -> None:
@@ -197,5 +193,4 @@ def fail_with(target: Target, summary: str, hints: dict[str, str], *, cause: str
     named = "\n".join(f"likely mistake ({name}): {advice}" for name, advice in hints.items())
     details = "\n".join(part for part in (kwargs.pop("details", None), named) if part) or None
     message, finding = compose(target, summary, details=details, **kwargs)
-    findings.record(dataclasses.replace(finding, cause=cause or finding.cause, hints=(*hints, *finding.hints)))
-    pytest.fail(message, pytrace=False)
+    findings.fail(message, dataclasses.replace(finding, cause=cause or finding.cause, hints=(*hints, *finding.hints)))

@@ -13,10 +13,14 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..platform.linux.netns import namespace_prefix
+from ..platform import netns
+
+if TYPE_CHECKING:  # the targets build on the capabilities: a type here, not an import at run time
+    from .targets import TargetSpec
 
 
 @dataclass(frozen=True)
@@ -73,20 +77,9 @@ def _installed(module: str) -> Callable[[], bool]:
     return lambda: importlib.util.find_spec(module) is not None
 
 
-def _has_netns() -> bool:
-    """Can we run a command in a fresh network namespace with its own loopback (root, unshare, ip)?"""
-    if not (shutil.which("unshare") and shutil.which("ip")):
-        return False
-    try:
-        return subprocess.run(["unshare", "--net", "--", "ip", "link", "set", "lo", "up"], capture_output=True,
-                              timeout=20, check=False).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
-
-
 def _has_own_network() -> bool:
     """Can a URL client run in a network namespace of its own (root, or unprivileged user namespaces)?"""
-    return namespace_prefix() is not None
+    return netns.namespace_prefix() is not None
 
 
 CAPABILITIES: dict[str, Capability] = {
@@ -108,7 +101,7 @@ CAPABILITIES: dict[str, Capability] = {
         Capability(
             "netns",
             "can run a command in its own network namespace (root, unshare, ip)",
-            _has_netns,
+            netns.can_bring_up_loopback,
             "cannot create a network namespace here (needs root, unshare and ip)",
         ),
         Capability(
@@ -165,3 +158,19 @@ CAPABILITIES: dict[str, Capability] = {
 def available(name: str) -> bool:
     """Is capability ``name`` present on this machine? (Cached: detection may spawn.)"""
     return CAPABILITIES[name].detect()
+
+
+def refusal(targets: Iterable[TargetSpec], allow_real_network: bool) -> str | None:
+    """The explanation for refusing the run (None: it may go ahead), for its targets that hard-code URLs."""
+    written = [t for t in targets if t.hard_coded_url]
+    if not written or allow_real_network or netns.namespace_prefix() is not None:
+        return None
+    names = ", ".join(f"{t.name} ({t.role})" for t in written)
+    why = netns.why_no_namespace()
+    return (f"{names}: no {{url}} in the command, so the program fetches the URLs written in it (python.org...). "
+            "netconform runs such a program only in a network namespace of its own, where nothing but loopback "
+            f"exists, so that nothing it does can reach the internet; none can be made here: {why}. "
+            "What to do: add {url} to the command (and {output} for a download-client) and have the program take "
+            "its URL (and file name) from the command line; or run netconform on Linux as root or with "
+            "unprivileged user namespaces enabled. --allow-real-network runs it anyway, with netconform's proxy in "
+            "its environment, but then a program that ignores the proxy may reach the real internet.")

@@ -14,9 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..judge.findings import Finding
-from ..observe.ownership import Observations
-from ..platform.linux import socket_folders
+from ..platform import socket_folders
 from ..wire.streams import Transcript, describe
 from .process_group import ProcessGroup
 from .settings import FixedPort, Settings, TestContext
@@ -44,8 +42,8 @@ class ClientRun:
         return f"exit status {self.returncode} after {self.elapsed:.2f}s"
 
 
-class ClientTarget:
-    """A client target: the handle every client spec receives."""
+class ClientProcess:
+    """A client target's runs: one process per scenario, against a server the suite plays."""
 
     def __init__(self, spec: TargetSpec, settings: Settings, pool: FixedPort) -> None:
         self.spec = spec
@@ -55,8 +53,6 @@ class ClientTarget:
         self.transcript = Transcript()
         self.events: list[str] = []
         self.last: ClientRun | None = None
-        self.observations = Observations(spec.role)
-        self.unusable: tuple[str, Finding] | None = None  # why every spec fails (web.py: it went around the proxy)
 
     def begin_test(self, context: TestContext) -> None:
         """Called before each spec (for messages)."""
@@ -70,12 +66,8 @@ class ClientTarget:
 
         Its TMPDIR is inside netconform's private folder: a Unix datagram client that binds a
         path there can be answered (datagrams go to no other path). A URL client without
-        ``{url}`` is run as written, against the suite's own web (``web.py``).
+        ``{url}`` is run as written, against the suite's own web (``observe/url_runs.py``).
         """
-        if self.spec.hard_coded_url:
-            from ..observe.url_runs import run_as_written
-
-            return run_as_written(self, url or "", output, timeout)
         tmpdir = tempfile.mkdtemp(prefix="client-", dir=socket_folders.root())
         argv = render_argv(self.spec, {"host": host, "port": str(port or ""), "url": url or "",
                                        "output": output or "", "path": path or ""})
@@ -112,7 +104,7 @@ class ClientTarget:
         self.last = run
         return run
 
-    # -- what failure messages read (the same names as ServerTarget's) ----------
+    # -- what failure messages read (the same names as ServerProcess's) ----------
     @property
     def exit_code(self) -> int | None:
         return None if self.last is None else self.last.returncode

@@ -11,12 +11,12 @@ import fcntl
 import os
 import tempfile
 import time
-from collections.abc import Iterator
-from typing import IO
+from collections.abc import Callable, Iterator
+from typing import IO, Generic, TypeVar
 
-from .client_runs import ClientTarget
-from .server import ServerTarget
-from .settings import Settings, TargetUnavailable
+from .client_runs import ClientProcess
+from .server import ServerProcess
+from .settings import FixedPort, Settings, TargetUnavailable
 from .targets import TargetSpec
 
 
@@ -51,35 +51,45 @@ class FixedPortLock:
             self._file = None
 
 
-class TargetPool:
-    """The targets of one test process: started lazily, reused across specs, stopped at the end."""
+Server = TypeVar("Server", bound=ServerProcess)
+Client = TypeVar("Client", bound=ClientProcess)
 
-    def __init__(self, settings: Settings) -> None:
+
+class TargetPool(Generic[Server, Client]):
+    """The targets of one test process: started lazily, reused across specs, stopped at the end.
+
+    The handles are made by ``server`` and ``client`` (the plug-in gives the specs' handles, which
+    add the later stages' answers to these processes).
+    """
+
+    def __init__(self, settings: Settings, server: Callable[[TargetSpec, Settings, FixedPort], Server],
+                 client: Callable[[TargetSpec, Settings, FixedPort], Client]) -> None:
         self.settings = settings
-        self._targets: dict[tuple[str, str], ServerTarget] = {}
-        self._clients: dict[tuple[str, str], ClientTarget] = {}
+        self._new_server, self._new_client = server, client
+        self._targets: dict[tuple[str, str], Server] = {}
+        self._clients: dict[tuple[str, str], Client] = {}
         self._fixed_lock = FixedPortLock()
         self._fixed_holder: object | None = None
 
-    def get(self, spec: TargetSpec) -> ServerTarget:
+    def get(self, spec: TargetSpec) -> Server:
         """The (single) handle for the server target ``spec``."""
         key = (spec.role, spec.name)
         if key not in self._targets:
-            self._targets[key] = ServerTarget(spec, self.settings, self)
+            self._targets[key] = self._new_server(spec, self.settings, self)
         return self._targets[key]
 
-    def client(self, spec: TargetSpec) -> ClientTarget:
+    def client(self, spec: TargetSpec) -> Client:
         """The (single) handle for the client target ``spec``."""
         key = (spec.role, spec.name)
         if key not in self._clients:
-            self._clients[key] = ClientTarget(spec, self.settings, self)
+            self._clients[key] = self._new_client(spec, self.settings, self)
         return self._clients[key]
 
     def claim_fixed_port(self, target: object) -> None:
         """Fixed-port targets run one at a time (also across processes, by a file lock)."""
         if self._fixed_holder is target:
             return
-        if isinstance(self._fixed_holder, ServerTarget):
+        if isinstance(self._fixed_holder, ServerProcess):
             self._fixed_holder.stop()
         self._fixed_lock.acquire(timeout=300)
         self._fixed_holder = target
@@ -92,7 +102,7 @@ class TargetPool:
     @contextlib.contextmanager
     def fixed_port(self) -> Iterator[None]:
         """Hold the fixed-port lock (for a fixture server on the book's 1234)."""
-        if isinstance(self._fixed_holder, ServerTarget):
+        if isinstance(self._fixed_holder, ServerProcess):
             self._fixed_holder.stop()
         self._fixed_lock.acquire(timeout=300)
         try:

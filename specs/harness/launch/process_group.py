@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import psutil
 
-from ..platform.linux import process_tree
-from ..platform.linux.containment import MARKER, Containment, describe, live
+from .. import platform
+from ..platform import containment, process_tree
 from ..wire.captured_output import Output
 
 #: After SIGKILL, how long teardown keeps killing (new forks) and waits for the processes to go.
@@ -59,9 +59,8 @@ def _tell_watchdog(message: str) -> None:
     global _watchdog
     with _watchdog_lock:
         if _watchdog is None or _watchdog.poll() is not None:
-            script = os.path.join(os.path.dirname(os.path.dirname(__file__)), "platform", "linux", "watchdog.py")
             _watchdog = subprocess.Popen(
-                [sys.executable, "-I", script], stdin=subprocess.PIPE, start_new_session=True
+                [sys.executable, "-I", platform.WATCHDOG], stdin=subprocess.PIPE, start_new_session=True
             )
             atexit.register(_end_watchdog, _watchdog)
         assert _watchdog.stdin is not None
@@ -138,8 +137,8 @@ class Limits:
             tasks = sum(p.info["num_threads"] or 1 for p in psutil.process_iter(["uids", "num_threads"])
                         if p.info["uids"] and p.info["uids"].real == uid)
             nproc = tasks + self.processes
-        script = os.path.join(os.path.dirname(os.path.dirname(__file__)), "platform", "linux", "rlimit_exec.py")
-        return [sys.executable, "-I", "-S", script, str(self.cpu_seconds), str(nproc), str(self.file_mb), cgroup,
+        return [sys.executable, "-I", "-S", platform.RLIMIT_EXEC, str(self.cpu_seconds), str(nproc), str(self.file_mb),
+                cgroup,
                 "--", *argv]
 
 
@@ -183,7 +182,7 @@ class ProcessGroup:
         self.started_at = time.monotonic()
         self.limits = limits
         self.killed_because: str | None = None
-        self.containment = Containment()
+        self.containment = containment.Containment()
         self.leftovers: list[str] = []
         self._stopped = self._stop_done = False
         token = self.containment.token
@@ -193,7 +192,7 @@ class ProcessGroup:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env={**env, MARKER: token},
+            env={**env, containment.MARKER: token},
             cwd=cwd,
             start_new_session=True,
         )
@@ -295,7 +294,7 @@ class ProcessGroup:
             self.containment.kill_all()
             members = self.everything()  # forks made meanwhile, orphans adopted meanwhile
             _signal(self.pgid, members, signal.SIGKILL)
-            alive = live([p for p in members if p.pid != self.pid])
+            alive = containment.live([p for p in members if p.pid != self.pid])
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._popen.wait(timeout=0.1)
             if time.monotonic() > deadline:
@@ -309,18 +308,18 @@ class ProcessGroup:
 
     def _check_left(self) -> None:
         """After teardown: is any process of the target still alive? Name it (a harness error), else forget it."""
-        left = [p for p in live(self.everything()) if p.pid != self.pid or self._popen.poll() is None]
+        left = [p for p in containment.live(self.everything()) if p.pid != self.pid or self._popen.poll() is None]
         if not left:
             self.containment.close()
             _tell_watchdog(f"-{self.containment.token}")
             return
         command = " ".join(self.argv)
-        self.leftovers = [describe(p) + ("" if command in describe(p) else f" (a process of `{command}`)")
-                          for p in left]
+        described = [containment.describe(p) for p in left]
+        self.leftovers = [d + ("" if command in d else f" (a process of `{command}`)") for d in described]
         LEFTOVERS.extend(self.leftovers)
         _UNENDED.append(self._popen)  # still running: kept, so that it is not collected (and warned about)
         self.output.note(f"netconform could not end {len(left)} process(es) of this target: "
-                         + "; ".join(describe(p) for p in left))
+                         + "; ".join(described))
 
     @staticmethod
     def _reap(pids: list[int], timeout: float = REAP_WAIT) -> None:

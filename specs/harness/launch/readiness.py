@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import psutil
 
-from ..platform.linux import process_stats, socket_tables
+from ..platform import process_stats, socket_tables
 from ..wire.protocol import BOOK_PORT
 from ..wire.streams import is_loopback
 from .process_group import ProcessGroup

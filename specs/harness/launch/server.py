@@ -1,8 +1,12 @@
-"""A server target while it runs: start, discover, wait for readiness, restart, stop.
+"""A server target's process while it runs: start, discover, wait for readiness, restart, stop.
 
 Readiness is read from the listening sockets of the target's process tree, without
 connecting (a probe would show in a logger's output). A target that cannot start fails
 every spec that uses it, quickly: the startup error is cached, paid once per target.
+
+This is the launching half of the handle specs receive; what a failure means (its message,
+its finding) and what the target hides from other specs are the later stages' business: the
+handle (``observe/server_target.py``) answers the few questions marked "for the later stages".
 """
 
 from __future__ import annotations
@@ -11,12 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-from ..judge import findings, matchers
-from ..judge.findings import Finding
-from ..judge.hints import Evidence
-from ..observe.departures import Departures
-from ..observe.ownership import Observation, Observations
-from ..platform.linux import socket_folders, socket_tables
+from ..platform import socket_folders, socket_tables
 from ..wire.captured_output import Output
 from ..wire.datagrams import DatagramClient
 from ..wire.protocol import BOOK_PORT
@@ -28,8 +27,8 @@ from .targets import TargetSpec, render_argv, target_env
 from .views import TargetViews
 
 
-class ServerTarget(TargetViews):
-    """A server target: the handle every server spec receives."""
+class ServerProcess(TargetViews):
+    """A server target's process: started, restarted and stopped as the specs need it."""
 
     def __init__(self, spec: TargetSpec, settings: Settings, pool: FixedPort) -> None:
         self.spec = spec
@@ -41,9 +40,8 @@ class ServerTarget(TargetViews):
         self._paths = 0  # client paths made in it
         self.found_path: str | None = None  # the socket path a Unix target without {path} chose
         self._prepare: Callable[[str], None] | None = None  # run on a Unix target's {path} before it starts
-        self.openings: dict[str, unix_openings.Opening] = {}  # UNIX-2's and UNIX-3's scenarios, met at the first start
-        self._startup_error: str | None = None
-        self._startup_finding = Finding("")
+        self.openings: dict[str, unix_openings.Opening] = {}  # UNIX-2's and UNIX-3's, met at the first start
+        self._startup_error: TargetUnavailable | None = None
         self._may_start, self._inherited = True, False  # may (re)start it; it was running when the spec began
         self.starts = 0
         self.events: list[str] = []
@@ -52,30 +50,13 @@ class ServerTarget(TargetViews):
         self._clients = 0
         self._test_mark = 0
         self._interrupt_mark: int | None = None  # output position when netconform sent Ctrl-C
-        self.observations = Observations(spec.role)
         self._failed = False  # the last spec failed: the next one starts a fresh process
-        self.departures = Departures()
         self.backlog: int | None = None  # the listening socket's backlog, once asked (pace)
-
-    # -- what this target hides from specs that merely observe (see observations.py) ------
-    def hide(self, what: Observation, owner: str, why: str) -> None:
-        """``owner`` (a requirement) failed in a way that leaves ``what`` unobservable on this target."""
-        self.observations.hide(what, owner, why)
-
-    def require(self, what: Observation) -> None:
-        """Block the current spec (not judged) if ``what`` was found unobservable by another requirement."""
-        __tracebackhide__ = True
-        self.observations.require(what, self.requirement_id)
-
-    def owns(self, what: Observation) -> bool:
-        """Does the current spec's requirement own observation ``what``?"""
-        return self.observations.owns(what, self.requirement_id)
 
     @property
     def requirement_id(self) -> str:
         """The ID of the requirement the current spec checks ("" outside a spec)."""
-        ctx = self.context
-        return ctx.requirement.id if ctx is not None and ctx.requirement is not None else ""
+        return self.context.requirement_id if self.context is not None else ""
 
     # -- per-spec bookkeeping --------------------------------------------------
     def begin_test(self, context: TestContext) -> None:
@@ -103,23 +84,33 @@ class ServerTarget(TargetViews):
         (dead sockets, a thread stuck, half a line) must not be held against the next requirement.
         """
         self._failed = failed
-        self.departures.close_all()
-        self._quiesce()
 
-    def _quiesce(self) -> None:
-        """Before a new client of a logger: let the clients that left be logged as gone (``departures``)."""
-        if (self.spec.role != "greeting-server" and self.group is not None and self.group.alive
-                and "disconnection line" not in self.observations.hidden):
-            self.departures.wait_logged(self.group.output)
+    # -- for the later stages: what a failure means, and what clients leave behind --------
+    def unavailable(self, reason: str) -> TargetUnavailable:
+        """The failure every spec of a target that could not start reports (here: ``reason`` alone)."""
+        return TargetUnavailable(reason)
+
+    def exited_during_spec(self) -> NoReturn:
+        """The process exited during a spec, before it was asked to: fail the spec."""
+        raise AssertionError("the server process exited during this spec")
+
+    def connection_failed(self, error: OSError) -> NoReturn:
+        """A new client could not connect (the process is not accepting, or gone): fail the spec."""
+        raise AssertionError(f"connecting failed: {error}")
+
+    def connecting(self) -> None:
+        """Before a new client connects."""
+
+    def connected(self, client: Client, mark: int) -> None:
+        """``client`` connected, when the output was at ``mark``."""
 
     # -- lifecycle -------------------------------------------------------------
     def ensure_running(self) -> None:
         """Start the target if needed; fail the spec if it cannot run."""
         __tracebackhide__ = True
         if self._startup_error is not None:
-            findings.record(self._startup_finding)
-            raise TargetUnavailable(self._startup_error + "\n  (this startup failure happened once and is "
-                                    "not retried: every spec of this target fails with it)")
+            raise self._startup_error.repeated("\n  (this startup failure happened once and is not retried: every "
+                                               "spec of this target fails with it)")
         if self.group is not None and self.group.alive:
             return
         if self.spec.port_policy == "external" and self.address is not None:
@@ -130,9 +121,7 @@ class ServerTarget(TargetViews):
             self.stop()
             self._may_start, self._inherited = True, False
         if not self._may_start:
-            if self.exited_on_its_own is not None:
-                self.require("serving")  # it stops after serving a client: GREET-5's failure, if it found it
-            matchers.fail(self, "the server process exited during this spec")
+            self.exited_during_spec()
         self._may_start = False
         if self.starts == 0 and self._prepare is None and unix_openings.applies(self):
             unix_openings.first_start(self)  # left running, unless both scenarios kept it from starting
@@ -213,15 +202,11 @@ class ServerTarget(TargetViews):
 
     def _startup_failed(self, reason: str) -> NoReturn:
         __tracebackhide__ = True
-        evidence = Evidence(phase="startup")
-        if self.group is not None:
-            self.group.output.wait_closed(0.5) if not self.group.alive else None
-            evidence = Evidence(phase="startup", stderr=self.stderr_text(), stdout=self.stdout_text(),
-                                exit_code=self.group.returncode)
-        self._startup_error, self._startup_finding = matchers.startup_failure(self, reason, evidence)
-        findings.record(self._startup_finding)
+        if self.group is not None and not self.group.alive:
+            self.group.output.wait_closed(0.5)
+        self._startup_error = self.unavailable(reason)
         self.stop()
-        raise TargetUnavailable(self._startup_error) from None
+        raise self._startup_error from None
 
     def stop(self) -> None:
         """Kill and reap the whole process group (idempotent); the next use starts it afresh."""
@@ -248,7 +233,7 @@ class ServerTarget(TargetViews):
         """A new connection to the target, recorded in this spec's transcript."""
         __tracebackhide__ = True
         address = self.endpoint()
-        self._quiesce()
+        self.connecting()
         self._clients += 1
         mark = self.group.output.mark() if self.group is not None else 0
         try:
@@ -257,19 +242,14 @@ class ServerTarget(TargetViews):
         except OSError as exc:
             error = exc
         else:
-            self.departures.add(client, mark)
+            self.connected(client, mark)
             return client
         if self.group is not None and isinstance(error, ConnectionRefusedError):
             self.group.wait_exit(3.0)  # refused: the server is probably exiting; let it finish
         if self._inherited and self._clients == 1 and self.exited_on_its_own is not None:
             self._clients = 0  # it was exiting when this spec began: ensure_running starts it again
             return self.client(label, timeout=timeout, bound=bound)
-        if self.exited_on_its_own is not None:  # it stopped serving: whose failure is that?
-            if self.owns("serving"):
-                self.hide("serving", self.requirement_id, "the server process exits instead of serving the next "
-                          f"client (exit status {self.exited_on_its_own})")
-            self.require("serving")
-        matchers.connect_failed(self, error)
+        self.connection_failed(error)
 
     @property
     def output(self) -> Output:
@@ -315,9 +295,8 @@ class ServerTarget(TargetViews):
         try:
             self.ensure_running()
         except TargetUnavailable:
-            reason = self._startup_finding.summary
-            self._startup_error, self._may_start = None, True
-            findings.take()  # the spec judges this itself
+            reason = self._startup_error.summary if self._startup_error is not None else ""
+            self._startup_error, self._may_start = None, True  # the spec judges this itself
             return reason
         finally:
             self._prepare = None

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..judge.requirements import Requirement
 from .process_group import Limits
 from .targets import TargetSpec
 
@@ -31,12 +31,26 @@ class TestContext:
     """The spec being run against a target: for messages and reproduction."""
 
     nodeid: str
-    requirement: Requirement | None
+    requirement_id: str  # the requirement the spec checks ("" if none)
     repro: str
 
 
 class TargetUnavailable(AssertionError):
-    """The target could not be started; the message says why and how to fix it."""
+    """The target could not be started; the message says why and how to fix it.
+
+    ``summary`` is the one line that says why (a scenario that starts the target itself judges it);
+    the judge's subclass also carries its finding (``judge/findings.py``).
+    """
+
+    def __init__(self, message: str, summary: str = "") -> None:
+        super().__init__(message)
+        self.summary = summary or message
+
+    def repeated(self, note: str) -> TargetUnavailable:
+        """The same failure, raised again for a later spec, its message followed by ``note``."""
+        again = copy.copy(self)
+        again.args = (f"{self}{note}",)
+        return again
 
 
 class FixedPort(Protocol):

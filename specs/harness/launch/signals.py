@@ -17,11 +17,11 @@ import os
 import signal
 from collections.abc import Iterator
 
-from .server import ServerTarget
+from .server import ServerProcess
 
 
 @contextlib.contextmanager
-def paused(target: ServerTarget) -> Iterator[None]:
+def paused(target: ServerProcess) -> Iterator[None]:
     """The target's processes stopped for the block (none: a ``tcp://`` target, which is not ours)."""
     group = target.group
     if group is None or not group.alive:
@@ -36,7 +36,7 @@ def paused(target: ServerTarget) -> Iterator[None]:
             os.killpg(group.pgid, signal.SIGCONT)
 
 
-def ctrl_c(target: ServerTarget) -> bool:
+def ctrl_c(target: ServerProcess) -> bool:
     """Send the target's leader SIGINT and wait for it to exit; True if it did (False: not running)."""
     group = target.group
     if group is None:

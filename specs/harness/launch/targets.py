@@ -10,16 +10,11 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-if TYPE_CHECKING:  # mypy checks specs/ and reference/ as top-level packages of the checkout
-    from reference import DATAGRAM_TRANSPORTS, REFERENCES, TRANSPORTS
-else:  # netconform.specs and netconform.reference: installed, or the checkout through the editable install
-    from ....reference import DATAGRAM_TRANSPORTS, REFERENCES, TRANSPORTS
 from ..wire.streams import is_loopback
 from .capabilities import find_interpreter
 
@@ -42,8 +37,11 @@ PORT_POLICIES: tuple[PortPolicy, ...] = ("assigned", "ephemeral", "fixed", "exte
 #: Where a target comes from: the suite's own references, or a user's program (``--impl``, submissions).
 Origin = Literal["reference", "user"]
 
-#: Transport names, as ``--impl ROLE/TRANSPORT`` takes them (TCP is the default).
-TRANSPORT_NAMES: tuple[str, ...] = TRANSPORTS
+#: Transports (socketserver's four base classes), as ``--impl ROLE/TRANSPORT`` takes them (TCP is the
+#: default): byte streams over TCP or a Unix socket path, datagrams over UDP or a Unix socket path.
+Transport = Literal["tcp", "unix", "udp", "unixgram"]
+TRANSPORTS: tuple[Transport, ...] = ("tcp", "unix", "udp", "unixgram")
+DATAGRAM_TRANSPORTS: tuple[Transport, ...] = ("udp", "unixgram")
 
 #: The roles each transport other than TCP has: byte streams over a Unix path carry every
 #: server role; datagrams carry the greeting (a reply per datagram); a greeting client
@@ -59,7 +57,6 @@ TRANSPORT_ROLES: dict[str, tuple[str, ...]] = {
 EXTERNAL_ROLES = ("greeting-server",)
 
 _PLAIN = re.compile(r"[\w@%+=:,./{}-]+")
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 
 class ImplSyntaxError(ValueError):
@@ -82,7 +79,7 @@ class TargetSpec:
     cwd: str | None = None
     submission: str = ""  # the name of the submission it came from (--impl-dir, --submission)
     source: str = ""  # that submission's folder
-    transport: str = "tcp"  # tcp, unix (stream), udp or unixgram: see TRANSPORTS
+    transport: Transport = "tcp"  # tcp, unix (stream), udp or unixgram
 
     @property
     def datagram(self) -> bool:
@@ -137,27 +134,12 @@ class TargetSpec:
         return f"netconform-{self.role}-{self.name}"
 
 
-def reference_targets(roles: Iterable[str] = ROLES) -> list[TargetSpec]:
-    """One target per reference implementation of each role in ``roles``."""
-    wanted = set(roles)
-    specs = []
-    for ref in REFERENCES:
-        if ref.role not in wanted:
-            continue
-        module_role = ref.role in MODULE_ROLES
-        specs.append(TargetSpec(
-            role=ref.role,
-            name=ref.model if ref.transport == "tcp" else f"{ref.model}-{ref.transport}",
-            transport=ref.transport,
-            command=(ref.module,) if module_role else (sys.executable, "-m", ref.module, *ref.args),
-            model=ref.model,
-            concurrent=ref.concurrent,
-            needs=ref.needs,
-            origin="reference",
-            port_policy="ephemeral" if ref.role in SERVER_ROLES and ref.transport in ("tcp", "udp") else "assigned",
-            cwd=str(PROJECT_ROOT),
-        ))
-    return specs
+def transport_named(name: str) -> Transport:
+    """``name`` as a :data:`Transport` (ValueError if it is none)."""
+    for transport in TRANSPORTS:
+        if transport == name:
+            return transport
+    raise ValueError(f"unknown transport {name!r}: {', '.join(TRANSPORTS)}")
 
 
 _PYTHON = re.compile(r"python(\d(?:\.\d+)?)?")
@@ -225,7 +207,7 @@ def parse_impl(value: str, *, cwd: str | None = None) -> TargetSpec:
     transport = transport or "tcp"
     if role not in ROLES:
         raise ImplSyntaxError(f"--impl {value!r}: unknown role {role!r}; roles are: {', '.join(ROLES)}")
-    if transport not in TRANSPORTS:
+    if transport not in TRANSPORTS:  # (the one place a user's transport is read: a clear message)
         raise ImplSyntaxError(f"--impl {value!r}: unknown transport {transport!r}; transports are: "
                               f"{', '.join(TRANSPORTS)} (e.g. greeting-server/udp=...)")
     if transport != "tcp" and role not in TRANSPORT_ROLES.get(transport, ()):
@@ -256,7 +238,7 @@ def parse_impl(value: str, *, cwd: str | None = None) -> TargetSpec:
     default = _default_name(argv)
     return TargetSpec(
         role=role,
-        transport=transport,
+        transport=transport_named(transport),
         name=name or (default if transport == "tcp" else f"{default}-{transport}"),
         command=tuple(argv),
         needs=needs,

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .server import ServerTarget
+    from .server import ServerProcess
 
 REGULAR_CONTENT = b"a regular file that is not the server's to delete\n"
 
@@ -63,12 +63,12 @@ def intact(path: str | None) -> bool:
         return False
 
 
-def applies(target: ServerTarget) -> bool:
+def applies(target: ServerProcess) -> bool:
     """Does ``target``'s first start go through the scenarios (a Unix server whose path netconform chooses)?"""
     return target.spec.unix and target.spec.port_policy == "assigned"
 
 
-def first_start(target: ServerTarget) -> None:
+def first_start(target: ServerProcess) -> None:
     """Start ``target`` through the scenarios, recording their outcomes in ``target.openings``; it is left
     running unless both scenarios kept it from starting (the caller then starts it on a clean path)."""
     target.transcript.add("suite", "first start: with a regular file at its path (UNIX-3's scenario), then, if "

@@ -1,6 +1,6 @@
 """What a running server target shows: its output during the current spec, and its processes.
 
-The read-only half of :class:`~.server.ServerTarget` (failure messages, hints and the
+The read-only half of :class:`~.server.ServerProcess` (failure messages, hints and the
 resource specs read these), apart from the lifecycle that changes it.
 """
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psutil
 
-from ..platform.linux import process_stats
+from ..platform import process_stats
 from ..wire.captured_output import Line
 from .process_group import ProcessGroup
 from .settings import TargetUnavailable
@@ -18,7 +18,7 @@ from .targets import TargetSpec
 
 
 class TargetViews:
-    """Views of a server target's process and output (mixed into ``ServerTarget``)."""
+    """Views of a server target's process and output (mixed into ``ServerProcess``)."""
 
     spec: TargetSpec
     group: ProcessGroup | None

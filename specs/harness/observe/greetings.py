@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from ..judge.hints import Symptom
 from ..judge.matchers import expect_bytes
-from ..launch.server import ServerTarget
 from ..wire.streams import Client, End, Received
+from .server_target import ServerTarget
 
 #: Once the greeting arrived, how long to wait for more bytes or for the close.
 SETTLE = 1.0

@@ -20,13 +20,13 @@ from ..judge.hints import Evidence, Symptom, stuck_in
 from ..judge.matchers import fail
 from ..launch import signals
 from ..launch.readiness import Activity
-from ..launch.server import ServerTarget
 from ..wire.captured_output import Line, OutputTimeout
 from ..wire.protocol import DELIMITER
 from ..wire.streams import Address, Client
 from . import address_forms, forms
 from .address_forms import book_form
 from .ownership import Observation, owner_of
+from .server_target import ServerTarget
 
 
 def frame(target: ServerTarget, message: bytes) -> bytes:

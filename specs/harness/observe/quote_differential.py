@@ -65,7 +65,7 @@ class ModuleTarget:
         self.spec: TargetSpec = target_spec(module)
         nodeid = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]  # "path::test[id] (call)"
         repro = f"pytest --pyargs specs {self.spec.select_option} --requirement {req_id}"
-        self.context: TestContext | None = TestContext(nodeid, requirements.get(req_id), repro)
+        self.context: TestContext | None = TestContext(nodeid, requirements.get(req_id).id, repro)
         self.transcript: Transcript = Transcript()
 
     @property

@@ -20,16 +20,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..judge import matchers
-from ..judge.findings import not_applicable, record
+from ..judge.findings import Unavailable, not_applicable
 from ..judge.hints import Evidence
+from ..launch import capabilities
 from ..launch.settings import TargetUnavailable
 from ..launch.targets import render_argv, target_env
-from ..platform.linux import netns, socket_folders
+from ..platform import netns, socket_folders
 from ..wire.web_proxy import ProxyLog, ProxyRun, TestAuthority
 
 if TYPE_CHECKING:
-    from ..launch.client_runs import ClientRun, ClientTarget
+    from ..launch.client_runs import ClientRun
     from ..launch.process_group import ProcessGroup
+    from .client_target import ClientTarget
 
 #: What a client that went around the proxy prints: its name lookup or connection found no network.
 WENT_DIRECT = re.compile(r"name resolution|Name or service not known|nodename nor servname|getaddrinfo|"
@@ -89,9 +91,8 @@ def _went_direct(target: ClientTarget, run: ClientRun, log: ProxyLog) -> None:
         return
     message, finding = matchers.startup_failure(target, reason, Evidence(
         phase="startup", stderr=target.stderr_text(), stdout=target.stdout_text()))
-    target.unusable = (message, finding)
-    record(finding)
-    raise TargetUnavailable(message)
+    target.unusable = Unavailable(message, finding)
+    raise target.unusable
 
 
 def _page(url: str) -> tuple[tuple[str, int], str]:
@@ -121,13 +122,12 @@ def run_as_written(target: ClientTarget, url: str, output: str | None, timeout: 
     """Run a client that hard-codes its URL once, showing the page at ``url`` (the fixture server's) to it."""
     __tracebackhide__ = True
     if target.unusable is not None:
-        record(target.unusable[1])
-        raise TargetUnavailable(target.unusable[0] + "\n  (this happened in an earlier spec; every spec of this "
-                                                     "target fails with it)")
+        raise target.unusable.repeated("\n  (this happened in an earlier spec; every spec of this target fails "
+                                       "with it)")
     upstream, page = _page(url)
     prefix = netns.namespace_prefix()
     if prefix is None and not target.settings.allow_real_network:
-        raise TargetUnavailable(netns.refusal([target.spec], False) or "no network namespace")
+        raise TargetUnavailable(capabilities.refusal([target.spec], False) or "no network namespace")
     folder = socket_folders.folder()
     work, tmpdir = folder / "work", folder / "tmp"
     work.mkdir()

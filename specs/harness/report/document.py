@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -47,9 +48,10 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def render_markdown(payload: Mapping[str, Any], generated: datetime | None = None, extra: str = "") -> str:
+def render_markdown(payload: Mapping[str, Any], generated: datetime | None = None, extra: str = "",
+                    extra_title: str = "Model comparison") -> str:
     """The report as Markdown: a pipe table, failures in code blocks, requirements with anchors; ``extra``
-    (a section, e.g. the model comparison) after the matrix."""
+    (a section, e.g. the model comparison, under ``extra_title``) after the matrix."""
     report = build(payload, generated)
     out = ["# netconform conformance report", "", f"Generated {report.generated}.", "",
            *(f"- {line}" for line in totals(report)), "", "## Conformance matrix", "",
@@ -69,7 +71,7 @@ def render_markdown(payload: Mapping[str, Any], generated: datetime | None = Non
         cells += [f"**{row.verdict}**", f"[{first.requirement}](#{first.anchor})" if first else "—",
                   f"[{len(row.events)}](#events-{row.anchor})" if row.events else "0"]
         out.append("| " + " | ".join(cells) + " |")
-    out += ["", "## Model comparison", "", extra] if extra else []
+    out += ["", f"## {extra_title}", "", extra] if extra else []
     not_run = unrun(payload)
     if not_run:
         out += ["", "## Submissions not run", "",
@@ -110,16 +112,28 @@ def _md_failures(failures: list[Failure]) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class ReportSection:
+    """A section that a room beside the harness adds after the matrix (the model comparison of ``--compare-models``):
+    ``key`` names its ``result`` in the JSON payload; ``html`` and ``markdown`` are the section, made by that room."""
+
+    key: str
+    title: str
+    result: Mapping[str, Any]
+    html: str
+    markdown: str
+
+
 def write_report(payload: Mapping[str, Any], path: str | Path, *, generated: datetime | None = None,
-                 extra: Mapping[str, Any] | None = None) -> None:
+                 extra: ReportSection | None = None) -> None:
     """Write the report of ``payload`` (the ``--netconform-json`` payload) to ``path``.
 
     The format follows the suffix: ``.html`` / ``.htm`` (a self-contained page) or ``.md``;
     any other suffix raises ValueError. ``generated`` is the time shown (default: now, UTC).
-    ``extra`` holds a section rendered ahead, by format (``{"html": ..., "markdown": ...}``: the
-    model comparison of ``--compare-models``), placed after the matrix.
+    ``extra``, a section rendered ahead in both formats, is placed after the matrix.
     """
-    fmt = report_format(path)
-    render = render_html if fmt == "html" else render_markdown
-    section = str((extra or {}).get("html" if fmt == "html" else "markdown", ""))
-    Path(path).write_text(render(payload, generated, section), encoding="utf-8")
+    if report_format(path) == "html":
+        text = render_html(payload, generated, extra.html if extra else "")
+    else:
+        text = render_markdown(payload, generated, extra.markdown if extra else "", extra.title if extra else "")
+    Path(path).write_text(text, encoding="utf-8")

@@ -14,7 +14,7 @@ import socket
 import time
 from types import TracebackType
 
-from ..platform.linux import socket_folders
+from ..platform import socket_folders
 from .streams import Address, NotLoopback, Transcript, check_loopback, describe, shown
 
 #: The largest UDP payload over IPv4 (65535 - 20 - 8): the largest datagram DGRAM-3 sends.

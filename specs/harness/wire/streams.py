@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Literal
 
-from ..platform.linux import sock_diag, socket_tables
+from ..platform import sock_diag, socket_tables
 
 #: How long a client waits for the server to read one segment before sending the next (``wait_taken``).
 SEGMENT_WAIT = 0.05

@@ -20,8 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
-from ..launch.targets import PROJECT_ROOT
-from ..platform.linux import socket_folders, socket_tables
+from .. import PROJECT_ROOT
+from ..platform import socket_folders, socket_tables
 from .streams import Transcript, describe, shown
 
 HTTP_ROOT = PROJECT_ROOT / "fixtures" / "http"

@@ -19,12 +19,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # (netjail is a capability's check: it must not import the targets, which build on capabilities)
-    from ...launch.targets import TargetSpec
 
 ENTRY = Path(__file__).with_name("netns_entry.py")
 #: Set (to anything) to behave as if no namespace could be made: for testing the refusal, nothing else.
@@ -69,19 +65,15 @@ def why_no_namespace() -> str:
     return "unshare --net is not permitted (not root) and unprivileged user namespaces are disabled"
 
 
-def refusal(targets: Iterable[TargetSpec], allow_real_network: bool) -> str | None:
-    """The explanation for refusing the run (None: it may go ahead), for its targets that hard-code URLs."""
-    written = [t for t in targets if t.hard_coded_url]
-    if not written or allow_real_network or namespace_prefix() is not None:
-        return None
-    names = ", ".join(f"{t.name} ({t.role})" for t in written)
-    return (f"{names}: no {{url}} in the command, so the program fetches the URLs written in it (python.org...). "
-            "netconform runs such a program only in a network namespace of its own, where nothing but loopback "
-            f"exists, so that nothing it does can reach the internet; none can be made here: {why_no_namespace()}. "
-            "What to do: add {url} to the command (and {output} for a download-client) and have the program take "
-            "its URL (and file name) from the command line; or run netconform on Linux as root or with "
-            "unprivileged user namespaces enabled. --allow-real-network runs it anyway, with netconform's proxy in "
-            "its environment, but then a program that ignores the proxy may reach the real internet.")
+def can_bring_up_loopback() -> bool:
+    """Can we run a command in a fresh network namespace with its own loopback (root, unshare, ip)?"""
+    if not (shutil.which("unshare") and shutil.which("ip")):
+        return False
+    try:
+        return subprocess.run(["unshare", "--net", "--", "ip", "link", "set", "lo", "up"], capture_output=True,
+                              timeout=20, check=False).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
 
 
 class Jail:

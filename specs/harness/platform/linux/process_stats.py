@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from pathlib import Path
 
 import psutil
 
@@ -86,3 +87,10 @@ def busy(procs: Iterable[psutil.Process]) -> bool:
         except psutil.Error:
             continue
     return False
+
+
+def pss_bytes(proc: psutil.Process) -> int:
+    """``proc``'s proportional set size: its resident pages, a shared page divided among its sharers
+    (``/proc/PID/smaps_rollup``). OSError, ValueError or StopIteration where the kernel does not say."""
+    text = Path(f"/proc/{proc.pid}/smaps_rollup").read_text()
+    return next(int(line.split()[1]) * 1024 for line in text.splitlines() if line.startswith("Pss:"))

@@ -1,0 +1,82 @@
+"""The server target every server spec receives: its process, what it hides, and how its failures read.
+
+:class:`ServerTarget` is the launching stage's :class:`~..launch.server.ServerProcess` (start, restart,
+stop) with the answers that stage leaves to later ones: a start that failed becomes the judge's message
+and finding; a process that stopped serving is weighed against the observation "serving" (the
+requirement that owns it fails, the others are blocked); and a logger's departed clients are let be
+logged as gone (``departures``) before the next client comes.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from ..judge import matchers
+from ..judge.findings import Unavailable
+from ..judge.hints import Evidence
+from ..launch.server import ServerProcess
+from ..launch.settings import FixedPort, Settings
+from ..launch.targets import TargetSpec
+from ..wire.streams import Client
+from .departures import Departures
+from .ownership import Observation, Observations
+
+
+class ServerTarget(ServerProcess):
+    """A server target: the handle every server spec receives."""
+
+    def __init__(self, spec: TargetSpec, settings: Settings, pool: FixedPort) -> None:
+        super().__init__(spec, settings, pool)
+        self.observations = Observations(spec.role)
+        self.departures = Departures()
+
+    # -- what this target hides from specs that merely observe (see ownership.py) ------
+    def hide(self, what: Observation, owner: str, why: str) -> None:
+        """``owner`` (a requirement) failed in a way that leaves ``what`` unobservable on this target."""
+        self.observations.hide(what, owner, why)
+
+    def require(self, what: Observation) -> None:
+        """Block the current spec (not judged) if ``what`` was found unobservable by another requirement."""
+        __tracebackhide__ = True
+        self.observations.require(what, self.requirement_id)
+
+    def owns(self, what: Observation) -> bool:
+        """Does the current spec's requirement own observation ``what``?"""
+        return self.observations.owns(what, self.requirement_id)
+
+    # -- the launching stage's questions ----------------------------------------------
+    def end_test(self, *, failed: bool = False) -> None:
+        super().end_test(failed=failed)
+        self.departures.close_all()
+        self.connecting()
+
+    def connecting(self) -> None:
+        """Before a new client of a logger: let the clients that left be logged as gone (``departures``)."""
+        if (self.spec.role != "greeting-server" and self.group is not None and self.group.alive
+                and "disconnection line" not in self.observations.hidden):
+            self.departures.wait_logged(self.group.output)
+
+    def connected(self, client: Client, mark: int) -> None:
+        self.departures.add(client, mark)
+
+    def unavailable(self, reason: str) -> Unavailable:
+        evidence = Evidence(phase="startup")
+        if self.group is not None:
+            evidence = Evidence(phase="startup", stderr=self.stderr_text(), stdout=self.stdout_text(),
+                                exit_code=self.group.returncode)
+        return Unavailable(*matchers.startup_failure(self, reason, evidence))
+
+    def exited_during_spec(self) -> NoReturn:
+        __tracebackhide__ = True
+        if self.exited_on_its_own is not None:
+            self.require("serving")  # it stops after serving a client: GREET-5's failure, if it found it
+        matchers.fail(self, "the server process exited during this spec")
+
+    def connection_failed(self, error: OSError) -> NoReturn:
+        __tracebackhide__ = True
+        if self.exited_on_its_own is not None:  # it stopped serving: whose failure is that?
+            if self.owns("serving"):
+                self.hide("serving", self.requirement_id, "the server process exits instead of serving the next "
+                          f"client (exit status {self.exited_on_its_own})")
+            self.require("serving")
+        matchers.connect_failed(self, error)
