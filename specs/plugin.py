@@ -8,12 +8,12 @@ directory). It
   and ``should`` (added from the requirement's level), one per capability;
 - parametrizes every spec that asks for a role's fixture (``greeting_server``...)
   over that role's targets: the references, or only the given programs (``--impl``,
-  ``--submission``, ``--impl-dir``; see ``harness/submissions.py``);
+  ``--submission``, ``--impl-dir``; see ``harness/launch/submissions.py``);
 - hands each spec a running target, started once per target and reused;
 - prints a conformance summary (per target: MUST x/y, SHOULD x/y, first failure)
   and writes the verdicts: JSON (``--netconform-json``), the report
   (``--conformance-report``), Gradescope's results (``--gradescope``); JUnit XML names
-  carry the requirement (``harness/verdicts.py``).
+  carry the requirement (``harness/glue/recording.py``).
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from .harness.glue import leaks, options
 from .harness.glue.collection import DiagnosisOrder
 from .harness.glue.keys import POOL, RECORDER, RUN, SUBMISSIONS, TARGETS, WORKDIR
 from .harness.glue.options import add_options
+from .harness.glue.recording import JUnitNames, Recorder
 from .harness.judge import shrink_budget
-from .harness.judge.verdicts import JUnitNames, Recorder
 from .harness.launch import capabilities, submissions
 from .harness.launch.catalogue import reference_targets
 from .harness.launch.pool import TargetPool
@@ -62,7 +62,7 @@ _COMMON: dict[str, Any] = {
     "print_blob": True,
 }
 #: dev and ci: one failure reported, without the explain phase's extra runs, and shrunk for a bounded
-#: time (harness/shrink_budget.py): a failing spec costs seconds. thorough: everything Hypothesis does.
+#: time (harness/judge/shrink_budget.py): a failing spec costs seconds. thorough: everything Hypothesis does.
 _QUICK: dict[str, Any] = {
     "report_multiple_bugs": False,
     "phases": (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),

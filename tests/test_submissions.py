@@ -10,6 +10,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from netconform.specs.harness.judge.findings import Outcome
+from netconform.specs.harness.judge.verdicts import Verdict
 from netconform.specs.harness.launch.process_group import Limits, ProcessGroup
 from netconform.specs.harness.launch.submissions import load_submissions, submission_folders
 from netconform.specs.harness.report import gradescope
@@ -99,9 +101,9 @@ def test_class_folder_lists_submissions_only(tmp_path: Path) -> None:
 
 # -- Gradescope ------------------------------------------------------------------------------------
 
-def _result(req: str, level: str, outcome: str, message: str = "") -> dict[str, str]:
-    return {"requirement": req, "level": level, "outcome": outcome, "message": message,
-            "role": "greeting-server", "target": "a", "submission": "a"}
+def _result(req: str, level: str, outcome: Outcome, message: str = "") -> Verdict:
+    return Verdict(role="greeting-server", target="a", requirement=req, level=level, outcome=outcome,
+                   message=message, submission="a")
 
 
 def test_gradescope_scores_must_and_should() -> None:

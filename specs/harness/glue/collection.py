@@ -14,13 +14,13 @@ from .. import PROJECT_ROOT
 from ..judge import requirements, shrink_budget
 from ..judge.findings import finding_of
 from ..judge.findings import not_applicable as not_applicable
-from ..judge.verdicts import finding_property
 from ..launch import capabilities
 from ..launch.settings import TargetUnavailable, TestContext
 from ..launch.targets import TargetSpec
 from ..observe.client_target import ClientTarget
 from ..observe.server_target import ServerTarget
 from .keys import RUN
+from .recording import finding_property
 from .target_fixtures import TARGET_FIXTURES, target_of
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from ..judge.verdicts import Recorder
 from ..launch.pool import TargetPool
 from ..launch.submissions import Submission
 from ..launch.targets import TargetSpec
@@ -12,6 +11,7 @@ from ..observe.client_target import ClientTarget
 from ..observe.server_target import ServerTarget
 from ..report.document import ReportSection
 from .options import RunConfig
+from .recording import Recorder
 
 RUN = pytest.StashKey[RunConfig]()  # the run's configuration, from its command line
 POOL = pytest.StashKey[TargetPool[ServerTarget, ClientTarget]]()  # the running targets

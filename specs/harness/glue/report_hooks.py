@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from ..judge import requirements
-from ..judge.verdicts import sorted_verdicts, write_matrix
+from ..judge.verdicts import sorted_verdicts
 from ..platform import containment
 from ..report import document, gradescope
+from ..report.matrix import write_matrix
 from . import leaks
 from .keys import RECORDER, RUN, SECTION, SUBMISSIONS, TARGETS
 

@@ -17,6 +17,18 @@ LEVELS = ("MUST", "SHOULD")
 _ROW = re.compile(r"^\|\s*(?P<id>[A-Z]+-\d+)\s*\|\s*(?P<level>MUST|SHOULD)\s*\|\s*(?P<text>.+?)\s*\|\s*$")
 
 
+def split_id(req_id: str) -> tuple[str, int]:
+    """A requirement ID's parts, the one place an ID is taken apart: ``GREET-10`` -> ``("GREET", 10)``
+    (an ID without a number, ``X``, gives ``("X", 0)``)."""
+    family, _, number = req_id.partition("-")
+    return family, int(number) if number.isdigit() else 0
+
+
+def family_of(req_id: str) -> str:
+    """The requirement's family, a column of the matrix: ``GREET`` for ``GREET-1``."""
+    return split_id(req_id)[0]
+
+
 @dataclass(frozen=True)
 class Requirement:
     """One numbered requirement: ``GREET-1``, its level, its sentence and its section."""
@@ -29,7 +41,7 @@ class Requirement:
     @property
     def family(self) -> str:
         """The ID's prefix, e.g. ``GREET`` (a column of the conformance matrix)."""
-        return self.id.split("-", 1)[0]
+        return family_of(self.id)
 
     @property
     def anchor(self) -> str:

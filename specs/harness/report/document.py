@@ -20,9 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..judge.requirements import LEVELS
 from .html import render_html
 from .tally import (
-    LEVELS,
     Failure,
     Tally,
     build,

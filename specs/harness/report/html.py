@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from .tally import LEVELS, Row, Tally, build, by_cause, first_per_requirement, req_anchor, slug, totals, unrun
+from ..judge.requirements import LEVELS
+from .tally import Row, Tally, build, by_cause, first_per_requirement, req_anchor, slug, totals, unrun
 
 _STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }

@@ -1,9 +1,13 @@
-"""The conformance report's model: a run's verdicts counted per target and requirement family.
+"""The one tally of a run's verdicts, and the report's model built on it.
 
-:func:`build` takes the payload the plug-in writes with ``--netconform-json``
-(``requirements``, ``targets``, ``results``) and counts, per target and family
-(``GREET``, ``LOG``...), the specs passed out of those run, split MUST / SHOULD, plus
-the ones not applicable, not judged or not run. ``report_html`` and ``report`` render it.
+:class:`Tally` is where verdicts are counted, the only place: specs passed out of those run, per
+level (MUST / SHOULD), plus the ones not applicable, not judged (blocked) or not run (skipped). The
+terminal matrix (``matrix.py``), the HTML and Markdown report (``html.py``, ``document.py``) and
+Gradescope's scores (``gradescope.py``) all read tallies of the same typed verdicts.
+
+:func:`build` takes the payload the plug-in writes with ``--netconform-json`` (``requirements``,
+``targets``, ``results``), reads its results as :class:`~..judge.verdicts.Verdict` records and
+tallies them per target and family (``GREET``, ``LOG``...).
 """
 
 from __future__ import annotations
@@ -15,11 +19,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..judge.requirements import LEVELS, family_of
+from ..judge.verdicts import Verdict
+
 FORMATS = {".html": "html", ".htm": "html", ".md": "markdown"}
-LEVELS = ("MUST", "SHOULD")
-
-
-
 
 @dataclass
 class Tally:
@@ -32,8 +35,17 @@ class Tally:
     unrun: dict[str, int] = field(default_factory=dict)  # skipped otherwise (a capability is missing)
     failures: list[Failure] = field(default_factory=list)
 
-    def add(self, result: Mapping[str, Any], failure: Failure | None) -> None:
-        level, outcome = result["level"], result["outcome"]
+    @classmethod
+    def of(cls, verdicts: Iterable[Verdict]) -> Tally:
+        """The tally of ``verdicts``."""
+        tally = cls()
+        for verdict in verdicts:
+            tally.add(verdict)
+        return tally
+
+    def add(self, verdict: Verdict, failure: Failure | None = None) -> None:
+        """Count ``verdict`` (``failure``: where a report lists it, if it failed)."""
+        level, outcome = verdict.level, verdict.outcome
         if outcome == "not applicable":
             self.na += 1
             return
@@ -148,41 +160,36 @@ def req_anchor(req_id: str) -> str:
     return f"req-{slug(req_id)}"
 
 
-def family(req_id: str) -> str:
-    """The requirement's family, a column of the matrix: ``GREET`` for ``GREET-1``."""
-    return req_id.split("-", 1)[0]
-
-
 def build(payload: Mapping[str, Any], generated: datetime | None = None) -> Report:
     """Count the payload's verdicts per target and family."""
     requirements: dict[str, Mapping[str, Any]] = dict(payload.get("requirements", {}))
-    results: list[Mapping[str, Any]] = list(payload.get("results", []))
-    seen = {key: i for i, key in reversed(list(enumerate((r["role"], r["target"]) for r in results)))}
-    results.sort(key=lambda r: (seen[(r["role"], r["target"])], r.get("rank", 0)))  # root cause first
+    results = [Verdict.from_json(r) for r in payload.get("results", [])]
+    seen = {key: i for i, key in reversed(list(enumerate((r.role, r.target) for r in results)))}
+    results.sort(key=lambda r: (seen[(r.role, r.target)], r.rank))  # root cause first
     for res in results:  # a requirement the payload does not describe still gets an anchor
-        requirements.setdefault(res["requirement"], {"level": res["level"], "text": "(not in specs/SPEC.md)",
-                                                     "section": ""})
+        requirements.setdefault(res.requirement, {"level": res.level, "text": "(not in specs/SPEC.md)",
+                                                  "section": ""})
     anchors = _Anchors()
     anchors.used.update(req_anchor(r) for r in requirements)
     rows: dict[tuple[str, str], Row] = {}
-    run = {(r["role"], r["target"]) for r in results}  # targets with no verdict (deselected) get no row
+    run = {(r.role, r.target) for r in results}  # targets with no verdict (deselected) get no row
     declared = [(t["role"], t["name"], t) for t in payload.get("targets", [])]
-    for role, name, target in declared + [(r["role"], r["target"], {}) for r in results]:
+    for role, name, target in declared + [(r.role, r.target, {}) for r in results]:
         if (role, name) in run and (role, name) not in rows:
             rows[role, name] = Row(role, name, str(target.get("command", "")), str(target.get("origin", "")),
                                    anchors.new("target", role, name))
-    order = {fam: i for i, fam in enumerate(dict.fromkeys(family(r) for r in requirements))}
-    families = sorted({family(r["requirement"]) for r in results}, key=lambda f: (order.get(f, len(order)), f))
+    order = {fam: i for i, fam in enumerate(dict.fromkeys(family_of(r) for r in requirements))}
+    families = sorted({family_of(r.requirement) for r in results}, key=lambda f: (order.get(f, len(order)), f))
     overall = Tally()
     for res in results:
-        row = rows[res["role"], res["target"]]
+        row = rows[res.role, res.target]
         failure = None
-        if res["outcome"] not in ("passed", "skipped"):
-            failure = Failure(anchors.new("fail", row.role, row.name, res["requirement"]), res["requirement"],
-                              res["level"], res["nodeid"], str(res.get("message", "")), str(res.get("cause", "")))
-        for tally in (row.cells.setdefault(family(res["requirement"]), Tally()), row.overall, overall):
+        if res.outcome not in ("passed", "skipped"):
+            failure = Failure(anchors.new("fail", row.role, row.name, res.requirement), res.requirement,
+                              res.level, res.nodeid, res.message, res.cause)
+        for tally in (row.cells.setdefault(family_of(res.requirement), Tally()), row.overall, overall):
             tally.add(res, failure)
-        row.events += res.get("events", [])
+        row.events += res.events
     when = (generated or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M:%S %Z").strip()
     return Report(families, list(rows.values()), requirements, overall, when)
 
@@ -222,7 +229,6 @@ def totals(report: Report) -> list[str]:
         f"{o.na} not applicable, {o.skipped} skipped" + (f", {o.blocked} not judged" if o.blocked else ""),
         " · ".join(f"{level} {o.passed[level]}/{o.total[level]}" for level in LEVELS),
     ]
-
 
 
 
