@@ -59,8 +59,7 @@ def imports_of(source: str, me: str, is_package: bool) -> Iterable[tuple[str, in
                 package = me.split(".") if is_package else me.split(".")[:-1]
                 package = package[: len(package) - (node.level - 1)]
                 base = ".".join([*package, *([base] if base else [])])
-            yield base, node.lineno, hidden
-            for alias in node.names:
+            for alias in node.names:  # a module of the package, or a name of the module: graph() tells
                 yield f"{base}.{alias.name}", node.lineno, hidden
         elif (isinstance(node, ast.Call) and ast.unparse(node.func) in ("importlib.import_module", "import_module")
               and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
@@ -73,13 +72,23 @@ def graph(root: Path, *, strip: str = "") -> list[Edge]:
     edges = []
     for name, path in modules.items():
         seen: set[tuple[str, bool]] = set()
-        for imported, line, typing in imports_of(path.read_text(), name, path.name == "__init__.py"):
-            imported = imported.removeprefix(strip) if strip else imported
-            if imported in modules and imported != name and not name.startswith(imported + ".") \
+        for written, line, typing in imports_of(path.read_text(), name, path.name == "__init__.py"):
+            imported = _module_of(written.removeprefix(strip) if strip else written, modules)
+            if imported is not None and imported != name and not name.startswith(imported + ".") \
                     and (imported, typing) not in seen:
                 seen.add((imported, typing))
                 edges.append(Edge(name, imported, line, typing))
     return edges
+
+
+def _module_of(name: str, modules: Iterable[str]) -> str | None:
+    """The module ``name`` denotes: itself, or the module one of its prefixes names (``pkg.mod.func``)."""
+    parts = name.split(".")
+    for end in range(len(parts), 0, -1):
+        candidate = ".".join(parts[:end])
+        if candidate in modules:
+            return candidate
+    return None
 
 
 def stage_of(module: str, harness: str) -> str | None:
