@@ -32,7 +32,7 @@ SERVER_MODELS: dict[str, bool] = {
     "uvloop": True,
 }
 
-#: The models whose package may be missing, and the capability (``specs.harness.capabilities``)
+#: The models whose package may be missing, and the capability (``specs.harness.launch.capabilities``)
 #: each needs: asyncore and asynchat left the standard library in 3.12 (then pyasyncore and
 #: pyasynchat); the others come from the ``models`` extra. trio's is ``trio_lib``: pytest-trio
 #: owns the marker ``trio``.
@@ -84,7 +84,7 @@ class Reference(NamedTuple):
 
     @property
     def needs(self) -> tuple[str, ...]:
-        """Capabilities (see ``specs.harness.capabilities``) this module needs."""
+        """Capabilities (see ``specs.harness.launch.capabilities``) this module needs."""
         if self.model in MODEL_PACKAGES:
             return (MODEL_PACKAGES[self.model],)
         if self.model == "twisted":
@@ -92,7 +92,7 @@ class Reference(NamedTuple):
         if self.model == "forking":
             return ("fork",)
         if self.role in ("fetch-client", "link-client", "download-client") and "{url}" not in self.args:
-            return ("netjail",)  # run as written: in a network namespace of its own (harness/netjail.py)
+            return ("netjail",)  # run as written: in a network namespace of its own (harness/platform/linux/netns.py)
         return ()
 
 

@@ -5,7 +5,7 @@ The book's urllib quoting functions, with the semantics of Python 3.7+'s
 exposing the five functions; every spec compares it with ``urllib.parse`` itself: first
 on the cases of ``fixtures/quoting/vectors.json`` that belong to the requirement (its
 MUST ones), then on inputs Hypothesis draws. A mismatch shows the call, the reference's
-and the target's results side by side, and the likely mistake (``harness/quoting.py``).
+and the target's results side by side, and the likely mistake (``harness/observe/quote_differential.py``).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ session and were orphaned: ``containment.py`` finds them (a cgroup per target wh
 one can be had; always an environment marker, and the test process as their child
 subreaper). Stopping is bounded: it never waits for end-of-file on a pipe an escaped
 process may hold, and a process that survives SIGKILL is reported as a leftover (PID
-and command), not waited for. A watchdog process (``reaper.py``) kills the
+and command), not waited for. A watchdog process (``platform/linux/watchdog.py``) kills the
 registered targets if the test process dies without cleaning up.
 """
 
@@ -121,7 +121,7 @@ class Limits:
       task of the user, and does not bind root);
     - ``file_mb``: RLIMIT_FSIZE, the largest file a process may write.
 
-    The rlimits are set by ``limited.py``, which then execs the target's command.
+    The rlimits are set by ``platform/linux/rlimit_exec.py``, which then execs the target's command.
     """
 
     cpu_seconds: int = 120

@@ -1,4 +1,4 @@
-"""Targets: the implementations under test, from the reference table or from ``--impl``.
+"""Targets: the implementations under test, from the reference catalogue or from ``--impl``.
 
 A target is a role, a command (an argv template with ``{host}``/``{port}``
 placeholders), and metadata: a readable name (the test ID), the concurrency model
@@ -94,7 +94,7 @@ class TargetSpec:
     @property
     def hard_coded_url(self) -> bool:
         """A URL client whose command has no ``{url}``: it fetches the URLs written in it, and is run as
-        written, against the suite's own web in a network namespace of its own (``web.py``)."""
+        written, against the suite's own web in a network namespace of its own (``observe/url_runs.py``)."""
         return self.role in URL_ROLES and not any("{url}" in token for token in self.command)
 
     @property

@@ -2,7 +2,7 @@
 
 A ``fetch-client``, ``link-client`` or ``download-client`` whose command has no ``{url}``
 runs, for each spec, in a network namespace of its own (``netns.py``) with only
-loopback, in a private working folder, with the suite's proxy (``webproxy.py``) in its
+loopback, in a private working folder, with the suite's proxy (``wire/web_proxy.py``) in its
 proxy variables and the run's test certificate authority in ``SSL_CERT_FILE``,
 ``REQUESTS_CA_BUNDLE`` and ``CURL_CA_BUNDLE``. Whatever URL it asks for first is answered
 with the page the spec shows; what a download client saved in its working folder (any
