@@ -15,11 +15,12 @@ import ipaddress
 import socket
 import struct
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Literal
 
 from ..platform import sock_diag, socket_tables
+from .transcripts import Transcript as Transcript  # where it lived: `from .streams import Transcript` works
 
 #: How long a client waits for the server to read one segment before sending the next (``wait_taken``).
 SEGMENT_WAIT = 0.05
@@ -52,26 +53,6 @@ def describe(data: bytes, limit: int = 120) -> str:
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return f"{text} ({len(data)} byte{'s' if len(data) != 1 else ''})"
-
-
-@dataclass
-class Transcript:
-    """Timestamped events of one scenario, shared by its clients."""
-
-    start: float = field(default_factory=time.monotonic)
-    events: list[tuple[float, str, str]] = field(default_factory=list)
-
-    def add(self, who: str, what: str) -> None:
-        """Record ``what`` happened to ``who`` now."""
-        self.events.append((time.monotonic() - self.start, who, what))
-
-    def render(self, limit: int = 40) -> str:
-        """The events as lines ``+0.003s  client 1  recv b'...'`` (the last ``limit``)."""
-        shown = self.events[-limit:]
-        skipped = len(self.events) - len(shown)
-        lines = [f"    ({skipped} earlier events not shown)"] if skipped else []
-        lines += [f"    +{t:.3f}s  {who:<10} {what}" for t, who, what in shown]
-        return "\n".join(lines) or "    (no traffic)"
 
 
 @dataclass
