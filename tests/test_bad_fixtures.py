@@ -9,7 +9,9 @@ Each fixture runs against **all** specs of its role, several fixtures per pytest
 - the set of requirements that fail equals its ``Breaks:`` line: no collateral failure;
 - the first failure reported (diagnosis order) is one of them, and names the mistake;
 - every hint its messages give is one it declares (a hint appears only on its evidence),
-  and every hint it declares appears.
+  and every hint it declares appears;
+- Gradescope's results of its verdicts lose exactly what the README's grading policy says: its
+  level's points for each spec failed or not judged (or not run), out of every spec that applies.
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ from pathlib import Path
 import pytest
 
 from netconform.specs.harness.judge import hints, requirements
+from netconform.specs.harness.judge.verdicts import Verdict
+from netconform.specs.harness.report import gradescope
 from tests.suite import ROOT, BadFixture, SuiteRun, bad_fixtures, run_suite
 
 FIXTURES = bad_fixtures()
 PER_RUN = 24  # at most this many fixtures per pytest process: each process costs ~2 s of CPU to start, each worker
 # of its -n 2 as much again, so few processes; roles and transports mix in a run (each fixture is its own --impl)
 PARALLEL_FROM = 4  # a run of this many fixtures or more uses -n 2 itself (each fixture's specs on one worker)
+WORTH = {"MUST": 2, "SHOULD": 1}  # Gradescope's default points (--gradescope-points 2,1)
 
 
 def _runs() -> list[tuple[str, tuple[BadFixture, ...]]]:
@@ -82,7 +87,22 @@ def _judge(fixture: BadFixture, run: SuiteRun) -> list[str]:
                    f"(declared: {list(fixture.hints)})")
     if set(fixture.hints) - given:
         out.append(f"{name}: declared hints not given: {sorted(set(fixture.hints) - given)}")
-    return out
+    return out + _judge_points(fixture, mine)
+
+
+def _judge_points(fixture: BadFixture, mine: list[dict[str, object]]) -> list[str]:
+    """Gradescope's results of the fixture's verdicts lose the points the policy computes: its level's points for
+    each failed and each blocked verdict (and each skipped one, if a capability was missing), out of the points
+    of every verdict that applies (all but "not applicable")."""
+    verdicts = [Verdict.from_json(r) for r in mine]
+    data = gradescope.results_for(fixture.name, verdicts, {}, (WORTH["MUST"], WORTH["SHOULD"]))
+    possible = sum(WORTH[v.level] for v in verdicts if v.outcome != "not applicable")
+    lost = sum(WORTH[v.level] for v in verdicts if v.outcome in ("failed", "blocked", "skipped"))
+    got = (possible - data["score"], sum(t["max_score"] for t in data["tests"]))
+    if got != (lost, possible) or f" {possible - lost:g}/{possible:g} points;" not in data["output"]:
+        return [f"{fixture.role}:{fixture.name}: Gradescope loses {got[0]:g} of {got[1]:g} points, the policy "
+                f"{lost} of {possible} ({data['output']})"]
+    return []
 
 
 def _judge_startup(fixture: BadFixture, mine: list[dict[str, object]], failed: list[dict[str, object]]) -> list[str]:

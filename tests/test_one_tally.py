@@ -115,16 +115,27 @@ def junit_disagreements(junit: ET.Element, results: list[dict[str, Any]]) -> lis
 
 def gradescope_disagreements(results_json: dict[str, Any], results: list[dict[str, Any]]) -> list[str]:
     """Where Gradescope's score, possible points, tests and MUST count differ from the JSON's (2 points a
-    MUST, 1 a SHOULD; a blocked requirement listed, worth 0 of 0; not applicable left out)."""
-    total = sum(_counted(results).values(), Counter())
+    MUST, 1 a SHOULD, scored when passed; every spec that applies worth its points, a blocked one too, which
+    scores 0 and says what to fix first; not applicable left out)."""
+    worth = {"MUST": 2, "SHOULD": 1}
+    applies = [r for r in results if r["outcome"] != "not applicable"]
+    score = sum(worth[r["level"]] for r in applies if r["outcome"] == "passed")
+    possible = sum(worth[r["level"]] for r in applies)
     problems = []
-    if results_json["score"] != 2 * total["MUST passed"] + total["SHOULD passed"]:
+    if results_json["score"] != score:
         problems.append(f"score {results_json['score']}")
-    if sum(t["max_score"] for t in results_json["tests"]) != 2 * total["MUST run"] + total["SHOULD run"]:
+    if sum(t["max_score"] for t in results_json["tests"]) != possible:
         problems.append("possible points")
-    if len(results_json["tests"]) != len(results) - total["not applicable"]:
+    if len(results_json["tests"]) != len(applies):
         problems.append(f"{len(results_json['tests'])} tests")
-    if f"MUST {total['MUST passed']}/{total['MUST run']} met" not in results_json["output"]:
+    unjudged = [t for t in results_json["tests"] if t["output"].startswith("not judged yet: fix ")]
+    blocked = [r for r in applies if r["outcome"] == "blocked"]
+    if sorted((t["number"], t["score"], t["max_score"]) for t in unjudged) != \
+            sorted((r["requirement"], 0, worth[r["level"]]) for r in blocked):
+        problems.append(f"{len(unjudged)} tests not judged yet")
+    musts = [r for r in applies if r["level"] == "MUST"]
+    met = sum(r["outcome"] == "passed" for r in musts)
+    if f"{score}/{possible} points; MUST {met}/{len(musts)} met" not in results_json["output"]:
         problems.append(f"output {results_json['output']!r}")
     return problems
 

@@ -6,15 +6,19 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netconform.specs.harness.judge.findings import Outcome
 from netconform.specs.harness.judge.verdicts import Verdict
 from netconform.specs.harness.launch.process_group import Limits, ProcessGroup
 from netconform.specs.harness.launch.submissions import load_submissions, submission_folders
 from netconform.specs.harness.report import gradescope
+from netconform.specs.harness.report.tally import Tally
 
 # -- finding a submission's programs ---------------------------------------------------------------
 
@@ -101,9 +105,9 @@ def test_class_folder_lists_submissions_only(tmp_path: Path) -> None:
 
 # -- Gradescope ------------------------------------------------------------------------------------
 
-def _result(req: str, level: str, outcome: Outcome, message: str = "") -> Verdict:
+def _result(req: str, level: str, outcome: Outcome, message: str = "", blocked_by: str = "") -> Verdict:
     return Verdict(role="greeting-server", target="a", requirement=req, level=level, outcome=outcome,
-                   message=message, submission="a")
+                   message=message, submission="a", blocked_by=blocked_by)
 
 
 def test_gradescope_scores_must_and_should() -> None:
@@ -119,6 +123,84 @@ def test_gradescope_scores_must_and_should() -> None:
     assert data["tests"][0]["name"] == "GREET-1 (MUST) greeting-server: exact greeting"
     assert data["tests"][3]["output"] == "not run: python2 is not installed"
     assert "3/6 points" in data["output"]
+
+
+def _points(data: dict[str, Any]) -> tuple[float, float]:
+    """Scored and possible: the results' score, and the worth of its tests."""
+    return data["score"], sum(t["max_score"] for t in data["tests"])
+
+
+#: The logger of the README's worked example: the specs that apply to a logger, in diagnosis order
+LOGGER = [("LOG-1", "MUST"), ("LOG-2", "MUST"), ("LOG-5", "MUST"), ("DISC-1", "MUST"), ("LOG-3", "SHOULD"),
+          ("DISC-2", "MUST"), ("DISC-4", "MUST"), ("DISC-3", "SHOULD"), ("DISC-3", "SHOULD"), ("LOG-4", "SHOULD"),
+          ("CONC-1", "MUST"), ("CONC-2", "MUST"), ("RES-1", "SHOULD"), ("RES-2", "SHOULD"), ("RES-3", "SHOULD")]
+
+
+def test_gradescope_worked_example_of_the_readme() -> None:
+    """The README's example: every logger's total is 23; the correct one scores 23, a block-buffered one (LOG-5
+    failed, the 14 other specs not judged) 0, and its summary is the one the README quotes."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert "8 MUST and 7 SHOULD specs apply to a logger" in readme
+    assert "8 × 2 + 7 × 1 = 23" in readme
+    assert "23 − 2 − 21 = 0" in readme
+    good = [_result(req, level, "passed") for req, level in LOGGER]
+    buffered = [_result(req, level, "failed" if req == "LOG-5" else "blocked", blocked_by="LOG-5")
+                for req, level in LOGGER]
+    assert _points(gradescope.results_for("good", good, {}, (2, 1))) == (23, 23)
+    data = gradescope.results_for("buffered", buffered, {}, (2, 1))
+    assert _points(data) == (0, 23)
+    quoted = readme.split("its summary reads\n`")[1].split(" ...`")[0]
+    assert f"netconform: buffered: {quoted}" in data["output"]
+    assert "scores them only when met" in data["output"]
+    fixed = [_result(req, level, "passed" if req in ("LOG-1", "LOG-5") else "failed") for req, level in LOGGER]
+    assert _points(gradescope.results_for("fixed", fixed, {}, (2, 1))) == (4, 23), "fixing LOG-5 cannot cost"
+
+
+def test_gradescope_blocked_requirement_is_worth_its_points_and_scores_0() -> None:
+    """A requirement not judged keeps its points in the total, scores 0 and says what to fix first."""
+    results = [_result("GREET-5", "MUST", "failed", "GREET-5 not met: one client only"),
+               _result("GREET-6", "MUST", "blocked", blocked_by="GREET-5"), _result("GREET-7", "SHOULD", "passed")]
+    data = gradescope.results_for("a", results, {"GREET-6": {"text": "clients at once"}}, (2, 1))
+    entry = next(t for t in data["tests"] if t["number"] == "GREET-6")
+    assert (entry["score"], entry["max_score"], entry["status"]) == (0, 2, "failed")
+    assert entry["name"] == "GREET-6 (MUST) greeting-server: clients at once"
+    assert entry["output"].startswith("not judged yet: fix GREET-5 first")
+    assert _points(data) == (1, 5)
+    assert "1/5 points; MUST 0/2 met; points lost: 2 to failed requirements, 2 to requirements not judged " \
+           "yet (fix GREET-5 first)" in data["output"]
+    judged = [results[0], _result("GREET-6", "MUST", "passed"), results[2]]
+    assert _points(gradescope.results_for("a", judged, {}, (2, 1))) == (3, 5), "judged, it scores its points"
+
+
+_POINTS = st.sampled_from([(2.0, 1.0), (3.0, 0.5), (0.0, 1.0), (1.0, 0.0)])
+_SPECS = st.lists(st.tuples(st.sampled_from(["MUST", "SHOULD"]), st.sampled_from(
+    ["passed", "failed", "blocked", "skipped", "not applicable"])), max_size=20)
+_APPLIES = ("passed", "failed", "blocked", "skipped")
+
+
+def _graded(specs: list[tuple[str, Outcome]], points: tuple[float, float]) -> tuple[float, float]:
+    verdicts = [_result(f"GREET-{i + 1}", level, outcome, blocked_by="GREET-1" * (outcome == "blocked"))
+                for i, (level, outcome) in enumerate(specs)]
+    data = gradescope.results_for("a", verdicts, {}, points)
+    score = gradescope.scores(Tally.of(verdicts), points)
+    assert (score.scored, score.possible) == _points(data)
+    assert f"{score.scored:g}/{score.possible:g} points" in data["output"]
+    return score.scored, score.possible
+
+
+@settings(max_examples=200, deadline=None)
+@given(_SPECS, _POINTS, st.data())
+def test_gradescope_breaking_a_requirement_never_pays(specs: list[tuple[str, Outcome]], points: tuple[float, float],
+                                                      data: st.DataObject) -> None:
+    """A passed verdict made failed or blocked never raises the score; the possible total depends only on which
+    verdicts apply, not on which of passed, failed, blocked or skipped they are."""
+    score, possible = _graded(specs, points)
+    for i, (level, outcome) in enumerate(specs):
+        if outcome == "passed":
+            for worse in ("failed", "blocked"):
+                assert _graded([*specs[:i], (level, worse), *specs[i + 1:]], points)[0] <= score
+    shuffled = [(level, o if o == "not applicable" else data.draw(st.sampled_from(_APPLIES))) for level, o in specs]
+    assert _graded(shuffled, points)[1] == possible
 
 
 def test_gradescope_points_option() -> None:

@@ -26,12 +26,13 @@ FORMATS = {".html": "html", ".htm": "html", ".md": "markdown"}
 
 @dataclass
 class Tally:
-    """Verdicts of some specs: passed / run per level, not applicable, skipped, failures."""
+    """Verdicts of some specs: passed / run per level, not applicable, not judged and skipped (per level),
+    failures."""
 
     passed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
     total: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
     na: int = 0
-    blocked: int = 0  # not judged: a more basic requirement failed first
+    unjudged: dict[str, int] = field(default_factory=dict)  # blocked: a more basic requirement failed first
     unrun: dict[str, int] = field(default_factory=dict)  # skipped otherwise (a capability is missing)
     failures: list[Failure] = field(default_factory=list)
 
@@ -50,7 +51,7 @@ class Tally:
             self.na += 1
             return
         if outcome == "blocked":
-            self.blocked += 1
+            self.unjudged[level] = self.unjudged.get(level, 0) + 1
             return
         if outcome == "skipped":
             self.unrun[level] = self.unrun.get(level, 0) + 1
@@ -63,6 +64,11 @@ class Tally:
     @property
     def skipped(self) -> int:
         return sum(self.unrun.values())
+
+    @property
+    def blocked(self) -> int:
+        """Specs not judged (of any level): a more basic requirement failed first."""
+        return sum(self.unjudged.values())
 
     def failed(self, level: str) -> int:
         return self.total.get(level, 0) - self.passed.get(level, 0)
