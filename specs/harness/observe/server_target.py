@@ -9,6 +9,7 @@ logged as gone (``departures``) before the next client comes.
 
 from __future__ import annotations
 
+import socket
 from typing import NoReturn
 
 from ..judge import matchers
@@ -74,6 +75,8 @@ class ServerTarget(ServerProcess):
 
     def connection_failed(self, error: OSError) -> NoReturn:
         __tracebackhide__ = True
+        if isinstance(error, socket.timeout) and self.spec.concurrent:
+            self.require("concurrent clients")  # not accepted: a server CONC-1 found serving one client at a time
         if self.exited_on_its_own is not None:  # it stopped serving: whose failure is that?
             if self.owns("serving"):
                 self.hide("serving", self.requirement_id, "the server process exits instead of serving the next "
