@@ -16,7 +16,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from .harness.judge.hints import Evidence, Symptom
+from .harness.judge.hints import Evidence, Symptom, diagnose
 from .harness.judge.matchers import fail, first_difference
 from .harness.observe import forms
 from .harness.observe.log_lines import between, connected, disconnected, expect_line, logged, printed_stream
@@ -91,10 +91,15 @@ def expect_printed(target: ServerTarget, sent: bytes, lines: list[bytes], cuts: 
     printed = _as_judged(printed_stream(between(target, conn, gone)), judge)
     expected = _as_judged(b"".join(line + b"\n" for line in lines), judge)
     if printed != expected and not (tail and printed == expected + _as_judged(tail + b"\n", judge)):
+        evidence = Evidence(symptom=symptom)
+        as_repr = Evidence(expected=expected, got=printed, symptom=symptom)
+        if "bytes repr" in {hint.name for hint in diagnose(as_repr)}:  # the lines are right, their printing is not
+            summary = "lines were not printed as sent: each was printed as the repr of a bytes object, b'...'"
+            evidence = as_repr
         fail(target, summary, expected=f"the lines {lines!r}, each followed by a newline",
              got=f"printed {describe(printed, 300)}",
              details=f"sent {describe(sent, 300)} in segments cut at {sorted(set(cuts))}\n"
-             + first_difference(expected, printed), evidence=Evidence(symptom=symptom))
+             + first_difference(expected, printed), evidence=evidence)
 
 
 @pytest.mark.req("LINE-1")

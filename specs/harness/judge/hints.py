@@ -257,7 +257,7 @@ def diagnose(evidence: Evidence) -> list[Hint]:
     if any(h.name == "blocked in accept()" for h in found):
         found = [h for h in found if h.name != "stuck"]
     if any(h.name in ("bytes repr", "trailing newline", "encoding") for h in found):
-        found = [h for h in found if h.name not in ("typo", "link pattern")]
+        found = [h for h in found if h.name not in ("typo", "link pattern", "line framing")]
     if evidence.symptom == "recognised":
         found = [h for h in found if h.name in ("CPU limit", "process limit", "memory limit")]
     if len(found) > 1:
