@@ -30,6 +30,7 @@ Observation = Literal[
     "resets survived",  # the server survives clients that reset
     "concurrent clients",  # a second client is served while a first stays connected
     "whole greeting",  # a greeting client prints all of the greeting it receives
+    "printed greeting",  # a greeting client prints the greeting it receives (some of it, in some form)
     "answered",  # a datagram server answers datagrams
 ]
 
@@ -48,6 +49,7 @@ OWNERS: dict[Observation, dict[str, str]] = {
     "resets survived": {"greeting-server": "GREET-8"},
     "concurrent clients": {"logger-server": "CONC-1", "line-logger-server": "CONC-1"},
     "whole greeting": {"greeting-client": "CLIENT-1"},
+    "printed greeting": {"greeting-client": "CLIENT-1"},
     "answered": {"greeting-server": "DGRAM-1"},
 }
 
