@@ -25,6 +25,7 @@ OWN_STUDENT_PORT = OWN_FIXTURES / "ports" / "select_logger_py3.py"
 
 ROWS = (
     "greeting",
+    "slow-greeting",
     "unix-greeting",
     "udp-greeting",
     "logger",
@@ -56,6 +57,8 @@ class Program:
 
 PROGRAMS = {
     "greeting": Program("greeting-server", ("threaded_greeting_server.py",)),
+    # correct, but 100 ms to greet each client: the verdict must not be its latency times a fixed count
+    "slow-greeting": Program("greeting-server", ("slow_greeting_server.py",), limit=10.0),
     "unix-greeting": Program("greeting-server/unix", ("unix_greeting_server.py",), "{path}", own=False),
     "udp-greeting": Program("greeting-server/udp", ("udp_greeting_server.py",), own=False),
     "logger": Program("logger-server", ("select_logger_server.py", "select_logger_common.py"), limit=6.0),

@@ -12,6 +12,8 @@ student's would, and runs the command a student runs (see ``verdict_runs.student
 Rows (goals from the issue tracker):
 
   greeting       fixtures/good/threaded_greeting_server.py (a thread per client), all specs: median <= 2 s
+  slow-greeting  fixtures/good/slow_greeting_server.py (a thread per client, 100 ms before each greeting):
+                 median <= 10 s
   unix-greeting  fixtures/good/unix_greeting_server.py over a Unix stream socket ({path}): median <= 2 s
   udp-greeting   fixtures/good/udp_greeting_server.py over UDP: median <= 2 s
   logger         fixtures/good/select_logger_server.py (one select() loop): median <= 6 s
@@ -29,7 +31,7 @@ Rows (goals from the issue tracker):
   full           ``pytest -n 2`` in the checkout (the README's full suite): median <= 180 s;
                  only with --rows full
 
-The correct programs of greeting, logger and line-logger are this script's checkout's (the
+The correct programs of greeting, slow-greeting, logger and line-logger are this script's checkout's (the
 same programs whatever ``--repo`` measures), copied into each run's folder with
 fixtures/good/select_logger_common.py, which the two loggers import.
 
