@@ -39,18 +39,6 @@ class Budget:
     def __init__(self, seconds: float | None) -> None:
         self.seconds = seconds
         self.failed_at: float | None = None
-        self.started = time.monotonic()
-        self.examples = 0  # examples started so far
-
-    def slow_past(self, seconds: float, per_example: float) -> bool:
-        """Has the spec run for ``seconds``, its examples taking ``per_example`` seconds or more on average, with
-        none failing? A spec whose examples each cost a slow program's latency stops visiting then (the
-        examples after it pass without a visit): its verdict is not paid in that latency times the example
-        count, while a quick program still meets every example. Never once an example has failed, so the
-        failing one, replayed, fails again."""
-        spent = time.monotonic() - self.started
-        return (self.failed_at is None and spent > seconds
-                and spent >= per_example * max(1, self.examples - 1))
 
     def admit(self) -> None:
         """Reject (skip) the coming example if the budget is spent; the final replay always runs."""
@@ -98,7 +86,6 @@ def _wrap(inner: F, budget: Budget) -> F:
     @functools.wraps(inner)
     def run(*args: Any, **kwargs: Any) -> Any:
         budget.admit()
-        budget.examples += 1
         try:
             return inner(*args, **kwargs)
         except BaseException as exc:
