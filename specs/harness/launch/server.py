@@ -302,6 +302,22 @@ class ServerProcess(TargetViews):
             self._prepare = None
         return None
 
+    def restarted_after_inherited_exit(self) -> bool:
+        """Was the spec's only client reset by a process that was alive as the spec began and then exited on
+        its own (a server that stops after a client, still exiting when this spec connected: the connection
+        queued on its listening socket dies with it)? Then it is started afresh for a second try, as
+        :meth:`client` does for a refused connection (True); False otherwise."""
+        if not (self._inherited and self._clients == 1 and self.group is not None):
+            return False
+        self.group.wait_exit(1.0)  # a reset at its exit: let the exit finish
+        if self.exited_on_its_own is None:
+            return False
+        self.events.append(f"{self.spec.name}: restarted for {self.context.nodeid if self.context else '?'}: "
+                           f"the previous process had exited with code {self.exited_on_its_own}")
+        self.stop()
+        self._may_start, self._inherited, self._clients = True, False, 0
+        return True
+
     def datagram_client(self, label: str | None = None, *, bound: bool = True) -> DatagramClient:
         """A new datagram socket talking to the target, with an address of its own (a port, a path;
         ``bound=False``: a Unix client without one)."""
