@@ -222,8 +222,6 @@ def test_a_failing_example_leaves_a_bounded_time_to_shrink() -> None:
 
 def test_unread_counts_what_the_client_has_not_read() -> None:
     """The greeting client specs send each fragment once the client has read the one before (sock_diag or /proc)."""
-    from netconform.specs.harness.platform import socket_tables
-
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
