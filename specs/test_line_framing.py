@@ -9,19 +9,20 @@ failure shrinks to the smallest input and split that shows it).
 from __future__ import annotations
 
 import contextlib
-import itertools
 import select
-from typing import Literal
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from .harness.judge.hints import Evidence, Symptom, diagnose
-from .harness.judge.matchers import fail, first_difference
+from .harness.judge.findings import finding_of
+from .harness.judge.hints import Evidence
+from .harness.judge.matchers import fail
+from .harness.launch import signals
 from .harness.observe import forms
-from .harness.observe.log_lines import between, connected, disconnected, expect_line, logged, printed_stream
+from .harness.observe.log_lines import connected, disconnected, expect_line, logged
 from .harness.observe.ownership import Observation
+from .harness.observe.printed_lines import expect_printed
 from .harness.observe.server_target import ServerTarget
 from .harness.wire.protocol import DELIMITER, MAX_LENGTH
 from .harness.wire.streams import Client, Received, describe
@@ -34,76 +35,6 @@ LINES = st.lists(
     .filter(lambda b: b"\n" not in b and b"\r" not in b and b"('" not in b),
     max_size=8,
 )
-Judge = Literal["framing", "content", "exact"]
-
-
-def send_in_segments(client: Client, data: bytes, cuts: list[int]) -> None:
-    """Send ``data`` cut at the given offsets, each segment once the server has read the one before:
-    every segment reaches it in a read of its own (TCP_NODELAY is on)."""
-    bounds = [0, *sorted(set(c for c in cuts if 0 < c < len(data))), len(data)]
-    for start, end in itertools.pairwise(bounds):
-        client.wait_taken()
-        client.send(data[start:end])
-
-
-def _as_judged(stream: bytes, judge: Judge) -> bytes:
-    """A printed stream as a requirement judges it.
-
-    ``exact``: as printed (LINE-3: printed as sent, no repr, whitespace kept); ``content``:
-    a line printed as a repr (``b'...'``) counts as its value (LINE-2, LINE-4); ``framing``:
-    also whitespace at either end (what a program's ``strip()`` removes: spaces, tabs, form
-    feeds, Unicode spaces; but not ``\r``) and empty lines do not count (LINE-1: which lines, once each, in
-    order; the rest is LINE-3's).
-    """
-    if judge == "exact":
-        return stream
-    lines = [forms.unwrap(line) for line in stream.split(b"\n")[:-1]]
-    if judge == "framing":
-        lines = [stripped for line in lines if (stripped := _stripped(line))]
-    return b"".join(line + b"\n" for line in lines)
-
-
-#: What ``str.strip()`` removes, but ``\r`` and ``\n``: a ``\r`` left at a line's end is a framing mistake
-#: (splitting on ``\n`` alone), LINE-1's; the rest at either end is LINE-3's.
-_END_SPACE = ("\t\x0b\x0c\x1c\x1d\x1e\x1f \x85\xa0\u1680"
-              "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
-
-
-def _stripped(line: bytes) -> bytes:
-    """``line`` without the whitespace at its ends that ``strip()`` removes, ``\r`` aside."""
-    return line.decode("utf-8", "surrogateescape").strip(_END_SPACE).encode("utf-8", "surrogateescape")
-
-
-def expect_printed(target: ServerTarget, sent: bytes, lines: list[bytes], cuts: list[int], *, summary: str,
-                   symptom: Symptom = "framing", judge: Judge = "content", tail: bytes = b"") -> None:
-    """One client sends ``sent`` in segments and closes; exactly ``lines`` must be printed in between.
-
-    ``judge``: how much of the printed form counts (see :func:`_as_judged`). ``tail``: an
-    unterminated rest of ``sent``; printing it at the close is LINE-4's failure, not judged here.
-    """
-    __tracebackhide__ = True
-    if judge != "framing":  # the other LINE specs need a server that reassembles lines (LINE-1)
-        target.require("reassembled lines")
-    since = target.mark()
-    client = target.client()
-    conn = connected(target, client, since)
-    send_in_segments(client, sent, cuts)
-    client.close()
-    gone = disconnected(target, client, conn)
-    printed = _as_judged(printed_stream(between(target, conn, gone)), judge)
-    expected = _as_judged(b"".join(line + b"\n" for line in lines), judge)
-    if printed != expected and not (tail and printed == expected + _as_judged(tail + b"\n", judge)):
-        evidence = Evidence(symptom=symptom)
-        as_repr = Evidence(expected=expected, got=printed, symptom=symptom)
-        if "bytes repr" in {hint.name for hint in diagnose(as_repr)}:  # the lines are right, their printing is not
-            summary = "lines were not printed as sent: each was printed as the repr of a bytes object, b'...'"
-            evidence = as_repr
-        fail(target, summary, expected=f"the lines {lines!r}, each followed by a newline",
-             got=f"printed {describe(printed, 300)}",
-             details=f"sent {describe(sent, 300)} in segments cut at {sorted(set(cuts))}\n"
-             + first_difference(expected, printed), evidence=evidence)
-
-
 @pytest.mark.req("LINE-1")
 @pytest.mark.parametrize("delivery", ["whole", "byte_by_byte", "split"])
 @given(lines=LINES, data=st.data())
@@ -160,14 +91,25 @@ def test_lines_of_simultaneous_clients_are_never_mixed(line_logger_server: Serve
     line_logger_server.require("reassembled lines")
     try:
         _three_clients_interleave(line_logger_server)
-    except pytest.fail.Exception:  # one client's partial line ends up in another's: no later line can be trusted
-        why = "the partial line of one client is mixed into another client's lines"
+        _clients_print_at_once(line_logger_server)
+    except pytest.fail.Exception as exc:
+        finding = finding_of(exc)
+        if finding is not None and "prints run together" in finding.hints:
+            raise  # whole lines printed into each other: a lone client's lines are still printed as they are
+        why = "the partial line of one client is mixed into another client's lines"  # no later line can be trusted
         line_logger_server.hide("reassembled lines", "LINE-5", why)
         line_logger_server.hide("data line", "LINE-5", why)
         raise
 
 
+#: LINE-5's burst: this many clients, each sending this many lines in one segment while the server is paused (SIGSTOP),
+#: so that it finds them all at once. A server whose threads print without a lock (a print() is two writes: the text,
+#: then the newline) mixes some of them every time.
+BURST_CLIENTS, BURST_LINES = 8, 1000
+
+
 def _three_clients_interleave(line_logger_server: ServerTarget) -> None:
+    """Three clients' lines, sent in 7-byte segments round robin: partial lines kept per client."""
     __tracebackhide__ = True
     since = line_logger_server.mark()
     clients = [line_logger_server.client(f"client {n}") for n in (1, 2, 3)]
@@ -178,6 +120,29 @@ def _three_clients_interleave(line_logger_server: ServerTarget) -> None:
             if offset < len(streams[client.label]):
                 client.wait_taken()
                 client.send(streams[client.label][offset:offset + 7])
+    _expect_each_line_intact(line_logger_server, clients, sent, since)
+
+
+def _clients_print_at_once(line_logger_server: ServerTarget) -> None:
+    """Many clients' whole lines, all sent at the same time: the server prints them at the same time."""
+    __tracebackhide__ = True
+    if not line_logger_server.spec.concurrent:
+        return  # it serves them one after another: no two clients' lines can be printed at the same moment
+    since = line_logger_server.mark()
+    clients = [line_logger_server.client(f"client {n}") for n in range(4, 4 + BURST_CLIENTS)]
+    sent = {c.label: [f"{c.label} says line {i:03d}".encode() for i in range(1, BURST_LINES + 1)] for c in clients}
+    for client in clients:  # each is being served (a thread waits for its data, say)
+        connected(line_logger_server, client, since)
+    with signals.paused(line_logger_server):  # resumed, it finds every client's lines waiting at once
+        for client in clients:
+            client.send(b"".join(line + DELIMITER for line in sent[client.label]))
+    _expect_each_line_intact(line_logger_server, clients, sent, since)
+
+
+def _expect_each_line_intact(line_logger_server: ServerTarget, clients: list[Client], sent: dict[str, list[bytes]],
+                             since: int) -> None:
+    """The clients leave; each of their lines was printed intact, once, none mixed with another."""
+    __tracebackhide__ = True
     for client in clients:
         client.close()
     for client in clients:
@@ -189,7 +154,13 @@ def _three_clients_interleave(line_logger_server: ServerTarget) -> None:
                                                              for c in clients)]
     mixed = [line for line in printed if line not in everything]
     if mixed or sorted(printed) != sorted(everything):
-        fail(line_logger_server, "lines of clients connected at the same time were mixed or lost",
+        shown = b"\n".join(forms.unwrap(ln.data) for ln in line_logger_server.output.lines(since))  # log lines too
+        if all(line in shown for line in everything):
+            fail(line_logger_server, f"lines of {len(clients)} clients connected at the same time were printed "
+                 "into each other (each line intact, the newlines elsewhere)", expected=f"the {len(everything)} "
+                 f"lines sent, each on its own", got=f"{len(printed)} lines; e.g. {mixed[:2]!r}",
+                 evidence=Evidence(symptom="prints run together"))
+        fail(line_logger_server, f"lines of {len(clients)} clients connected at the same time were mixed or lost",
              expected=f"the {len(everything)} lines sent, each intact", got=f"{len(printed)} lines; e.g. "
              f"{mixed[:2] or printed[:2]!r}", evidence=Evidence(symptom="concurrent"))
 

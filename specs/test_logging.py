@@ -115,6 +115,8 @@ def test_log_lines_appear_as_they_happen(logging_server: ServerTarget) -> None:
     with logging_server.client() as client:
         conn = connected(logging_server, client, since,
                          summary="the connection was not logged while the client was connected")
+        if "data line" in logging_server.observations.hidden:
+            return  # data is not printed in a form to recognise (LOG-2's or LINE-1's failure): the connection line
         client.send(frame(logging_server, b"live"))
         logged(logging_server, b"live", since=conn.index + 1, what="line 'live'",
                summary="the data was not logged while the client was connected")

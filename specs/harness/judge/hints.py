@@ -17,7 +17,7 @@ from ..wire.streams import End
 
 #: A named observation without bytes, set by the spec that made it.
 Symptom = Literal["", "buffered", "serial", "framing", "spin", "client", "refused", "fetch", "link", "download",
-                  "tempfile", "concurrent", "zombies", "fd leak", "repeated", "recognised"]
+                  "tempfile", "concurrent", "prints run together", "zombies", "fd leak", "repeated", "recognised"]
 #: ``recognised``: the spec named the mistake itself (``TRANSPORT_HINTS``), from its scenario; the
 #: generic hints, written for byte streams, are left out.
 Phase = Literal["startup", "run"]
@@ -227,6 +227,12 @@ HINTS: tuple[Hint, ...] = (
          "not: then connections share state that should be theirs alone, such as a global variable holding "
          "'the current connection' read by a handler thread, or one output buffer for all clients. Keep "
          "per-connection state per connection (pass the socket to the thread; a dict keyed by socket)."),
+    Hint("prints run together",
+         lambda ev: ev.symptom == "prints run together",
+         "Lines of clients connected at the same time ran into each other, each of them intact: threads printed "
+         "at the same moment. print() writes the text and then the newline, and another thread can write in "
+         "between. Print under one lock shared by all threads (with print_lock: print(line)), or write each "
+         "line with its newline in one call."),
     Hint("logged again and again",
          lambda ev: ev.symptom == "repeated",
          "The same client is logged as disconnected more than once: after a client leaves, its socket stays in "

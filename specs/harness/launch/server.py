@@ -49,6 +49,7 @@ class ServerProcess(TargetViews):
         self.transcript = Transcript()
         self._clients = 0
         self._test_mark = 0
+        self._output_end = 0  # where the last process's output ended: the next one's lines are numbered on from it
         self._interrupt_mark: int | None = None  # output position when netconform sent Ctrl-C
         self._failed = False  # the last spec failed: the next one starts a fresh process
         self.backlog: int | None = None  # the listening socket's backlog, once asked (pace)
@@ -74,7 +75,7 @@ class ServerProcess(TargetViews):
         self._failed = False
         self._may_start = self.group is None or not self.group.alive
         self._inherited = not self._may_start  # alive as this spec begins: it may yet exit after an earlier client
-        self._test_mark = self.group.output.mark() if self.group else 0
+        self._test_mark = self.group.output.mark() if self.group else self._output_end
         self._interrupt_mark = None
 
     def end_test(self, *, failed: bool = False) -> None:
@@ -99,7 +100,7 @@ class ServerProcess(TargetViews):
         raise AssertionError(f"connecting failed: {error}")
 
     def connecting(self) -> None:
-        """Before a new client connects."""
+        """Before a new client connects (and before the target is started for it, if it is not running)."""
 
     def connected(self, client: Client, mark: int) -> None:
         """``client`` connected, when the output was at ``mark``."""
@@ -116,10 +117,7 @@ class ServerProcess(TargetViews):
         if self.spec.port_policy == "external" and self.address is not None:
             return  # not ours to restart: a refused connection will say it is gone
         if self._inherited and self._clients == 0 and self.exited_on_its_own is not None:  # exiting as it began
-            self.events.append(f"{self.spec.name}: restarted for {self.context.nodeid if self.context else '?'}: "
-                               f"the previous process had exited with code {self.exited_on_its_own}")
-            self.stop()
-            self._may_start, self._inherited = True, False
+            self.start_afresh(f"the previous process had exited with code {self.exited_on_its_own}")
         if not self._may_start:
             self.exited_during_spec()
         self._may_start = False
@@ -150,12 +148,12 @@ class ServerProcess(TargetViews):
                          **({"SOCKET_PATH": values["path"]} if "path" in values else {}))
         for attempt in (1, 2):
             try:
-                self.group = ProcessGroup(argv, env=env, cwd=self.spec.cwd,
-                                          limits=self.settings.limits_for(self.spec))
+                self.group = ProcessGroup(argv, env=env, cwd=self.spec.cwd, limits=self.settings.limits_for(self.spec),
+                                          output=Output(first_index=self._output_end))
             except OSError as exc:
                 self._startup_failed(f"the command could not be run: {exc}")
             self.starts += 1
-            self._test_mark = 0
+            self._test_mark = self._output_end
             self._interrupt_mark = None
             self.backlog = None
             try:
@@ -212,6 +210,7 @@ class ServerProcess(TargetViews):
         """Kill and reap the whole process group (idempotent); the next use starts it afresh."""
         if self.group is not None:
             self.group.stop()
+            self._output_end = self.group.output.mark()  # a mark a spec took stays before the next process's lines
             self.group = None
         socket_folders.remove_socket(self.found_path)  # a Unix socket it made where it chose (no {path})
         self.found_path = None
@@ -232,8 +231,8 @@ class ServerProcess(TargetViews):
     def client(self, label: str | None = None, *, timeout: float | None = None, bound: bool = True) -> Client:
         """A new connection to the target, recorded in this spec's transcript."""
         __tracebackhide__ = True
-        address = self.endpoint()
         self.connecting()
+        address = self.endpoint()
         self._clients += 1
         mark = self.group.output.mark() if self.group is not None else 0
         try:
@@ -312,11 +311,14 @@ class ServerProcess(TargetViews):
         self.group.wait_exit(1.0)  # a reset at its exit: let the exit finish
         if self.exited_on_its_own is None:
             return False
-        self.events.append(f"{self.spec.name}: restarted for {self.context.nodeid if self.context else '?'}: "
-                           f"the previous process had exited with code {self.exited_on_its_own}")
+        self.start_afresh(f"the previous process had exited with code {self.exited_on_its_own}")
+        return True
+
+    def start_afresh(self, why: str) -> None:
+        """Within a spec whose evidence is not that exit, let the next client start a new process (``why``)."""
+        self.events.append(f"{self.spec.name}: restarted for {self.context.nodeid if self.context else '?'}: {why}")
         self.stop()
         self._may_start, self._inherited, self._clients = True, False, 0
-        return True
 
     def datagram_client(self, label: str | None = None, *, bound: bool = True) -> DatagramClient:
         """A new datagram socket talking to the target, with an address of its own (a port, a path;

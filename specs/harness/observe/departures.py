@@ -57,6 +57,7 @@ class Departures:
         self.open: list[tuple[Client, int]] = []  # the current spec's connections
         self.leaving: list[tuple[Client, int]] = []  # closed, their departure not yet seen in the log
         self.logged = True  # does the target log departures at all?
+        self.left = False  # has a client of the running process left?
 
     def add(self, client: Client, mark: int) -> None:
         self.open.append((client, mark))
@@ -69,10 +70,19 @@ class Departures:
         self.leaving += self.open
         self.open = []
 
-    def wait_logged(self, output: Output, timeout: float = 1.0) -> None:
-        """Wait (at most ``timeout`` in all) until every closed client's departure has been logged."""
+    def forget(self) -> None:
+        """A new process: none of its clients left yet (those of the last one are not waited for)."""
+        self.leaving, self.left = [], False
+
+    def note_closed(self) -> None:
+        """Count the clients closed since the last look as leaving."""
         self.leaving += [(c, m) for c, m in self.open if c.closed]
         self.open = [(c, m) for c, m in self.open if not c.closed]
+        self.left = self.left or bool(self.leaving)
+
+    def wait_logged(self, output: Output, timeout: float = 1.0) -> None:
+        """Wait (at most ``timeout`` in all) until every closed client's departure has been logged."""
+        self.note_closed()
         leaving, self.leaving = self.leaving, []
         if not self.logged:
             return
@@ -99,5 +109,5 @@ class Departures:
                 output.wait_for(lambda _line: True, since=cursor, what=f"the departure of {book_form(waiting[0])}",
                                 timeout=max(0.0, deadline - time.monotonic()))
             except OutputTimeout:
-                self.logged = False
+                self.logged = output.closed  # an exit is not a program that does not log departures
                 return

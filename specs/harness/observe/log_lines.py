@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable
 from typing import NoReturn
 
-from ..judge import findings
 from ..judge.hints import Evidence, Symptom, stuck_in
 from ..judge.matchers import fail
 from ..launch import signals
@@ -100,9 +99,15 @@ def missing_line(target: ServerTarget, predicate: Callable[[Line], bool], *, wha
     observation, the specs that need it later are blocked.
     """
     __tracebackhide__ = True
+    if observes == "disconnection line":
+        _exited_at_departure(target)
     details = waited
     live_owner = owner_of("live output", target.spec.role) or "LOG-5"
-    if signals.ctrl_c(target):
+    exited = signals.ctrl_c(target)
+    if not exited and target.group is not None and target.group.alive:  # it waits for its clients (threads that
+        target.departures.close_all()  # are not daemons): they leave, as they would after a user's Ctrl-C
+        exited = target.group.wait_exit(2.0) is not None
+    if exited:
         out = target.captured
         late = [ln for ln in out.lines(since) if predicate(ln)] if out is not None else []
         if late:
@@ -114,11 +119,28 @@ def missing_line(target: ServerTarget, predicate: Callable[[Line], bool], *, wha
         if location is not None:
             earlier = target.observations.stuck_before(location, target.requirement_id)
             if earlier is not None:
-                findings.block(earlier, f"the program is stuck in {location}, as when {earlier} failed")
+                target.observations.block(target.requirement_id, earlier,
+                                          f"the program is stuck in {location}, as when {earlier} failed")
         details += "\n(after Ctrl-C, SIGINT, the program's output ends as shown below)"
     if target.owns(observes) and target.exited_on_its_own is None:
         target.hide(observes, target.requirement_id, f"no {observes} of a lone client appeared in any form")
     fail(target, summary, expected=what, details=details, evidence=Evidence(symptom=symptom))
+
+
+def _exited_at_departure(target: ServerTarget) -> None:
+    """A client left, its disconnection line never came, and the process exited: it does not survive a departure.
+    DISC-1 owns that observation (the first spec whose client leaves cleanly, to be judged on it); the others are
+    blocked once DISC-1 found it."""
+    __tracebackhide__ = True
+    if target.group is not None and target.group.output.closed:
+        target.group.wait_exit(1.0)
+    code = target.exited_on_its_own
+    if code is None:
+        return
+    if target.owns("departure survived"):
+        target.hide("departure survived", target.requirement_id, f"the server exits (status {code}) when a client "
+                    "leaves, instead of logging the departure and serving the next client")
+    target.require("departure survived")
 
 
 def connected(target: ServerTarget, client: Client, since: int, *, summary: str | None = None,

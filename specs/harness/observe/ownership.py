@@ -4,6 +4,11 @@ When the requirement that owns an observation fails so that it cannot be made in
 form (a log that is block-buffered, data never printed, a server that stops after one
 client), the other specs that need it are blocked (not judged) instead of failing the
 same way again: one mistake, one failure. Each target keeps an :class:`Observations`.
+
+A blocked spec passes its block on: what it owns and makes from the missing observation
+(``MADE_FROM``) is not observed either, so the specs that need that are blocked by the
+same failure, and only those (a log that shows no connection blocks LINE-1, and with it
+the data lines CONC-2 needs; a block for another reason hides nothing more).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ Observation = Literal[
     "reassembled lines",  # a line split across reads is printed whole
     "closing",  # the server closes a client's connection after the greeting
     "serving",  # the server serves client after client
+    "departure survived",  # a logger keeps running when a client leaves
     "simultaneous clients",  # clients connected at the same time are all greeted
     "misbehaving clients",  # the server survives clients that send first, half-close or close early
     "resets survived",  # the server survives clients that reset
@@ -44,6 +50,7 @@ OWNERS: dict[Observation, dict[str, str]] = {
     "reassembled lines": {"line-logger-server": "LINE-1"},
     "closing": {"greeting-server": "GREET-3"},
     "serving": {"greeting-server": "GREET-5"},
+    "departure survived": {"logger-server": "DISC-1", "line-logger-server": "DISC-1"},
     "simultaneous clients": {"greeting-server": "GREET-6"},
     "misbehaving clients": {"greeting-server": "GREET-7"},
     "resets survived": {"greeting-server": "GREET-8"},
@@ -52,6 +59,31 @@ OWNERS: dict[Observation, dict[str, str]] = {
     "printed greeting": {"greeting-client": "CLIENT-1"},
     "answered": {"greeting-server": "DGRAM-1"},
 }
+
+
+#: What each observation of a logger is made from: when the spec that owns it is blocked because one of these
+#: is hidden, it is hidden too (by the same failure); when it is blocked for another reason, it is not.
+MADE_FROM: dict[Observation, tuple[Observation, ...]] = {
+    "live output": ("connection line",),
+    "data line": ("connection line",),
+    "reassembled lines": ("connection line", "data line"),
+    "disconnection line": ("connection line",),
+    "one disconnection line": ("connection line", "disconnection line"),
+    "departure survived": ("connection line",),
+    "concurrent clients": ("connection line", "data line"),
+}
+
+
+def made_from(what: Observation) -> set[Observation]:
+    """Every observation ``what`` is made from, directly or not."""
+    found: set[Observation] = set()
+    todo = list(MADE_FROM.get(what, ()))
+    while todo:
+        part = todo.pop()
+        if part not in found:
+            found.add(part)
+            todo += MADE_FROM.get(part, ())
+    return found
 
 
 def owner_of(what: Observation, role: str) -> str | None:
@@ -81,7 +113,18 @@ class Observations:
         __tracebackhide__ = True
         hidden = self.hidden.get(what)
         if hidden is not None and hidden[0] != current:
-            findings.block(*hidden)
+            self.block(current, *hidden, missing=what)
+
+    def block(self, current: str, requirement: str, why: str, *, missing: Observation | None = None) -> None:
+        """Block the current spec (requirement ``current``): ``requirement``'s failure (``why``) removed its
+        evidence, observation ``missing`` (None: the program is stuck, nothing can be observed). What ``current``
+        owns and makes from that is then not observed either: the specs that need it are blocked by the same
+        failure (a log that shows no connection blocks LINE-1, and with it the data lines CONC-2 needs)."""
+        __tracebackhide__ = True
+        for what, owners in OWNERS.items():
+            if owners.get(self.role) == current and (missing is None or missing in made_from(what)):
+                self.hide(what, requirement, why)
+        findings.block(requirement, why)
 
     def owns(self, what: Observation, current: str) -> bool:
         """Does requirement ``current`` own ``what`` for this role?"""

@@ -16,11 +16,11 @@ from ..judge import matchers
 from ..judge.findings import Unavailable
 from ..judge.hints import Evidence
 from ..launch.server import ServerProcess
-from ..launch.settings import FixedPort, Settings
+from ..launch.settings import FixedPort, Settings, TestContext
 from ..launch.targets import TargetSpec
 from ..wire.streams import Client
 from .departures import Departures
-from .ownership import Observation, Observations
+from .ownership import Observation, Observations, owner_of
 
 
 class ServerTarget(ServerProcess):
@@ -41,21 +41,54 @@ class ServerTarget(ServerProcess):
         __tracebackhide__ = True
         self.observations.require(what, self.requirement_id)
 
+    @property
+    def logs_departures(self) -> bool:
+        """Does this target log its clients' departures (as far as seen: DISC-1 judges it)?"""
+        return self.departures.logged and "disconnection line" not in self.observations.hidden
+
     def owns(self, what: Observation) -> bool:
         """Does the current spec's requirement own observation ``what``?"""
         return self.observations.owns(what, self.requirement_id)
 
     # -- the launching stage's questions ----------------------------------------------
+    def begin_test(self, context: TestContext) -> None:
+        super().begin_test(context)
+        if self.group is None:  # a new process for this spec: none of its clients left yet
+            self.departures.forget()
+
+    def start_afresh(self, why: str) -> None:
+        super().start_afresh(why)
+        self.departures.forget()
+
     def end_test(self, *, failed: bool = False) -> None:
         super().end_test(failed=failed)
         self.departures.close_all()
-        self.connecting()
+        self._let_departures_be_logged()
 
-    def connecting(self) -> None:
+    def _let_departures_be_logged(self) -> None:
         """Before a new client of a logger: let the clients that left be logged as gone (``departures``)."""
+        self.departures.note_closed()
         if (self.spec.role != "greeting-server" and self.group is not None and self.group.alive
                 and "disconnection line" not in self.observations.hidden):
             self.departures.wait_logged(self.group.output)
+
+    def connecting(self) -> None:
+        """Before a new client of a logger: its departed clients logged as gone; and if the process exited when
+        one of them left, that exit is DISC-1's evidence ("departure survived"). Another spec is blocked once
+        DISC-1 found it; before that, it gets a fresh process and goes on with its own evidence."""
+        __tracebackhide__ = True
+        self._let_departures_be_logged()
+        if self.group is None or self.context is None or not self.departures.left or self.departures.open:
+            return
+        if self.group.alive and not self.group.output.closed:
+            return
+        self.group.wait_exit(1.0)
+        code = self.exited_on_its_own
+        if code is None or self.owns("departure survived") or owner_of("departure survived", self.spec.role) is None:
+            return  # the owner's own spec: the next client's refusal is its evidence
+        self.require("departure survived")
+        self.start_afresh(f"the process had exited with code {code} after a client left (whether a logger "
+                          "survives its clients' departures is DISC-1's to judge)")
 
     def connected(self, client: Client, mark: int) -> None:
         self.departures.add(client, mark)

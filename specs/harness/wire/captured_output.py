@@ -47,10 +47,10 @@ class OutputTimeout(AssertionError):
 class Output:
     """The captured output of one process (group): a list of lines, appended live."""
 
-    def __init__(self, cap: int = DEFAULT_CAP) -> None:
+    def __init__(self, cap: int = DEFAULT_CAP, *, first_index: int = 0) -> None:
         self._cap = cap
         self._lines: list[Line] = []
-        self._first = 0  # absolute index of self._lines[0]
+        self._first = first_index  # absolute index of self._lines[0] (a restarted program's go on from the last's)
         self._size = 0
         self._partial: dict[str, bytearray] = {"stdout": bytearray(), "stderr": bytearray()}
         self._partial_since: dict[str, float | None] = {"stdout": None, "stderr": None}
