@@ -161,7 +161,8 @@ def _greet_after_rude_client(greeting_server: ServerTarget, behaviour: str, payl
         if "sends" in behaviour:
             rude.send(payload)
         if "half-closes" in behaviour:
-            rude.half_close_unless_closed()
+            with signals.paused(greeting_server):  # the server cannot close between the look and the FIN
+                rude.half_close_unless_closed()
         if behaviour != "closes before reading" and not rude.closed:
             greeter.read(rude)  # the client stays as long as a lone client's exchange lasted, then leaves
         # a reset could discard data the server has not read yet; once it closed, a reset avoids its TIME_WAIT
@@ -281,7 +282,8 @@ class Interleavings(RuleBasedStateMachine):
     @rule(client=clients)
     def half_close(self, client: Client) -> None:
         if not client.closed:
-            client.half_close_unless_closed()  # or a reset, if the server has closed already
+            with signals.paused(self.target):  # the server cannot close between the look and the FIN
+                client.half_close_unless_closed()  # or a reset, if the server has closed already
 
     @rule(client=consumes(clients))
     def close(self, client: Client) -> None:

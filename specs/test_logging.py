@@ -89,8 +89,12 @@ def test_invalid_utf8_does_not_stop_the_server(logging_server: ServerTarget, gar
     with logging_server.client("client sending invalid UTF-8") as rude:
         conn = connected(logging_server, rude, since)
         rude.send(frame(logging_server, garbage))
-    disconnected(logging_server, rude, conn, summary="after a client sent invalid UTF-8 and left, its "
-                 "disconnection was not logged: the server stopped serving")
+        if not logging_server.logs_departures:  # (DISC-1's failure) then the server's close tells it is done
+            rude.half_close()
+            rude.read(limit=1)
+    if logging_server.logs_departures:
+        disconnected(logging_server, rude, conn, summary="after a client sent invalid UTF-8 and left, its "
+                     "disconnection was not logged: the server stopped serving")
     since = logging_server.mark()
     with logging_server.client("next client") as client:
         conn = connected(logging_server, client, since)

@@ -82,6 +82,8 @@ class BadFixture:
     """A known-bad implementation and what its docstring says it breaks.
 
     ``Breaks:`` the requirements its one mistake breaks (exactly the ones that fail);
+    ``Blocks:`` the requirements whose evidence that mistake removes (exactly the ones not
+    judged; none when the line is absent);
     ``Startup:`` instead, a phrase of the startup failure that fails all its specs;
     ``Hint:`` a phrase its first failure's message contains; ``Hints:`` the names of the
     hints (``hints.HINTS``) its messages give, and no others; ``Options:`` extra
@@ -99,6 +101,7 @@ class BadFixture:
     options: tuple[str, ...] = ()
     transport: str = "tcp"
     as_written: bool = False
+    blocks: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -129,6 +132,7 @@ def bad_fixtures() -> list[BadFixture]:
         hints = re.search(r"^Hints: (.+)$", text, re.M)
         options = re.search(r"^Options: (.+)$", text, re.M)
         transport = re.search(r"^Transport: (\w+)$", text, re.M)
+        blocks = re.search(r"^Blocks: (.+)$", text, re.M)
         found.append(BadFixture(
             path, path.parent.name.replace("_", "-"),
             tuple(x.strip() for x in breaks.group(1).split(",")) if breaks else (),
@@ -138,6 +142,7 @@ def bad_fixtures() -> list[BadFixture]:
             tuple(options.group(1).split()) if options else (),
             transport.group(1) if transport else "tcp",
             re.search(r"^Command: as written$", text, re.M) is not None,
+            blocks=tuple(x.strip() for x in blocks.group(1).split(",")) if blocks else (),
         ))
     return found
 

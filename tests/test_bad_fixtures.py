@@ -7,6 +7,8 @@ Each fixture runs against **all** specs of its role, several fixtures per pytest
 (one ``--impl`` each), and
 
 - the set of requirements that fail equals its ``Breaks:`` line: no collateral failure;
+- the set of requirements not judged (blocked) equals its ``Blocks:`` line: its mistake hides
+  no other requirement's evidence;
 - the first failure reported (diagnosis order) is one of them, and names the mistake;
 - every hint its messages give is one it declares (a hint appears only on its evidence),
   and every hint it declares appears;
@@ -81,6 +83,7 @@ def _judge(fixture: BadFixture, run: SuiteRun) -> list[str]:
     if not mine:
         return [f"{name}: no verdict at all"]
     out = _judge_startup(fixture, mine, failed) if fixture.startup else _judge_breaks(fixture, failed)
+    out += _judge_blocks(fixture, mine)
     given = {str(h) for r in failed for h in r["hints"]}  # type: ignore[attr-defined]
     if given - set(fixture.hints):
         out.append(f"{name}: hints given without their evidence: {sorted(given - set(fixture.hints))} "
@@ -88,6 +91,30 @@ def _judge(fixture: BadFixture, run: SuiteRun) -> list[str]:
     if set(fixture.hints) - given:
         out.append(f"{name}: declared hints not given: {sorted(set(fixture.hints) - given)}")
     return out + _judge_points(fixture, mine)
+
+
+def _judge_blocks(fixture: BadFixture, mine: list[dict[str, object]]) -> list[str]:
+    """Exactly the ``Blocks:`` requirements are not judged: the mistake hides no other requirement's evidence."""
+    blocked = {str(r["requirement"]) for r in mine if r["outcome"] == "blocked"}
+    if blocked == set(fixture.blocks):
+        return []
+    reasons = {f"  {r['requirement']}: {r['summary']}" for r in mine if r["outcome"] == "blocked"}
+    return [f"{fixture.role}:{fixture.name}: not judged {sorted(blocked)}, but its mistake removes the evidence of "
+            f"{sorted(fixture.blocks)} (its Blocks: line)\n" + "\n".join(sorted(reasons))]
+
+
+def test_a_requirement_blocked_beyond_the_declared_ones_is_reported() -> None:
+    """Planted: a fixture whose run leaves one more requirement not judged than its ``Blocks:`` line says."""
+    fixture = BadFixture(ROOT / "fixtures/bad/logger_server/planted.py", "logger-server", ("LOG-1",), None, None,
+                         blocks=("LOG-2",))
+    verdicts: list[dict[str, object]] = [{"requirement": "LOG-1", "outcome": "failed", "summary": "no connection line"},
+                {"requirement": "LOG-2", "outcome": "blocked", "summary": "not judged: fix LOG-1 first"},
+                {"requirement": "LOG-3", "outcome": "blocked", "summary": "not judged: fix LOG-1 first"}]
+    problems = _judge_blocks(fixture, verdicts)
+    assert len(problems) == 1
+    assert "not judged ['LOG-2', 'LOG-3']" in problems[0]
+    assert "LOG-3: not judged" in problems[0]
+    assert not _judge_blocks(fixture, verdicts[:2])
 
 
 def _judge_points(fixture: BadFixture, mine: list[dict[str, object]]) -> list[str]:

@@ -188,13 +188,16 @@ def choose_port(ports: list[int]) -> int:
     raise StartupProblem(f"it listens on several ports ({ports}); give its command a {{port}} placeholder")
 
 
-def wait_out_time_wait(group: ProcessGroup, stderr: Callable[[], str], limit: float = 65.0) -> float | None:
+def wait_out_time_wait(group: ProcessGroup, stderr: Callable[[], str], port: int | None,
+                       limit: float = 65.0) -> float | None:
     """A fixed-port program that exited at start because only TIME_WAIT holds its port: wait those
     out; the seconds waited (None: not the case).
 
     The book's servers set no SO_REUSEADDR, so after a connection whose server side
     closed first they cannot bind their port for about a minute. netconform's clients
-    avoid causing that, but a racy close can still leave one behind.
+    avoid causing that, but a racy close can still leave one behind. Only its own port is
+    waited for (``port``: where it listened before; not known yet, the book's 1234 if that is
+    held, else every port held): a client's side in TIME_WAIT on any other port is no matter.
     """
     if group.wait_exit(0.0) is None:
         return None
@@ -202,7 +205,8 @@ def wait_out_time_wait(group: ProcessGroup, stderr: Callable[[], str], limit: fl
     if "Address already in use" not in text and "errno 98" not in text.lower():
         return None
     start = time.monotonic()
-    waiting = socket_tables.ports_in_time_wait()
+    held = socket_tables.ports_in_time_wait()
+    waiting = {port} & held if port is not None else ({BOOK_PORT} & held or held)
     if not waiting:
         return None
     while socket_tables.ports_in_time_wait() & waiting and time.monotonic() - start < limit:

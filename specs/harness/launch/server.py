@@ -79,11 +79,8 @@ class ServerProcess(TargetViews):
         self._interrupt_mark = None
 
     def end_test(self, *, failed: bool = False) -> None:
-        """After each spec: close what its clients left open, let a logger log their departures.
-
-        After a failed spec the next one starts a fresh process: what the failure left behind
-        (dead sockets, a thread stuck, half a line) must not be held against the next requirement.
-        """
+        """After each spec (a failed one: the next starts a fresh process, as what the failure left behind, dead
+        sockets, a thread stuck, half a line, must not be held against the next requirement)."""
         self._failed = failed
 
     # -- for the later stages: what a failure means, and what clients leave behind --------
@@ -160,7 +157,8 @@ class ServerProcess(TargetViews):
                 self._wait_listening(assigned)
             except readiness.StartupProblem as exc:
                 if attempt == 1 and self.spec.port_policy == "fixed" and self.spec.transport == "tcp":
-                    waited = readiness.wait_out_time_wait(self.group, self.stderr_text)
+                    waited = readiness.wait_out_time_wait(self.group, self.stderr_text,
+                                                          self.address[1] if isinstance(self.address, tuple) else None)
                     if waited is not None:
                         self.events.append(f"{self.spec.name}: its fixed port was held by connections in "
                                            f"TIME_WAIT; waited {waited:.0f}s for them to expire, then started it "

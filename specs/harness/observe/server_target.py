@@ -44,7 +44,8 @@ class ServerTarget(ServerProcess):
     @property
     def logs_departures(self) -> bool:
         """Does this target log its clients' departures (as far as seen: DISC-1 judges it)?"""
-        return self.departures.logged and "disconnection line" not in self.observations.hidden
+        hidden = self.observations.hidden
+        return self.departures.logged and "disconnection line" not in hidden and "departure survived" not in hidden
 
     def owns(self, what: Observation) -> bool:
         """Does the current spec's requirement own observation ``what``?"""
@@ -80,6 +81,8 @@ class ServerTarget(ServerProcess):
         self._let_departures_be_logged()
         if self.group is None or self.context is None or not self.departures.left or self.departures.open:
             return
+        if self._clients == 0:
+            return  # its clients were an earlier spec's: an exit as this spec began is started afresh (launch)
         if self.group.alive and not self.group.output.closed:
             return
         self.group.wait_exit(1.0)

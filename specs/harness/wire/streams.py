@@ -235,6 +235,8 @@ class Client:
 
         A server that closed its socket no longer sees the client's FIN, which would only put
         its side in TIME_WAIT (the book's fixed-port servers then cannot restart for a minute).
+        The look and the FIN are two steps: callers pause the server around them
+        (``signals.paused``), or it may close in between.
         """
         if self.peer_closed():
             self.transcript.add(self.label, "the server had closed already: reset instead of half-closing")
