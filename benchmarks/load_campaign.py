@@ -5,15 +5,15 @@ Each round runs every known-bad fixture in the runs of ``tests/test_bad_fixtures
 ``-n 2`` for groups of ``PARALLEL_FROM`` or more, ``--net-timeout 2``), then every book program as
 ``tests/test_book_programs.py`` runs it (``python2 fixtures/book/NAME.py``, port 1234, ``-m must --net-timeout 2``, a
 network namespace each), through ``tests.suite.run_suite``, and records each program's failed set (the requirements
-whose ``--netconform-json`` outcome is ``failed``) under load (``--load``): ``matrix``, another netconform run beside it
-(``pytest specs -n 2 -p no:randomly -q``, started again whenever it ends); ``cpu``, two busy loops; ``both``; ``none``.
-It reports every failed set that changed between rounds, every one other than declared (``Breaks:``; ``Startup:``:
-all; the book test's), and whether the code under test (a digest of specs/, reference/, fixtures/, tests/) changed
-during a round. The load's process groups are ended (``killpg``) and reaped at exit, on Ctrl-C and SIGTERM too; any
-process still carrying the campaign's ``NETCONFORM_RUN`` then is reported and killed.
+whose ``--netconform-json`` outcome is ``failed``, and, marked ``~``, those ``blocked``) under load (``--load``):
+``matrix``, another netconform run beside it (``pytest specs -n 2 -p no:randomly -q``, started again whenever it ends);
+``cpu``, two busy loops; ``both``; ``none``. It reports every set that changed between rounds, every one other than
+declared (``Breaks:`` and ``Blocks:``; ``Startup:``: all; the book test's), and whether the code under test (a digest of
+specs/, reference/, fixtures/, tests/) changed during a round. The load's process groups are ended (``killpg``) and
+reaped at exit, on Ctrl-C and SIGTERM too; any process still carrying the campaign's ``NETCONFORM_RUN`` then is reported
+and killed.
 
-Exit status: 0 no failed set changed; 1 some did; 2 the campaign was cut short (``--seconds``).
-
+Exit status: 0 no failed set changed; 1 some did; 2 the campaign was cut short (``--seconds``). For example:
     .venv/bin/python benchmarks/load_campaign.py --rounds 5 --json /tmp/load_campaign.json
     .venv/bin/python benchmarks/load_campaign.py --rounds 1 --load none --only one_client   # a smoke test
 """
@@ -54,7 +54,7 @@ BUSY = 2  # busy-loop processes of the cpu load
 MATRIX = [sys.executable, "-m", "pytest", "specs", "-n", "2", "-p", "no:randomly", "-q"]
 MAX_MATRIX_RUNS = 200  # the matrix load's loop is bounded in count, as well as by the campaign's time
 GRACE = 5.0  # seconds a stopped process group has after SIGTERM, before SIGKILL
-Result = tuple[str, ...] | str  # the failed requirement IDs, sorted; or why there are none ("no verdict"...)
+Result = tuple[str, ...] | str  # failed IDs, then "~ID" for each not judged, sorted; or why none ("no verdict"...)
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ class Program:
     target: str
     role: str
     declared: tuple[str, ...] | None  # None: a Startup: fixture, every spec of its role fails
+    blocks: tuple[str, ...] | None = None  # "~ID" for each declared not judged (Blocks:); None: not declared
 
 
 @dataclass
@@ -114,8 +115,8 @@ def jobs(only: str | None) -> list[Job]:
             args += ["-n", "2"]
         skip = CAPABILITIES["netjail"].missing if fixtures[0].as_written and not available("netjail") else None
         out.append(Job(label, [*args, *fixtures[0].options, "--net-timeout", "2"],
-                       [Program(f"{f.role}:{f.name}", f.name, f.role, None if f.startup else tuple(sorted(f.breaks)))
-                        for f in fixtures], skip=skip))
+                       [Program(f"{f.role}:{f.name}", f.name, f.role, None if f.startup else tuple(sorted(f.breaks)),
+                                tuple(sorted(f"~{b}" for b in f.blocks))) for f in fixtures], skip=skip))
     missing = "; ".join(CAPABILITIES[c].missing for c in ("python2", "netns") if not available(c)) or None
     for program, role, extra in BOOK:
         name = f"book_{program}"
@@ -148,8 +149,10 @@ def run_job(job: Job, rnd: Round, work: Path, marker: str, deadline: float) -> N
     rnd.walls[job.label] = time.monotonic() - start
     for p in job.programs:
         mine = [r for r in results if r["target"] == p.target and r["role"] == p.role]
-        got: Result = tuple(sorted({str(r["requirement"]) for r in mine if r["outcome"] == "failed"})) if mine else why
+        verdicts = {str(r["requirement"]): str(r["outcome"]) for r in mine if r["outcome"] in ("failed", "blocked")}
+        got: Result = tuple(sorted(r if o == "failed" else f"~{r}" for r, o in verdicts.items())) if mine else why
         declared = p.declared if p.declared is not None else tuple(sorted({str(r["requirement"]) for r in mine}))
+        declared = tuple(sorted(declared + (p.blocks or tuple(g for g in got if g.startswith("~")))))
         rnd.results[p.key] = got
         rnd.messages[p.key] = {str(r["requirement"]): str(r["summary"]) for r in mine if r["outcome"] == "failed"}
         if got != declared:
@@ -276,15 +279,14 @@ def summary(rounds: list[Round], js: list[Job], load: Load, wall: float, loads: 
                  "Code under test CHANGED during the campaign (a change of failed set may be the code's): " +
                  "; ".join(f"round {r.index} {r.code[0]} -> {r.code[1]}" for r in rounds))
     skipped = sorted({f"{job.label}: {job.skip}" for job in js if job.skip})
-    if skipped:
-        lines.append("Skipped: " + "; ".join(skipped))
-    lines += ["", f"Changed failed sets (not the same in every round): {len(diff)}"]
+    lines += ["Skipped: " + "; ".join(skipped)] if skipped else []
+    lines += ["", f"Changed failed (and ~blocked) sets (not the same in every round): {len(diff)}"]
     lines += [f"- {key}: " + "; ".join(f"round {i} {show(r)}" for i, r in seen) for key, seen in diff.items()]
     grouped: dict[tuple[str, Result, tuple[str, ...]], list[int]] = {}
     for rnd in rounds:
         for key, got, declared in rnd.mismatches:
             grouped.setdefault((key, got, declared), []).append(rnd.index)
-    lines += ["", f"Failed sets other than declared (Breaks:, Startup:, the book test's): {len(grouped)}"]
+    lines += ["", f"Sets other than declared (Breaks:, ~Blocks:, Startup:, the book test's): {len(grouped)}"]
     lines += [f"- {key}: failed {show(got)}, declared {show(declared)} (rounds {', '.join(map(str, idx))})"
               for (key, got, declared), idx in grouped.items()]
     lines += ["", f"Left behind at the end (killed): {len(left) or 'nothing'}", *[f"- {item}" for item in left]]
