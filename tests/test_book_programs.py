@@ -52,3 +52,16 @@ def test_books_poll_server_as_transcribed_fails_with_an_explanation(tmp_path: Pa
     assert verdict["outcome"] == "failed"
     assert "blocked in accept()" in verdict["message"]
     assert "fd == s.fileno()" in verdict["message"]
+
+
+@pytest.mark.python2
+@pytest.mark.netns
+def test_books_forking_server_leaves_its_last_child_a_zombie(tmp_path: Path) -> None:
+    """Listing 14-4 under Python 2: ForkingMixIn reaps its children only when the next request comes, so the last
+    client's child stays a zombie, and RES-1 (a SHOULD) fails, on a busy machine too: the children that served the
+    visits are waited for before zombies are counted (one still exiting is not yet a zombie)."""
+    impl = "greeting-server:book_forking_server=python2 fixtures/book/forking_server.py"
+    run = run_suite(["--impl", impl, "--requirement", "RES-1", "--net-timeout", "2"], tmp_path, own_network=True)
+    (verdict,) = run.results
+    assert verdict["outcome"] == "failed", run.output[-3000:]
+    assert "zombie" in verdict["summary"]
