@@ -52,9 +52,10 @@ def test_data_is_printed_verbatim(logger_server: ServerTarget, message: bytes) -
     newline (Python 2's ``print data``)."""
     since = logger_server.mark()
     with logger_server.client() as client:
-        conn = connected(logger_server, client, since)
+        if "connection line" not in logger_server.observations.hidden:  # (else LOG-1's failure: data after the mark)
+            since = connected(logger_server, client, since).index + 1
         client.send(message)
-        line = logged(logger_server, message, since=conn.index + 1, what=f"line {message!r} (the data the client sent)",
+        line = logged(logger_server, message, since=since, what=f"line {message!r} (the data the client sent)",
                       summary="the data the client sent was never printed")
     if line.data != message:
         fail(logger_server, "the data was not printed verbatim", expected=describe(message),
@@ -116,11 +117,13 @@ def test_log_lines_appear_as_they_happen(logging_server: ServerTarget) -> None:
     """Log lines appear on stdout as they happen (stdout is flushed after each line), not when a buffer fills or the
     program exits."""
     since = logging_server.mark()
+    hidden = logging_server.observations.hidden
     with logging_server.client() as client:
-        conn = connected(logging_server, client, since,
-                         summary="the connection was not logged while the client was connected")
-        if "data line" in logging_server.observations.hidden:
+        if "connection line" not in hidden or "data line" in hidden:  # the one or the other is judged on
+            since = connected(logging_server, client, since,
+                              summary="the connection was not logged while the client was connected").index + 1
+        if "data line" in hidden:
             return  # data is not printed in a form to recognise (LOG-2's or LINE-1's failure): the connection line
         client.send(frame(logging_server, b"live"))
-        logged(logging_server, b"live", since=conn.index + 1, what="line 'live'",
+        logged(logging_server, b"live", since=since, what="line 'live'",
                summary="the data was not logged while the client was connected")
