@@ -8,6 +8,7 @@ rows live in ``fixtures/good/`` of this script's own checkout (so an older commi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -15,7 +16,7 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from verdict_runs import HEAVY_TIMEOUT, Config, Line, Run, expect, student_runs, timed
+from verdict_runs import HEAVY_TIMEOUT, Config, Line, Run, expect, shared_netns, student_run, student_runs, timed
 from verdict_setup import find_python2, has_netns
 
 #: This script's own checkout's fixtures (the measured one, ``--repo``, may be an older commit).
@@ -31,6 +32,7 @@ ROWS = (
     "logger",
     "line-logger",
     "fixed-port",
+    "fixed-port-rerun",
     "broken",
     "student-port",
     "never-listens",
@@ -40,6 +42,8 @@ ROWS = (
 HEAVY = frozenset({"broken", "matrix", "full"})
 DEFAULT_ROWS = tuple(row for row in ROWS if row != "full")
 BOOK_FIXED_PORT = ("socketserver_server.py", "minimal_server.py")
+#: fixed-port-rerun: (the program run first on port 1234, its role), then the greeting server timed on 1234 after it.
+BOOK_RERUN = (("select_server.py", "logger-server"), "minimal_server.py")
 BAD_ROLES = ("greeting_server", "logger_server", "line_logger_server")
 STUDENT_PORT_BREAKS = frozenset({"LOG-2", "DISC-3"})
 
@@ -74,6 +78,8 @@ def measure(cfg: Config, row: str, runs: int) -> tuple[list[Line], list[tuple[Pa
         return measure_program(cfg, row, runs), []
     if row == "fixed-port":
         return measure_fixed_port(cfg, runs), []
+    if row == "fixed-port-rerun":
+        return measure_fixed_port_rerun(cfg, runs), []
     if row == "broken":
         return measure_broken(cfg, runs)
     if row in ("student-port", "never-listens"):
@@ -100,41 +106,109 @@ def measure_program(cfg: Config, row: str, runs: int) -> list[Line]:
     return [Line(row, done, goal, program.limit)]
 
 
-def measure_fixed_port(cfg: Config, runs: int) -> list[Line]:
-    """The book's fixed-port servers under python2, without and with {port}, each in its own netns."""
-    python2 = find_python2()
-    if python2 is None:
-        return [Line("fixed-port", [], "<= 2x {port}", skipped="skipped: no python2")]
+def book_setting() -> tuple[str | None, bool, str]:
+    """The fixed-port rows' python2 (None: none found), whether runs get network namespaces, and a note saying so."""
     netns = has_netns()
     where = (
         "each run in its own network namespace (unshare --net, lo up): port 1234 and TIME_WAIT not shared"
         if netns
         else "NOT isolated (no unshare/ip or no permission): repeated runs may meet TIME_WAIT on port 1234"
     )
+    return find_python2(), netns, where
+
+
+def book_program(cfg: Config, name: str) -> tuple[Path, str, dict[str, str]] | str:
+    """A book program of ``fixtures/book/`` (port 1234) and its ``{port}`` twin's file name and files (a copy
+    taking its port from ``argv[1]``); or, if there is none, the table's skip reason."""
+    path = cfg.repo / "fixtures" / "book" / name
+    if not path.exists():
+        return f"skipped: no {path}"
+    source = path.read_text()
+    if source.count("1234") != 1:
+        return "skipped: cannot find its one port 1234"
+    variant = name.replace(".py", "_port.py")
+    return path, variant, {variant: source.replace("1234", "int(__import__('sys').argv[1])")}
+
+
+def expect_like(runs: list[Run], twins: list[Run]) -> None:
+    """Mark the runs of a book program on port 1234 unless their verdicts are its ``{port}`` twin's."""
+    if {run.counts for run in runs} != {run.counts for run in twins}:
+        for run in runs:
+            run.problem = f"verdict {run.counts!r} differs from the {{port}} variant's"
+
+
+def measure_fixed_port(cfg: Config, runs: int) -> list[Line]:
+    """The book's fixed-port servers under python2, without and with {port}, each in its own netns."""
+    python2, netns, where = book_setting()
+    if python2 is None:
+        return [Line("fixed-port", [], "<= 2x {port}", skipped="skipped: no python2")]
     lines = []
     for name in BOOK_FIXED_PORT:
-        path = cfg.repo / "fixtures" / "book" / name
-        if not path.exists():
-            lines.append(Line(f"fixed-port {name}", [], skipped=f"skipped: no {path}"))
+        program = book_program(cfg, name)
+        if isinstance(program, str):
+            lines.append(Line(f"fixed-port {name}", [], skipped=program))
             continue
-        source = path.read_text()
-        if source.count("1234") != 1:
-            lines.append(Line(f"fixed-port {name}", [], skipped="skipped: cannot find its one port 1234"))
-            continue
-        variant = name.replace(".py", "_port.py")
-        files = {variant: source.replace("1234", "int(__import__('sys').argv[1])")}
+        path, variant, files = program
         given = student_runs(
             cfg, f"{name} {{port}}", "greeting-server", f"python2 {variant} {{port}}", files, runs, netns=netns
         )
         fixed = student_runs(cfg, f"{name} fixed", "greeting-server", f"python2 {path}", {}, runs, netns=netns)
         baseline = statistics.median(run.seconds for run in given)
-        if {run.counts for run in fixed} != {run.counts for run in given}:
-            for run in fixed:
-                run.problem = f"verdict {run.counts!r} differs from the {{port}} variant's"
+        expect_like(fixed, given)
         note = "" if lines else f"python2 {python2}; {where}"
         lines.append(Line(f"fixed-port {name} + {{port}}", given, "(baseline)", note=note))
         lines.append(Line(f"fixed-port {name} (1234)", fixed, f"median <= 2 x {baseline:.2f} s", 2 * baseline))
     return lines
+
+
+def measure_fixed_port_rerun(cfg: Config, runs: int) -> list[Line]:
+    """The book's greeting server on port 1234 started right after a whole run of its select logger on 1234,
+    both in one network namespace (a fresh one per measurement), against its {port} twin (as fixed-port's).
+
+    The issue: the greeting server's run took 63 s while the harness waited out TIME_WAIT on port 1234.
+    """
+    row, goal = "fixed-port-rerun", "<= 2x {port}"
+    python2, netns, _ = book_setting()
+    if python2 is None:
+        return [Line(row, [], goal, skipped="skipped: no python2")]
+    shared = netns and has_netns(shared=True)
+    where = (
+        "each logger run and the greeting server's run after it share a fresh network namespace (unshare --net, "
+        "lo up; nsenter); the {port} twin's runs each have their own"
+        if shared
+        else "NOT isolated (no unshare/ip/nsenter or no permission): both runs in this machine's network, with "
+        "whatever earlier rows left in TIME_WAIT"
+    )
+    (logger_name, logger_role), greeter_name = BOOK_RERUN
+    logger_program, greeter_program = book_program(cfg, logger_name), book_program(cfg, greeter_name)
+    if isinstance(logger_program, str) or isinstance(greeter_program, str):
+        why = logger_program if isinstance(logger_program, str) else greeter_program
+        return [Line(row, [], goal, skipped=str(why))]
+    logger, (greeter, variant, files) = logger_program[0], greeter_program
+    given = student_runs(
+        cfg, f"{row} {greeter_name} {{port}}", "greeting-server", f"python2 {variant} {{port}}", files, runs,
+        netns=netns,
+    )
+    before: list[Run] = []
+    after: list[Run] = []
+    for n in range(1, runs + 1):
+        with shared_netns() if shared else contextlib.nullcontext(()) as enter:
+            before.append(student_run(cfg, f"{row} {logger_name} run {n}/{runs}", logger_role,
+                                      f"python2 {logger}", {}, wrapper=enter))
+            after.append(student_run(cfg, f"{row} {greeter_name} run {n}/{runs}", "greeting-server",
+                                     f"python2 {greeter}", {}, wrapper=enter))
+    for run in before:  # a complete run: a verdict (passed or failed specs), not a start-up failure or a kill
+        if run.returncode not in (0, 1) or run.counts in ("no summary line", "killed (timeout)"):
+            run.problem = f"the logger's run did not complete: {run.verdict}"
+    expect_like(after, given)
+    baseline = statistics.median(run.seconds for run in given)
+    ratio = statistics.median(run.seconds for run in after) / baseline
+    return [
+        Line(f"{row} {greeter_name} + {{port}}", given, "(baseline)", note=f"python2 {python2}; {where}"),
+        Line(f"{row} {logger_name} (1234, first)", before, "(reported: the run before)"),
+        Line(f"{row} {greeter_name} (1234, after it)", after, f"median <= 2 x {baseline:.2f} s", 2 * baseline,
+             note=f"median {ratio:.2f}x the {{port}} twin's"),
+    ]
 
 
 def measure_broken(cfg: Config, runs: int) -> tuple[list[Line], list[tuple[Path, str, Run]]]:

@@ -25,6 +25,8 @@ from pathlib import Path
 
 VERDICTS = "verdicts.json"  # each student run writes its verdicts here (--netconform-json), in its own folder
 NETNS_WRAPPER = ("unshare", "--net", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh")
+#: A network namespace's holder (its pid is the namespace's: unshare and sh exec), for commands run in it by nsenter.
+NETNS_HOLDER = ("unshare", "--net", "--", "sh", "-c", "ip link set lo up && echo up && exec sleep 86400")
 
 LIGHT_TIMEOUT = 600.0  # seconds before a run is killed (and counted as exit -9)
 HEAVY_TIMEOUT = {"matrix": 1200.0, "full": 3600.0}
@@ -191,19 +193,50 @@ def fresh_folder(cfg: Config, files: dict[str, str] | None = None) -> Iterator[P
         yield folder
 
 
+def student_run(
+    cfg: Config, label: str, role: str, command: str, files: dict[str, str], *, wrapper: Sequence[str] = (),
+    options: Sequence[str] = (),
+) -> Run:
+    """One timed run of the student command (plus ``options``) from a fresh folder holding ``files``, behind
+    ``wrapper`` (a network namespace's: ``NETNS_WRAPPER``, or :func:`shared_netns`'s)."""
+    with fresh_folder(cfg, files) as folder:
+        argv = [*wrapper, *student_command(cfg.venv, role, command, pyargs=cfg.pyargs), *options]
+        return timed(label, argv, folder, cfg)
+
+
 def student_runs(
     cfg: Config, row: str, role: str, command: str, files: dict[str, str], runs: int, *, netns: bool = False,
     options: Sequence[str] = (),
 ) -> list[Run]:
-    """``runs`` timed runs of the student command (plus ``options``), each from a fresh folder holding ``files``."""
-    done = []
-    for n in range(1, runs + 1):
-        with fresh_folder(cfg, files) as folder:
-            argv = [*student_command(cfg.venv, role, command, pyargs=cfg.pyargs), *options]
-            if netns:
-                argv = [*NETNS_WRAPPER, *argv]
-            done.append(timed(f"{row} run {n}/{runs}", argv, folder, cfg))
-    return done
+    """``runs`` timed runs of the student command (plus ``options``), each from a fresh folder holding ``files``
+    (``netns``: each in a fresh network namespace of its own)."""
+    wrapper = NETNS_WRAPPER if netns else ()
+    return [
+        student_run(cfg, f"{row} run {n}/{runs}", role, command, files, wrapper=wrapper, options=options)
+        for n in range(1, runs + 1)
+    ]
+
+
+@contextlib.contextmanager
+def shared_netns() -> Iterator[tuple[str, ...]]:
+    """A fresh network namespace (lo up) that outlives the commands run in it, for runs that must meet what an
+    earlier run left there (TIME_WAIT): yields the prefix that runs a command in it. A holder process keeps it;
+    the namespace, and every connection in it, goes with the holder at the end."""
+    holder = subprocess.Popen(
+        NETNS_HOLDER, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stderr is not None
+        if holder.stdout.readline().strip() != "up":
+            holder.wait(timeout=20)
+            raise SetupError(f"no network namespace: {shlex.join(NETNS_HOLDER)}: {holder.stderr.read().strip()}")
+        yield ("nsenter", f"--net=/proc/{holder.pid}/ns/net", "--")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(holder.pid, signal.SIGKILL)
+        holder.communicate()
 
 
 def expect(runs: list[Run], returncode: int, failed: frozenset[str] | None = None, *, subset: bool = False) -> None:

@@ -21,7 +21,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from verdict_runs import NETNS_WRAPPER, Config, SetupError, fresh_folder
+from verdict_runs import NETNS_WRAPPER, Config, SetupError, fresh_folder, shared_netns
 
 
 def find_python2() -> str | None:
@@ -50,13 +50,18 @@ def find_python2() -> str | None:
     return None
 
 
-def has_netns() -> bool:
-    """Can we run a command in a fresh network namespace with its own loopback?"""
-    if not (shutil.which("unshare") and shutil.which("ip")):
+def has_netns(*, shared: bool = False) -> bool:
+    """Can we run a command in a fresh network namespace with its own loopback? (``shared``: several commands
+    in one, one after the other: :func:`verdict_runs.shared_netns`, which also needs ``nsenter``.)"""
+    if not (shutil.which("unshare") and shutil.which("ip")) or (shared and not shutil.which("nsenter")):
         return False
     try:
+        if shared:
+            with shared_netns() as enter:
+                argv = [*enter, "true"]
+                return subprocess.run(argv, capture_output=True, timeout=20, check=False).returncode == 0
         return subprocess.run([*NETNS_WRAPPER, "true"], capture_output=True, timeout=20, check=False).returncode == 0
-    except (OSError, subprocess.SubprocessError):
+    except (OSError, subprocess.SubprocessError, SetupError):
         return False
 
 

@@ -21,6 +21,10 @@ Rows (goals from the issue tracker):
   fixed-port     the book's fixed-port servers (fixtures/book/socketserver_server.py,
                  minimal_server.py) under python2 without {port}, each in its own network
                  namespace, against the same program given {port}: median <= 2x the {port} median
+  fixed-port-rerun
+                 the book's minimal_server.py on port 1234 right after a whole run of its select logger
+                 (select_server.py, logger-server) on 1234, in the same network namespace (a fresh one per
+                 measurement): median <= 2x its {port} twin's median (measured as fixed-port's)
   broken         every known-bad server under fixtures/bad/{greeting,logger,line_logger}_server/,
                  all specs of its role: max <= 30 s; the loggers' median and max also reported
                  (VERDICT_TIMES_BAD_ROLES=logger_server,line_logger_server: only those folders)
