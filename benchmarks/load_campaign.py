@@ -14,8 +14,7 @@ reaped at exit, on Ctrl-C and SIGTERM too; any process still carrying the campai
 and killed.
 
 Exit status: 0 no failed set changed; 1 some did; 2 the campaign was cut short (``--seconds``). For example:
-    .venv/bin/python benchmarks/load_campaign.py --rounds 5 --json /tmp/load_campaign.json
-    .venv/bin/python benchmarks/load_campaign.py --rounds 1 --load none --only one_client   # a smoke test
+    .venv/bin/python benchmarks/load_campaign.py --rounds 5 --json /tmp/load_campaign.json  # (--only one_client: one)
 """
 
 from __future__ import annotations
@@ -274,8 +273,9 @@ def summary(rounds: list[Round], js: list[Job], load: Load, wall: float, loads: 
              f"Machine: {platform.system()} {platform.release()}, {os.cpu_count()} CPUs, Python "
              f"{platform.python_version()}; load average {loads[0]:.2f} at the start, {loads[1]:.2f} at the end.",
              "Rounds: " + "; ".join(f"{r.index}: {r.wall:.0f} s (load average {r.load_average:.1f})" for r in rounds)]
-    states = list(dict.fromkeys(s for r in rounds for s in r.code))
-    lines.append(f"Code under test: {states[0]} (commit+digest), the same in every round." if len(states) == 1 else
+    states = list(dict.fromkeys(s for r in rounds for s in r.code))  # the same digest: a new commit alone is no change
+    lines.append(f"Code under test: {', '.join(states)} (commit+digest), the same in every round." if len({
+                 s.partition('+')[2] for s in states}) == 1 else
                  "Code under test CHANGED during the campaign (a change of failed set may be the code's): " +
                  "; ".join(f"round {r.index} {r.code[0]} -> {r.code[1]}" for r in rounds))
     skipped = sorted({f"{job.label}: {job.skip}" for job in js if job.skip})
