@@ -3,8 +3,9 @@
 :class:`ServerTarget` is the launching stage's :class:`~..launch.server.ServerProcess` (start, restart,
 stop) with the answers that stage leaves to later ones: a start that failed becomes the judge's message
 and finding; a process that stopped serving is weighed against the observation "serving" (the
-requirement that owns it fails, the others are blocked); and a logger's departed clients are let be
-logged as gone (``departures``) before the next client comes.
+requirement that owns it fails, the others are blocked), and a logger that exited when a client left
+against "departure survived" (DISC-1's: a spec before it gets a fresh process); and a logger's departed
+clients are let be logged as gone (``departures``) before the next client comes.
 """
 
 from __future__ import annotations
