@@ -105,7 +105,7 @@ def test_lines_of_simultaneous_clients_are_never_mixed(line_logger_server: Serve
 #: LINE-5's burst: this many clients, each sending this many lines in one segment while the server is paused (SIGSTOP),
 #: so that it finds them all at once. A server whose threads print without a lock (a print() is two writes: the text,
 #: then the newline) mixes some of them every time.
-BURST_CLIENTS, BURST_LINES = 12, 600  # 600 lines, about 15 KB: under LINE-6's 16384 bytes even in one read
+BURST_CLIENTS, BURST_LINES = 10, 1800  # lines of 9 bytes: 16200 bytes, under LINE-6's 16384 even in one read
 
 
 def _three_clients_interleave(line_logger_server: ServerTarget) -> None:
@@ -130,7 +130,8 @@ def _clients_print_at_once(line_logger_server: ServerTarget) -> None:
         return  # it serves them one after another: no two clients' lines can be printed at the same moment
     since = line_logger_server.mark()
     clients = [line_logger_server.client(f"client {n}") for n in range(4, 4 + BURST_CLIENTS)]
-    sent = {c.label: [f"{c.label} says line {i:03d}".encode() for i in range(1, BURST_LINES + 1)] for c in clients}
+    sent = {c.label: [f"<{chr(65 + n)}{i:04d}>".encode() for i in range(1, BURST_LINES + 1)]  # <>: a line's bounds
+            for n, c in enumerate(clients)}
     for client in clients:  # each is being served (a thread waits for its data, say)
         connected(line_logger_server, client, since)
     with signals.paused(line_logger_server):  # resumed, it finds every client's lines waiting at once
@@ -171,8 +172,9 @@ _LOG_VIEWS: tuple[Observation, ...] = ("live output", "connection line", "data l
 
 
 #: LINE-6's longest allowed line is also sent in pieces of this many bytes, each read on its own; and this many short
-#: lines in one segment (more than 16384 bytes together, each far shorter).
-PIECE, SHORT_LINE, SHORT_LINES = 4096, b"short line" + DELIMITER, 2000
+#: lines at once, while the server is paused (72 KB together, each far shorter: however its reads cut them, a server
+#: that limits a read instead of a line meets a read over 16386 bytes).
+PIECE, SHORT_LINE, SHORT_LINES = 4096, b"short line" + DELIMITER, 6000
 
 
 def _hidden(target: ServerTarget, what: Observation) -> bool:
@@ -190,14 +192,16 @@ def _closed_already(target: ServerTarget, client: Client) -> Received | None:
     return got if got.closed else None
 
 
-def _expect_read(target: ServerTarget, client: Client, data: bytes, *, summary: str) -> None:
+def _expect_read(target: ServerTarget, client: Client, data: bytes, *, summary: str, at_once: bool = False) -> None:
     """``client`` sends ``data``; the server must read all of it and keep the connection open.
 
     Seen on the connection itself, not in the log: the server's receive queue empties (the server
-    read the bytes), and no end-of-file or reset is waiting for the client.
+    read the bytes), and no end-of-file or reset is waiting for the client. ``at_once``: sent while
+    the server is paused, so that all of it is there for its next read.
     """
     __tracebackhide__ = True
-    client.send(data)
+    with signals.paused(target) if at_once else contextlib.nullcontext():
+        client.send(data)
     client.wait_taken(timeout=target.settings.net_timeout)
     ended = _closed_already(target, client)
     if ended is not None:  # the spec names the mistake itself: no generic hint about the greeting's exchange
@@ -243,7 +247,8 @@ def test_overlong_line_drops_only_that_connection(line_logger_server: ServerTarg
                 _expect_read(target, client, b"d" * min(PIECE, MAX_LENGTH - start), summary=in_pieces)
             _expect_read(target, client, b"\r", summary=in_pieces)  # ... 16385 bytes, its \r included
             _expect_read(target, client, b"\n", summary=in_pieces)
-            _expect_read(target, client, SHORT_LINE * SHORT_LINES, summary=f"{SHORT_LINES} short lines arriving "
+            _expect_read(target, client, SHORT_LINE * SHORT_LINES, at_once=True,
+                         summary=f"{SHORT_LINES} short lines arriving "
                          f"at once ({len(SHORT_LINE) * SHORT_LINES} bytes) made the server drop the connection: the "
                          f"limit is on each line's length, not on what one read brings")
         for name, payload in (("too long", b"b" * (MAX_LENGTH + 1) + DELIMITER),

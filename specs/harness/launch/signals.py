@@ -7,7 +7,9 @@ a blocked server from a block-buffered one.
 
 Pause: SIGSTOP to the whole process group, SIGCONT after. While it is stopped the kernel
 still completes and queues connections, so clients can connect and leave while the
-server is busy elsewhere, every time, not only when a race happens to go that way.
+server is busy elsewhere, every time, not only when a race happens to go that way. A
+signal takes effect when its process next runs, so the pause begins once every process
+of the target is seen stopped (``STOP_WAIT`` at most).
 """
 
 from __future__ import annotations
@@ -15,9 +17,14 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import time
 from collections.abc import Iterator
 
+from ..platform import process_stats
 from .server import ServerProcess
+
+#: How long a pause waits for every process of the target to be stopped indeed (SIGSTOP is asynchronous).
+STOP_WAIT = 1.0
 
 
 @contextlib.contextmanager
@@ -29,6 +36,9 @@ def paused(target: ServerProcess) -> Iterator[None]:
         return
     with contextlib.suppress(OSError):
         os.killpg(group.pgid, signal.SIGSTOP)
+    deadline = time.monotonic() + STOP_WAIT  # delivered when each process next runs: on a busy machine, later
+    while not process_stats.all_stopped(group.tree()) and time.monotonic() < deadline:
+        time.sleep(0.001)
     try:
         yield
     finally:

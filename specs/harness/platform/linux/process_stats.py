@@ -78,6 +78,19 @@ def runnable(procs: Iterable[psutil.Process]) -> int:
     return count
 
 
+def all_stopped(procs: Iterable[psutil.Process]) -> bool:
+    """Are all of ``procs`` stopped (SIGSTOP: state T) or exited? A signal is delivered when its process next runs."""
+    for proc in procs:
+        try:
+            if proc.status() not in (psutil.STATUS_STOPPED, psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD):
+                return False
+        except psutil.NoSuchProcess:
+            continue
+        except psutil.Error:
+            return False
+    return True
+
+
 def busy(procs: Iterable[psutil.Process]) -> bool:
     """Is any of ``procs`` running, ready to run, or waiting for the disk (not asleep, not waiting for an event)?"""
     for proc in procs:
