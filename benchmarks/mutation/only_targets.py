@@ -1,0 +1,38 @@
+"""A pytest plug-in for the mutation campaign: keep the specs to some reference targets.
+
+``pytest -p mutation.only_targets --only-target logger-server=select ...`` deselects every spec
+whose target is not one of those named (``ROLE=NAME``, as ``targets.Target.option`` gives them), and
+every spec without a target. A named target that no spec collects is an error: a trial that judged
+nothing must not count as a survivor.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--only-target", action="append", default=[], metavar="ROLE=NAME",
+                     help="run only the specs of these reference targets (the mutation campaign)")
+
+
+def _target_of(item: pytest.Item) -> tuple[str, str] | None:
+    callspec = getattr(item, "callspec", None)
+    for value in (callspec.params.values() if callspec else ()):
+        role, name = getattr(value, "role", None), getattr(value, "name", None)
+        if isinstance(role, str) and isinstance(name, str):
+            return role, name
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = {tuple(option.split("=", 1)) for option in config.getoption("only_target")}
+    if not wanted:
+        return
+    kept = [item for item in items if _target_of(item) in wanted]
+    found = {_target_of(item) for item in kept}
+    if missing := sorted("=".join(pair) for pair in wanted - found):
+        raise pytest.UsageError(f"--only-target: no spec collects {', '.join(missing)}")
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept

@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Mutation campaign over ``reference/``: does the suite notice each small change to a reference?
+
+Every module under ``reference/`` is mutated with cosmic-ray's operators, one change at a time
+(``mutation/mutants.py``: mutants that change annotations alone are skipped). Each mutant is judged
+by ``pytest specs`` on the reference targets that import the mutated module, found by the import
+graph (``mutation/targets.py``), in a copy of the checkout (``mutation/trial.py``); ``-x``: the
+first failure kills it. Verdicts are kept in ``mutation/results.json``, written after each one, so a
+campaign stopped (Ctrl-C, ``--seconds``) goes on where it stopped, in this session or another, on
+this machine or another; a verdict is judged again only when the module, what judges it, or the
+specs change. Survivors are explained in ``mutation/triage.toml``; one with no entry is a gap.
+
+Out of scope: ``reference/__init__.py``, the catalogue (data the harness reads, not a program).
+
+    python benchmarks/mutation_campaign.py run                 # every module, 2 workers
+    python benchmarks/mutation_campaign.py run reference/_framing.py --workers 2 --seconds 3600
+    python benchmarks/mutation_campaign.py table               # the table, from the files
+    python benchmarks/mutation_campaign.py gaps                # untriaged survivors, each with its show command
+    python benchmarks/mutation_campaign.py show reference/_framing.py NumberReplacer 'if x > 1:' --nth 1
+
+``tox -e mutation -- ARGS`` runs it with cosmic-ray installed. Exit status: 0 no gap and nothing
+pending; 1 gaps or pending mutants remain; 2 the campaign could not run (a baseline failed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the checkout's reference/ package: its catalogue (data) names the targets
+
+from mutation import records, targets  # noqa: E402
+from mutation.mutants import Mutant, MutantKey, diff, digest, mutants  # noqa: E402
+from mutation.trial import Workspace  # noqa: E402
+
+HERE = Path(__file__).resolve().parent / "mutation"
+RESULTS = HERE / "results.json"
+TRIAGE = HERE / "triage.toml"
+OUT_OF_SCOPE = ("reference/__init__.py",)
+TIMEOUT_FACTOR, TIMEOUT_MARGIN = 3.0, 30.0  # a trial's limit: its baseline's time x 3, + 30 s
+
+
+def modules(root: Path) -> list[str]:
+    """Every module under ``reference/`` with code, in scope."""
+    found = sorted(p.relative_to(root).as_posix() for p in (root / "reference").rglob("*.py"))
+    return [m for m in found if m not in OUT_OF_SCOPE and (root / m).read_text(encoding="utf-8").strip()]
+
+
+def judges(root: Path, module: str) -> list[str]:
+    """``ROLE=NAME`` of each target that judges ``module``."""
+    from reference import REFERENCES
+
+    return [t.option() for t in targets.judging(root, targets.module_name(module), targets.all_targets(REFERENCES))]
+
+
+def judged_with(root: Path, module: str, options: list[str], specs_digest: str) -> str:
+    """The digest a verdict on ``module``'s mutants depends on: the specs, its source, its targets' modules."""
+    from reference import REFERENCES
+
+    wanted = set(options)
+    used = sorted({m for t in targets.all_targets(REFERENCES) if t.option() in wanted
+                   for m in targets.closure(root, t.module)})
+    sources = [(root / str(targets.source_of(root, m))).read_text(encoding="utf-8") for m in used]
+    return digest(specs_digest, (root / module).read_text(encoding="utf-8"), *used, *sources)
+
+
+def specs_digest(root: Path) -> str:
+    files = sorted([*(root / "specs").rglob("*.py"), root / "specs" / "SPEC.md", root / "conftest.py"])
+    return digest(*(f.relative_to(root).as_posix() + f.read_text(encoding="utf-8") for f in files))
+
+
+def run(args: argparse.Namespace) -> int:
+    chosen = args.modules or modules(ROOT)
+    results = records.load_results(RESULTS)
+    lock = threading.Lock()
+    deadline = time.monotonic() + args.seconds if args.seconds else None
+    spaces = [Workspace(ROOT, Path(args.scratch) / f"worker{i}") for i in range(args.workers)]
+    free = list(spaces)
+    base = spaces[0].tree  # the copy as it was made: the checkout may change while the campaign runs
+    current_specs = specs_digest(base)
+    started = time.monotonic()
+
+    def trial(mutant: Mutant, options: list[str], limit: float, stamp: str) -> None:
+        if deadline and time.monotonic() > deadline:
+            return
+        with lock:
+            space = free.pop()
+        try:
+            verdict = space.judge(mutant, options, limit)
+        finally:
+            with lock:
+                free.append(space)
+        with lock:
+            results[mutant.key] = records.Result(mutant.key, verdict.outcome, verdict.by, verdict.seconds, stamp)
+            records.save_results(RESULTS, results.values())
+        print(f"{verdict.outcome:8} {verdict.seconds:6.1f} s  {mutant.key.text()}  {verdict.by}", flush=True)
+
+    for module in chosen:
+        options = judges(base, module)
+        stamp = judged_with(base, module, options, current_specs)
+        todo = [m for m in mutants(base, module) if _wanted(results.get(m.key), stamp, args.keep_killed)]
+        if not todo:
+            continue
+        baseline = spaces[0].judge(None, options, 1800)
+        print(f"== {module}: {len(todo)} mutants to judge on {len(options)} targets (baseline "
+              f"{baseline.outcome}, {baseline.seconds:.1f} s)", flush=True)
+        if baseline.outcome != "survived":
+            print(f"the unmutated references do not pass ({baseline.by}): no verdict is possible", file=sys.stderr)
+            return 2
+        limit = baseline.seconds * TIMEOUT_FACTOR + TIMEOUT_MARGIN
+        with ThreadPoolExecutor(args.workers) as pool:
+            list(pool.map(trial, todo, [options] * len(todo), [limit] * len(todo), [stamp] * len(todo)))
+        if deadline and time.monotonic() > deadline:
+            print(f"stopped after --seconds {args.seconds:.0f}: run again to go on", flush=True)
+            break
+    print(f"\ncampaign time: {time.monotonic() - started:.0f} s, {args.workers} workers\n")
+    return table(argparse.Namespace(modules=chosen))
+
+
+def _wanted(result: records.Result | None, stamp: str, keep_killed: bool) -> bool:
+    if result is None or result.outcome == "error":
+        return True
+    if result.judged_with == stamp:
+        return False
+    return not (keep_killed and result.outcome == "killed")
+
+
+def _current(chosen: list[str]) -> tuple[list[MutantKey], dict[str, str]]:
+    current_specs = specs_digest(ROOT)
+    keys = [m.key for module in chosen for m in mutants(ROOT, module)]
+    stamps = {module: judged_with(ROOT, module, judges(ROOT, module), current_specs) for module in chosen}
+    return keys, stamps
+
+
+def table(args: argparse.Namespace) -> int:
+    keys, stamps = _current(args.modules or modules(ROOT))
+    rows = records.table(keys, records.load_results(RESULTS), stamps, records.load_triage(TRIAGE))
+    print(records.markdown(rows))
+    return 1 if any(row.gaps or row.pending for row in rows) else 0
+
+
+def gaps(args: argparse.Namespace) -> int:
+    keys, stamps = _current(args.modules or modules(ROOT))
+    results, triage = records.load_results(RESULTS), records.load_triage(TRIAGE)
+    found = [k for k in keys if (r := results.get(k)) and r.outcome == "survived" and r.judged_with == stamps[k.module]
+             and records.triaged(triage, k) is None]
+    for key in found:
+        print(f"{key.text()}\n    {_show_command(key)}")
+    print(f"{len(found)} gaps")
+    return 1 if found else 0
+
+
+def _show_command(key: MutantKey) -> str:
+    nth = f" --nth {key.nth}" if key.nth else ""
+    return f"python benchmarks/mutation_campaign.py show {key.module} {key.operator} {shlex.quote(key.line)}{nth}"
+
+
+def show(args: argparse.Namespace) -> int:
+    for mutant in mutants(ROOT, args.module):
+        if (mutant.key.operator, mutant.key.line, mutant.key.nth) == (args.operator, args.line.strip(), args.nth):
+            result = records.load_results(RESULTS).get(mutant.key)
+            print(f"# {mutant.key.text()}\n# verdict: {result.outcome + ' ' + result.by if result else 'not judged'}")
+            print(diff(ROOT, mutant), end="")
+            return 0
+    print(f"no such mutant in {args.module} today (the line changed, or a typo)", file=sys.stderr)
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    runner = commands.add_parser("run", help="judge every mutant not judged with today's code")
+    runner.add_argument("modules", nargs="*", help="paths under reference/ (default: all in scope)")
+    runner.add_argument("--workers", type=int, default=2, help="trials at once (default 2: one per core)")
+    runner.add_argument("--seconds", type=float, default=None, help="stop starting trials after this long")
+    runner.add_argument("--keep-killed", action="store_true",
+                        help="keep verdicts of killed mutants judged with older specs (rerun survivors only)")
+    runner.add_argument("--scratch", default="/tmp/netconform-mutation", help="the workers' copies of the checkout")
+    for name, helptext in (("table", "the table per module"), ("gaps", "survivors with no triage entry")):
+        sub = commands.add_parser(name, help=helptext)
+        sub.add_argument("modules", nargs="*")
+    shower = commands.add_parser("show", help="print a mutant's diff")
+    shower.add_argument("module")
+    shower.add_argument("operator")
+    shower.add_argument("line")
+    shower.add_argument("--nth", type=int, default=0)
+    args = parser.parse_args(argv)
+    return {"run": run, "table": table, "gaps": gaps, "show": show}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
