@@ -31,26 +31,31 @@ from .harness.observe.quote_differential import (
     one_bug,
     queries,
     safe_sets,
+    str_safe_sets,
     stray_character,
     texts,
+    texts_with_safe,
 )
 
 
 @pytest.mark.req("QUOTE-1")
 def test_quote_matches_urllib(quote_module: types.ModuleType) -> None:
-    """``quote`` gives what ``urllib.parse.quote`` gives, for any text and any ``safe`` set: UTF-8, upper-case hex,
-    ``~`` unreserved."""
+    """``quote`` gives what ``urllib.parse.quote`` gives, for any text and any ``safe`` (str or bytes): UTF-8,
+    upper-case hex, ``~`` unreserved; ``safe`` adds to the unreserved characters, and only its ASCII characters
+    count."""
     target = ModuleTarget(quote_module, "QUOTE-1")
     check_vectors(target)
 
     @one_bug()
-    @given(text=texts, safe=safe_sets)
+    @given(text=texts_with_safe, safe=safe_sets)
     @example(text="a b/é~", safe="/")  # lower-case hex, Latin-1, '~' escaped
+    @example(text="a-b_c.d~e/f", safe="-~/")  # a safe character that is unreserved stays literal
+    @example(text="\x7f\x80é /", safe=b"\x7f\x80\xc3/")  # a bytes safe: its bytes below 128 only (DEL counts)
     @example(text="a@b:c/d=e&f", safe="@:=&")  # safe ignored
     @example(text="!*'();:@&=+$,/?#[]", safe="/")
     @example(text="é€ x/", safe="é€ ")  # non-ASCII in safe is ignored
     @example(text="~user", safe="")
-    def differential(text: str, safe: str) -> None:
+    def differential(text: str, safe: str | bytes) -> None:
         expect_same(target, "quote", text, safe=safe)
 
     differential()
@@ -58,17 +63,19 @@ def test_quote_matches_urllib(quote_module: types.ModuleType) -> None:
 
 @pytest.mark.req("QUOTE-2")
 def test_quote_plus_matches_urllib(quote_module: types.ModuleType) -> None:
-    """``quote_plus`` gives what ``urllib.parse.quote_plus`` gives: spaces become ``+``, never a space or ``%20``."""
+    """``quote_plus`` gives what ``urllib.parse.quote_plus`` gives, with any ``safe`` (str or bytes): spaces become
+    ``+``, never a space or ``%20``."""
     target = ModuleTarget(quote_module, "QUOTE-2")
     check_vectors(target)
 
     @one_bug()
-    @given(text=texts, safe=safe_sets)
+    @given(text=texts_with_safe, safe=safe_sets)
     @example(text="a b+c/d", safe="")  # %20 instead of '+'
     @example(text="a b+c/d", safe="/")
     @example(text="a+b c", safe="+")
     @example(text=" é ~", safe="")
-    def differential(text: str, safe: str) -> None:
+    @example(text="a b/c~", safe=b"/~")  # a bytes safe
+    def differential(text: str, safe: str | bytes) -> None:
         got = expect_same(target, "quote_plus", text, safe=safe)
         if " " in got:  # the reference never leaves one (a space in safe is also turned into '+')
             fail(target, "quote_plus() left a space in its result", call=Call("quote_plus", (text,), {"safe": safe}),
@@ -117,7 +124,7 @@ def test_unquote_plus_matches_urllib(quote_module: types.ModuleType) -> None:
 @pytest.mark.req("QUOTE-5")
 def test_urlencode_matches_urllib(quote_module: types.ModuleType) -> None:
     """``urlencode`` gives what ``urllib.parse.urlencode`` gives, for mappings and pair lists, with ``doseq`` true
-    and false."""
+    and false, and refuses anything else (a str, a sequence whose first item is not a tuple) with ``TypeError``."""
     target = ModuleTarget(quote_module, "QUOTE-5")
     check_vectors(target)
 
@@ -128,7 +135,9 @@ def test_urlencode_matches_urllib(quote_module: types.ModuleType) -> None:
     @example(query={"a": ["1", "2"]}, doseq=False, safe="")
     @example(query=[("k", b"\xff b"), (1, 2)], doseq=False, safe="")
     @example(query={"p": "a/b c~"}, doseq=False, safe="/")
-    def differential(query: dict[Any, Any] | list[tuple[Any, Any]], doseq: bool, safe: str) -> None:
+    @example(query=["ab", "cd"], doseq=False, safe="")  # not pairs: TypeError
+    @example(query=[["k", "v"]], doseq=True, safe="")  # lists, not tuples: TypeError
+    def differential(query: Any, doseq: bool, safe: str) -> None:
         expect_same(target, "urlencode", query, doseq=doseq, safe=safe)
 
     differential()
@@ -146,7 +155,7 @@ def test_quote_round_trips_with_unreserved_safe_and_escapes(quote_module: types.
     quote, unquote = function(target, "quote"), function(target, "unquote")
 
     @one_bug()
-    @given(text=texts, safe=safe_sets.map(lambda s: s.replace("%", "")))
+    @given(text=texts, safe=str_safe_sets.map(lambda s: s.replace("%", "")))
     @example(text="é a~/%", safe="/")  # lower-case hex
     @example(text="naïve café/menu", safe="")  # safe ignored: the "/" must be escaped
     @example(text="a+b c", safe="+")  # a "+" left by quote must survive unquote

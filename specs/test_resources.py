@@ -158,12 +158,6 @@ class Visits:
 _VISITS: weakref.WeakKeyDictionary[ServerTarget, Visits] = weakref.WeakKeyDictionary()
 
 
-def _live_children(target: ServerTarget) -> frozenset[int]:
-    """The server's processes other than its leader that have not exited (zombies aside)."""
-    leader, zombies = target.group.pid if target.group is not None else -1, {p.pid for p in target.zombies()}
-    return frozenset(p.pid for p in target.processes() if p.pid != leader and p.pid not in zombies)
-
-
 def visits(target: ServerTarget) -> Visits:
     """The visits RES-1 (zombies left) and RES-2 (descriptors back to the baseline) each judge: made by the
     first of them to run on this server process, shared with the other (as CLIENT-1 and CLIENT-2 share a run);
@@ -185,7 +179,7 @@ def visits(target: ServerTarget) -> Visits:
         return done
 
     baseline = settle(target.fd_count, until=stable, timeout=2.0, every=STABLE_POLL)
-    children = _live_children(target)
+    children = target.live_children()
     start, count = time.monotonic(), 0
     while count < VISITS and (count < VISITS_AT_LEAST or time.monotonic() - start < VISIT_SECONDS):
         count += 1
@@ -202,7 +196,7 @@ def test_leaves_no_zombie_children(server: ServerTarget) -> None:
     made = visits(server)
     # the children that served the visits end first (on a busy machine the last may still be exiting): a zombie
     # is only seen once its process has exited
-    settle(lambda: len(_live_children(server) - made.children), until=lambda n: n == 0,
+    settle(lambda: len(server.live_children() - made.children), until=lambda n: n == 0,
            timeout=server.settings.net_timeout)
     left = settle(lambda: len(server.zombies()), until=lambda z: z == 0, timeout=RELEASE_TIMEOUT)
     if left:

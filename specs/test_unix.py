@@ -2,19 +2,25 @@
 
 Every byte-stream spec runs over ``unix`` too (parametrized over the transport); these
 check only what a Unix socket path adds. UNIX-1 runs against every server role over a
-Unix stream socket; UNIX-2 and UNIX-3 also over Unix datagrams.
+Unix stream socket; UNIX-2 and UNIX-3 also over Unix datagrams; UNIX-4 over a Unix stream socket, on a server
+that has served clients one after another.
 """
 
 from __future__ import annotations
 
+import os
+import stat
+
 import pytest
 
 from .harness.glue.collection import not_applicable
+from .harness.judge import findings
 from .harness.judge.hints import TRANSPORT_HINTS, Evidence
 from .harness.judge.matchers import fail, fail_with
 from .harness.launch import unix_openings
 from .harness.observe.greetings import Greeter
 from .harness.observe.log_lines import connected, frame, logged
+from .harness.observe.ownership import Observation, owner_of
 from .harness.observe.server_target import ServerTarget
 from .harness.wire.streams import describe
 
@@ -70,8 +76,8 @@ def test_starts_over_a_stale_socket_file(unix_server: ServerTarget) -> None:
 
 @pytest.mark.req("UNIX-3")
 def test_never_deletes_a_path_it_does_not_own(unix_server: ServerTarget) -> None:
-    """(``unix``, ``unixgram``) The server never deletes a path it does not own: when a regular file is at its path,
-    the file is left as it was."""
+    """(``unix``, ``unixgram``) The server never deletes a path it does not own: when a regular file, or the socket of
+    a server still listening there, is at its path, it is left as it was."""
     if unix_server.spec.port_policy != "assigned":
         not_applicable("its command has no {path}, so netconform cannot choose the path it binds")
     opening = unix_server.openings.get("regular file")  # its first start (unix_openings.py)
@@ -89,4 +95,77 @@ def test_never_deletes_a_path_it_does_not_own(unix_server: ServerTarget) -> None
              details="remove a path before binding only if it is a socket nobody listens on (a stale one): "
              "os.stat(path) and stat.S_ISSOCK(mode), then a connect() that is refused. An unconditional "
              "os.remove(path) deletes whatever file happens to be there")
+    live = unix_server.openings.get("live socket")
+    if live is None and opening.why is not None:  # not recorded at its first start (restarted since): run it now
+        try:
+            live = unix_openings.with_live_socket(unix_server)
+        finally:
+            unix_server.stop()
+    if live is not None and not live.intact:
+        fail(unix_server, "it removed the socket of a server still listening at its socket path",
+             expected=f"the socket file at {live.path}, where another server listens, left as it was (and the "
+             "server refusing to start there)", got="that socket file was gone, or replaced by the server's own",
+             details="a socket file at the path is stale only if connecting to it is refused: try a connect() "
+             "first (of the same socket type), and remove the file only on ConnectionRefusedError. Removing any "
+             "socket file takes the path from a server that is still running, whose clients can no longer reach it")
+
+
+@pytest.mark.req("UNIX-4")
+@pytest.mark.observes_process
+def test_socket_file_stays_while_serving(unix_stream_server: ServerTarget) -> None:
+    """(``unix``) The socket file stays at its path while the server runs: serving clients, and the processes it
+    forks for them ending, never remove it."""
+    target = unix_stream_server
+    target.require("socket path kept")
+    target.endpoint()  # running, its path bound
+    path = target.socket_path
+    assert path is not None
+    before = target.live_children()
+    try:
+        bound: int | None = os.lstat(path).st_ino
+    except FileNotFoundError:  # an earlier spec's clients were served by this process
+        bound = None
+    for n in range(0 if bound is None else 1, VISITS + 1):
+        if n:
+            _visit(target, n)
+            # the processes forked for the client have ended, and whatever they ran as they ended with them
+            target.children_ended(before, target.settings.net_timeout)
+        gone = _gone(path, bound)
+        if gone is not None:
+            if target.group is None or not target.group.alive:  # it exited: its path is its own to remove
+                what: Observation = "serving" if target.spec.role == "greeting-server" else "departure survived"
+                target.require(what)
+                findings.block(owner_of(what, target.spec.role) or "", f"the server exited after client {n}, so "
+                               "whether its socket file stays while it runs cannot be seen")
+            after = f"client {n}" if n else "an earlier spec's clients"
+            target.hide("socket path kept", "UNIX-4", f"the socket file was {gone} while the server ran ({after} "
+                        "served)")
+            fail_with(target, f"the socket file at its path was {gone} after {after} had been served, while the "
+                      "server still ran", _hint("a child removes the socket file"),
+                      expected=f"the socket file at {path}, the one the server bound, as long as the server runs",
+                      got=f"{gone}: every later client gets 'No such file or directory'",
+                      evidence=Evidence(symptom="recognised"))
+    target.stop()  # the next spec starts afresh: this one's clients may still be being logged as gone
+
+
+VISITS = 3  # clients served one after another, each whole
+
+
+def _visit(target: ServerTarget, n: int) -> None:
+    if target.spec.role == "greeting-server":
+        greeter = Greeter(target)
+        with greeter.connect(f"client {n}") as client:
+            greeter.read(client)
+        return
+    with target.client(f"client {n}"):
+        pass  # a logger's client comes and goes: only its departure is logged (no data lines to be waited for)
+
+
+def _gone(path: str, bound: int | None) -> str | None:
+    """How the socket file at ``path`` (inode ``bound``; None: not seen) is no longer the server's: None while it is."""
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        return "removed"
+    return None if stat.S_ISSOCK(found.st_mode) and found.st_ino == bound else "replaced by another file"
 

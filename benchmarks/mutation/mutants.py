@@ -6,7 +6,8 @@ order). It names no line number and no session of the tool, so the triage writte
 still applies after unrelated edits to the module; an edit to the line itself makes new mutants.
 
 A mutant that changes annotations alone (``from __future__ import annotations``: never evaluated)
-is skipped: the module's AST without its annotations is the same before and after.
+is skipped: the module's AST without its annotations is the same before and after. So is one that is
+not Python (cosmic-ray reads the bare ``*`` of a signature as an operator): no program could be run.
 """
 
 from __future__ import annotations
@@ -22,19 +23,7 @@ import cosmic_ray.plugins
 from cosmic_ray.ast import ast_nodes, get_ast
 from cosmic_ray.mutating import mutate_code
 
-
-@dataclass(frozen=True, order=True)
-class MutantKey:
-    """What names a mutant across edits: module (a path from the checkout), operator, line text, nth."""
-
-    module: str
-    operator: str  # cosmic-ray's name without "core/": "ReplaceComparisonOperator_Gt_GtE"
-    line: str  # the changed source line, stripped
-    nth: int = 0
-
-    def text(self) -> str:
-        """One line, as the table and ``show`` print it."""
-        return f"{self.module} {self.operator} #{self.nth}: {self.line}"
+from .records import MutantKey
 
 
 @dataclass(frozen=True)
@@ -57,12 +46,12 @@ def _without_annotations(tree: ast.Module) -> str:
     return ast.dump(tree)
 
 
-def annotations_only(original: str, mutated: str) -> bool:
-    """Does ``mutated`` differ from ``original`` in annotations alone?"""
+def skipped(original: str, mutated: str) -> bool:
+    """Does ``mutated`` differ from ``original`` in annotations alone (or is it not Python at all)?"""
     try:
         changed = ast.parse(mutated)
     except SyntaxError:
-        return False
+        return True  # not a program: nothing to judge
     return _without_annotations(ast.parse(original)) == _without_annotations(changed)
 
 
@@ -87,7 +76,7 @@ def mutants(root: Path, module: str) -> Iterator[Mutant]:
                 mutated = mutate_code(source, operator, occurrence)
             except Exception:
                 continue
-            if mutated is None or mutated == source or annotations_only(source, mutated):
+            if mutated is None or mutated == source or skipped(source, mutated):
                 continue
             short = name.removeprefix("core/")
             line = lines[row - 1].strip()

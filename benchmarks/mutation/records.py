@@ -19,15 +19,31 @@ entry is a **gap**.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import tomllib
-
-from .mutants import MutantKey
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - the project's Python 3.10 has tomli (pyproject.toml)
+    import tomli as tomllib
 
 KINDS = ("equivalent", "outside_spec")
+
+
+@dataclass(frozen=True, order=True)
+class MutantKey:
+    """What names a mutant across edits: module (a path from the checkout), operator, line text, nth."""
+
+    module: str
+    operator: str  # cosmic-ray's name without "core/": "ReplaceComparisonOperator_Gt_GtE"
+    line: str  # the changed source line, stripped
+    nth: int = 0
+
+    def text(self) -> str:
+        """One line, as the table and ``show`` print it."""
+        return f"{self.module} {self.operator} #{self.nth}: {self.line}"
 
 
 @dataclass(frozen=True)

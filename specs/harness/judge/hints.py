@@ -277,6 +277,10 @@ _REPLY_TO_SENDER = ("reply with sock.sendto(reply, addr), addr being what recvfr
 #: Mistakes of datagram and Unix socket servers, recognised by their specs themselves (the
 #: scenario tells them apart: which client got no reply, after what).
 TRANSPORT_HINTS: dict[str, str] = {
+    "a child removes the socket file": "a forked child inherits the parent's atexit handlers and finally blocks: "
+        "ended with sys.exit() (or by returning), it runs them, and os.unlink(path) there removes the parent's "
+        "socket file. End a child with os._exit() (as ForkingMixIn does), or unlink only where os.getpid() is "
+        "the pid that bound the path.",
     "empty address taken for an error": "accept() returns the address '' for a Unix client that bound no path "
         "(most clients do not bind one). That is not a failed accept: greet and log such a client like any "
         "other, printing its address as it is.",
@@ -316,6 +320,16 @@ QUOTING_HINTS: dict[str, str] = {
     "decode as UTF-8": "decode the unescaped bytes as UTF-8: unquote('%C3%A9') == 'é'; Latin-1 gives 'Ã©'.",
     "safe ignored": "the safe argument was ignored: characters in safe stay literal and safe replaces the "
                     "default, e.g. quote('a@b/c', safe='@') == 'a@b%2Fc'.",
+    "safe adds to unreserved": "safe adds to the unreserved characters (letters, digits, '-._~'), which always "
+                               "stay literal: quote('a-b', safe='-') == 'a-b'. Keep a byte that is unreserved or in "
+                               "safe (a union, not a symmetric difference).",
+    "safe is ASCII": "quote escapes the UTF-8 bytes, and only ASCII characters of safe count: "
+                     "quote('é', safe='é') == '%C3%A9' (a bytes safe keeps its bytes below 128 only).",
+    "bytes safe": "safe may be bytes as well as str: quote_plus('a b/', safe=b'/') == 'a+b/'. Add a space of the "
+                  "same type (b' ' to bytes) before quoting.",
+    "urlencode non-pairs": "urlencode takes a mapping or a sequence of (key, value) tuples: for anything else (a "
+                           "str, a list of strings or lists) it raises TypeError('not a valid non-string sequence or "
+                           "mapping object'). Check that the first item is a tuple before unpacking.",
     "malformed escapes": "malformed escapes pass through unchanged: unquote('%') == '%', unquote('%zz') == '%zz', "
                          "unquote('%2') == '%2'; only '%' followed by two hex digits is decoded, and nothing raises.",
     "invalid UTF-8": "invalid or truncated UTF-8 becomes U+FFFD (errors='replace' is the default): "

@@ -43,12 +43,10 @@ class ServerProcess(TargetViews):
         self.openings: dict[str, unix_openings.Opening] = {}  # UNIX-2's and UNIX-3's, met at the first start
         self._startup_error: TargetUnavailable | None = None
         self._may_start, self._inherited = True, False  # may (re)start it; it was running when the spec began
-        self.starts = 0
+        self.starts, self._clients, self._test_mark = 0, 0, 0
         self.events: list[str] = []
         self.context: TestContext | None = None
         self.transcript = Transcript()
-        self._clients = 0
-        self._test_mark = 0
         self._output_end = 0  # where the last process's output ended: the next one's lines are numbered on from it
         self._interrupt_mark: int | None = None  # output position when netconform sent Ctrl-C
         self._failed = False  # the last spec failed: the next one starts a fresh process
@@ -62,9 +60,7 @@ class ServerProcess(TargetViews):
     # -- per-spec bookkeeping --------------------------------------------------
     def begin_test(self, context: TestContext) -> None:
         """Called before each spec; restarts are recorded in ``events``."""
-        self.context = context
-        self.transcript = Transcript()
-        self._clients = 0
+        self.context, self.transcript, self._clients = context, Transcript(), 0
         if self.group is not None and not self.group.alive:
             if not self.events or "interrupted with SIGINT" not in self.events[-1]:
                 self.events.append(f"{self.spec.name}: restarted for {context.nodeid}: the previous process had "
@@ -99,6 +95,10 @@ class ServerProcess(TargetViews):
     def connecting(self) -> None:
         """Before a new client connects (and before the target is started for it, if it is not running)."""
 
+    def path_lost(self) -> bool:
+        """A client found no socket file at a running Unix server's path: True to connect again (a fresh process)."""
+        return False
+
     def connected(self, client: Client, mark: int) -> None:
         """``client`` connected, when the output was at ``mark``."""
 
@@ -119,7 +119,7 @@ class ServerProcess(TargetViews):
             self.exited_during_spec()
         self._may_start = False
         if self.starts == 0 and self._prepare is None and unix_openings.applies(self):
-            unix_openings.first_start(self)  # left running, unless both scenarios kept it from starting
+            unix_openings.first_start(self)  # left running, unless every scenario kept it from starting
         if self.group is None or not self.group.alive:
             self._start()
 
@@ -241,6 +241,8 @@ class ServerProcess(TargetViews):
         else:
             self.connected(client, mark)
             return client
+        if isinstance(error, FileNotFoundError) and self.spec.unix and self.path_lost():
+            return self.client(label, timeout=timeout, bound=bound)
         if self.group is not None and isinstance(error, ConnectionRefusedError):
             self.group.wait_exit(3.0)  # refused: the server is probably exiting; let it finish
         if self._inherited and self._clients == 1 and self.exited_on_its_own is not None:

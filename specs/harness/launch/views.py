@@ -6,6 +6,7 @@ resource specs read these), apart from the lifecycle that changes it.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import psutil
@@ -82,6 +83,25 @@ class TargetViews:
     def zombies(self) -> list[psutil.Process]:
         """Zombie processes in the target's tree (exited children nobody waited for)."""
         return process_stats.zombies(self.processes())
+
+    def live_children(self) -> frozenset[int]:
+        """The PIDs of the target's processes other than its leader that have not exited (zombies aside)."""
+        procs = self.processes()
+        leader = self.group.pid if self.group is not None else -1
+        zombies = {p.pid for p in process_stats.zombies(procs)}
+        return frozenset(p.pid for p in procs if p.pid != leader and p.pid not in zombies)
+
+    def children_ended(self, before: frozenset[int], timeout: float, every: float = 0.005) -> bool:
+        """Wait until every child process alive now but not in ``before`` has exited; False if one outlives
+        ``timeout`` seconds (or the target exited)."""
+        deadline = time.monotonic() + timeout
+        while self.group is not None and self.group.alive:
+            if not self.live_children() - before:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(every)
+        return False
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) used so far by the target's live processes."""

@@ -38,6 +38,7 @@ Observation = Literal[
     "whole greeting",  # a greeting client prints all of the greeting it receives
     "printed greeting",  # a greeting client prints the greeting it receives (some of it, in some form)
     "answered",  # a datagram server answers datagrams
+    "socket path kept",  # a Unix server's socket file stays at its path while it runs
 ]
 
 #: The requirement that owns each observation, per role.
@@ -58,6 +59,7 @@ OWNERS: dict[Observation, dict[str, str]] = {
     "whole greeting": {"greeting-client": "CLIENT-1"},
     "printed greeting": {"greeting-client": "CLIENT-1"},
     "answered": {"greeting-server": "DGRAM-1"},
+    "socket path kept": {"greeting-server": "UNIX-4", "logger-server": "UNIX-4", "line-logger-server": "UNIX-4"},
 }
 
 

@@ -151,9 +151,13 @@ def likely_mistakes(call: Call, ref: Outcome, got: Outcome) -> list[str]:
     def matches(**changes: Any) -> bool:
         return got.same_as(call.reference(**changes))
 
+    if name == "urlencode" and ref.error is not None:
+        return ["urlencode non-pairs"]
     if got.error is not None:
         if isinstance(got.error, TypeError) and "argument" in str(got.error):
             found.append("signature")
+        elif isinstance(got.error, TypeError) and isinstance(kwargs.get("safe"), bytes):
+            found.append("bytes safe")
         if name in QUOTERS and isinstance(got.error, UnicodeEncodeError):
             found.append("encode as UTF-8")
         if name in UNQUOTERS and isinstance(got.error, UnicodeDecodeError):
@@ -164,10 +168,17 @@ def likely_mistakes(call: Call, ref: Outcome, got: Outcome) -> list[str]:
     if not isinstance(got.value, str):
         return ["not a str"]
     expected = ref.value if isinstance(ref.value, str) else ""
+    safe = kwargs.get("safe", "")
+    safe_text = safe.decode("latin-1") if isinstance(safe, bytes) else str(safe)
+    if name in QUOTERS and any(got.value.upper().count(f"%{ord(c):02X}") > expected.upper().count(f"%{ord(c):02X}")
+                               for c in set(safe_text) & UNRESERVED):
+        found.append("safe adds to unreserved")
+    if name in QUOTERS and any(ord(c) > 0x7F and c in got.value and c not in expected for c in safe_text):
+        found.append("safe is ASCII")
     if name in QUOTERS:
         if LOWER_HEX.search(got.value) and not LOWER_HEX.search(expected):
             found.append("lower-case hex")
-        if got.value.upper().count("%7E") > expected.upper().count("%7E"):
+        if got.value.upper().count("%7E") > expected.upper().count("%7E") and "~" not in safe_text:
             found.append("~ unreserved")
         if name != "quote" and (got.value.count("%20") > expected.count("%20") or " " in got.value):
             found.append("quote_plus spaces")
@@ -296,8 +307,14 @@ ASCII = st.characters(max_codepoint=0x7F)
 URL_TEXT = "abcXYZ019 -._~!*'();:@&=+$,/?#[]%\"<>\\^`{|}\t\né€\U0001f600"
 #: Any text (the whole of Unicode but surrogates), or text made of the characters URLs care about.
 texts = st.text() | st.text(alphabet=st.sampled_from(URL_TEXT))
-#: Mostly ASCII safe sets; non-ASCII characters in ``safe`` are ignored by urllib.parse.
-safe_sets = st.text(alphabet=ASCII, max_size=8) | st.text(max_size=4) | st.sampled_from(["/", "", "@:", "/+"])
+#: ``safe`` as str: from the whole of Latin-1 (unreserved, reserved, DEL, and non-ASCII, which urllib.parse
+#: ignores), any text, or a usual one; ``safe_sets`` adds bytes (only bytes below 128 count).
+str_safe_sets = (st.text(alphabet=st.characters(max_codepoint=0xFF), max_size=8) | st.text(max_size=4)
+                 | st.sampled_from(["/", "", "@:", "/+", "-._~"]))
+safe_sets = st.shared(str_safe_sets | st.binary(max_size=8), key="safe")
+#: A text that holds some characters of the ``safe`` drawn with it (a bytes safe's as Latin-1 characters).
+texts_with_safe = safe_sets.flatmap(lambda safe: texts | st.text(alphabet=st.sampled_from(
+    (safe.decode("latin-1") if isinstance(safe, bytes) else safe) + URL_TEXT)))
 
 
 @st.composite
@@ -314,8 +331,11 @@ def escaped_strings(draw: st.DrawFn) -> str:
 
 scalars = st.text(max_size=8) | st.binary(max_size=6) | st.integers()
 values = scalars | st.lists(scalars, max_size=4) | st.lists(scalars, max_size=4).map(tuple)
-#: urlencode's first argument: a mapping, or a list of (key, value) pairs.
-queries = st.dictionaries(scalars, values, max_size=5) | st.lists(st.tuples(scalars, values), max_size=5)
+#: urlencode's first argument: a mapping, a list of (key, value) pairs, or neither (a str, a list whose first
+#: item is not a tuple: urllib.parse refuses them with TypeError).
+queries = (st.dictionaries(scalars, values, max_size=5) | st.lists(st.tuples(scalars, values), max_size=5)
+           | st.text(min_size=1, max_size=4) | st.lists(st.text(min_size=2, max_size=2) | st.lists(scalars, min_size=2,
+                                                         max_size=2), min_size=1, max_size=3))
 
 
 def one_bug() -> settings:

@@ -4,7 +4,8 @@
 stop) with the answers that stage leaves to later ones: a start that failed becomes the judge's message
 and finding; a process that stopped serving is weighed against the observation "serving" (the
 requirement that owns it fails, the others are blocked), and a logger that exited when a client left
-against "departure survived" (DISC-1's: a spec before it gets a fresh process); and a logger's departed
+against "departure survived" (DISC-1's: a spec before it gets a fresh process), a Unix socket file gone while
+the server runs against "socket path kept" (UNIX-4's, alike); and a logger's departed
 clients are let be logged as gone (``departures``) before the next client comes.
 """
 
@@ -31,6 +32,7 @@ class ServerTarget(ServerProcess):
         super().__init__(spec, settings, pool)
         self.observations = Observations(spec.role)
         self.departures = Departures()
+        self._path_restarted = False  # this spec's process was started afresh once because its socket file was gone
 
     # -- what this target hides from specs that merely observe (see ownership.py) ------
     def hide(self, what: Observation, owner: str, why: str) -> None:
@@ -55,6 +57,7 @@ class ServerTarget(ServerProcess):
     # -- the launching stage's questions ----------------------------------------------
     def begin_test(self, context: TestContext) -> None:
         super().begin_test(context)
+        self._path_restarted = False
         if self.group is None:  # a new process for this spec: none of its clients left yet
             self.departures.forget()
 
@@ -79,6 +82,8 @@ class ServerTarget(ServerProcess):
         one of them left, that exit is DISC-1's evidence ("departure survived"). Another spec is blocked once
         DISC-1 found it; before that, it gets a fresh process and goes on with its own evidence."""
         __tracebackhide__ = True
+        if "socket path kept" in self.observations.hidden:  # UNIX-4 saw the path go after a client: any client now
+            self.require("socket path kept")  # may find it gone (or not yet): not judged, every time alike
         self._let_departures_be_logged()
         if self.group is None or self.context is None or not self.departures.left or self.departures.open:
             return
@@ -93,6 +98,17 @@ class ServerTarget(ServerProcess):
         self.require("departure survived")
         self.start_afresh(f"the process had exited with code {code} after a client left (whether a logger "
                           "survives its clients' departures is DISC-1's to judge)")
+
+    def path_lost(self) -> bool:
+        """A client found no socket file at the path while the server runs: UNIX-4's evidence ("socket path kept").
+        Another spec is blocked once UNIX-4 found it; before that, it gets a fresh process (once) and goes on."""
+        __tracebackhide__ = True
+        if self.group is None or not self.group.alive or self.owns("socket path kept") or self._path_restarted:
+            return False
+        self.require("socket path kept")
+        self._path_restarted = True
+        self.start_afresh("its socket file was gone while it ran (whether the file stays is UNIX-4's to judge)")
+        return True
 
     def connected(self, client: Client, mark: int) -> None:
         self.departures.add(client, mark)
