@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import signal
 import sys
 import threading
 import time
@@ -86,8 +87,10 @@ def run(args: argparse.Namespace) -> int:
     current_specs = specs_digest(base)
     started = time.monotonic()
 
+    stopping = threading.Event()
+
     def trial(mutant: Mutant, options: list[str], limit: float, stamp: str) -> None:
-        if deadline and time.monotonic() > deadline:
+        if stopping.is_set() or (deadline and time.monotonic() > deadline):
             return
         with lock:
             space = free.pop()
@@ -96,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         finally:
             with lock:
                 free.append(space)
+        if stopping.is_set():
+            return  # ended by Ctrl-C: not a verdict
         with lock:
             results[mutant.key] = records.Result(mutant.key, verdict.outcome, verdict.by, verdict.seconds, stamp)
             records.save_results(RESULTS, results.values())
@@ -115,7 +120,14 @@ def run(args: argparse.Namespace) -> int:
             return 2
         limit = baseline.seconds * TIMEOUT_FACTOR + TIMEOUT_MARGIN
         with ThreadPoolExecutor(args.workers) as pool:
-            list(pool.map(trial, todo, [options] * len(todo), [limit] * len(todo), [stamp] * len(todo)))
+            try:
+                list(pool.map(trial, todo, [options] * len(todo), [limit] * len(todo), [stamp] * len(todo)))
+            except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (main): end the trials running, keep every verdict so far
+                stopping.set()
+                for space in spaces:
+                    space.end()
+                print("interrupted: run again to go on where it stopped", file=sys.stderr)
+                return 130
         if deadline and time.monotonic() > deadline:
             print(f"stopped after --seconds {args.seconds:.0f}: run again to go on", flush=True)
             break
@@ -191,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     shower.add_argument("line")
     shower.add_argument("--nth", type=int, default=0)
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM ends a campaign as Ctrl-C does
     return {"run": run, "table": table, "gaps": gaps, "show": show}[args.command](args)
 
 

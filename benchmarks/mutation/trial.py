@@ -65,6 +65,7 @@ class Workspace:
         shim.mkdir(parents=True)
         (shim / "__init__.py").write_text(f"__path__ = [{str(self.tree)!r}]\n", encoding="utf-8")
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "NETCONFORM_"))}
+        self.running: tuple[subprocess.Popen[bytes], str] | None = None  # the trial's pytest and its run ID
         self.env.update(PYTHONPATH=os.pathsep.join([str(shim.parent), str(self.tree / "benchmarks")]),
                         NETCONFORM_PROFILE="ci", HYPOTHESIS_NO_PLUGINS="1", PYTHONDONTWRITEBYTECODE="1")
 
@@ -88,14 +89,14 @@ class Workspace:
         started = time.monotonic()
         process = subprocess.Popen(command, cwd=self.tree, env={**self.env, "NETCONFORM_RUN": run_id},
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        self.running = (process, run_id)
         try:
             output, _ = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             _end_group(process)
             return Verdict("killed", time.monotonic() - started, "timeout")
         finally:
-            _end_group(process)
-            _end_run(run_id)
+            self.end()
         seconds = time.monotonic() - started
         text = output.decode("utf-8", "replace")
         if process.returncode == 0:
@@ -105,6 +106,15 @@ class Workspace:
             return Verdict("killed", seconds, failed.group(1) if failed else "a spec failed")
         last = [line for line in text.splitlines() if line.strip()][-1:] or [f"exit status {process.returncode}"]
         return Verdict("error", seconds, f"exit {process.returncode}: {last[0][:200]}")
+
+
+    def end(self) -> None:
+        """End the trial running now, if any: its pytest's process group, then what carries its run ID."""
+        if self.running is not None:
+            process, run_id = self.running
+            _end_group(process)
+            _end_run(run_id)
+            self.running = None
 
 
 def _end_group(process: subprocess.Popen[bytes]) -> None:
