@@ -174,14 +174,19 @@ def _show_command(key: MutantKey) -> str:
 
 
 def show(args: argparse.Namespace) -> int:
+    """Print the diff of the mutant named (``OPERATOR`` ``*``: of every mutant of that line)."""
+    shown, results = 0, records.load_results(RESULTS)
     for mutant in mutants(ROOT, args.module):
-        if (mutant.key.operator, mutant.key.line, mutant.key.nth) == (args.operator, args.line.strip(), args.nth):
-            result = records.load_results(RESULTS).get(mutant.key)
-            print(f"# {mutant.key.text()}\n# verdict: {result.outcome + ' ' + result.by if result else 'not judged'}")
+        key = mutant.key
+        if key.line == args.line.strip() and (args.operator == "*" or (key.operator, key.nth) == (args.operator,
+                                                                                                 args.nth)):
+            result = results.get(key)
+            print(f"# {key.text()}\n# verdict: {result.outcome + ' ' + result.by if result else 'not judged'}")
             print(diff(ROOT, mutant), end="")
-            return 0
-    print(f"no such mutant in {args.module} today (the line changed, or a typo)", file=sys.stderr)
-    return 1
+            shown += 1
+    if not shown:
+        print(f"no such mutant in {args.module} today (the line changed, or a typo)", file=sys.stderr)
+    return 0 if shown else 1
 
 
 def main(argv: list[str] | None = None) -> int:

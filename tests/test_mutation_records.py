@@ -62,3 +62,11 @@ def test_results_survive_a_round_trip_through_the_file(tmp_path: Path) -> None:
     records.save_results(path, written)
     assert sorted(records.load_results(path).values(), key=lambda r: r.key) == sorted(
         [Result(key, "survived", "", 2.2, "abc"), written[1]], key=lambda r: r.key)
+
+
+def test_an_entry_for_every_operator_of_a_line_covers_each_mutant_of_it_and_no_other() -> None:
+    triage = {("*", "*", 'print(f"cannot connect to {where}")', 0): Triage("outside_spec", "a message's wording")}
+    same_line = MutantKey("reference/a.py", "ReplaceOrWithAnd", 'print(f"cannot connect to {where}")', 3)
+    other_line = MutantKey("reference/a.py", "ReplaceOrWithAnd", "return 1")
+    assert records.triaged(triage, same_line) == triage[("*", "*", 'print(f"cannot connect to {where}")', 0)]
+    assert records.triaged(triage, other_line) is None

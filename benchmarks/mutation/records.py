@@ -12,8 +12,8 @@ is judged again; so a module is rerun when it, what judges it, or the specs chan
     outside_spec = [{ operator = "...", line = "...", why = "..." }]
 
 ``equivalent``: no program could tell the mutant from the original. ``outside_spec``: it behaves
-differently in a way the chapter does not ask about (``why`` says what and why). A survivor with no
-entry is a **gap**.
+differently in a way the chapter does not ask about (``why`` says what and why). ``operator = "*"``
+covers every mutant of the line (``nth`` then does not apply). A survivor with no entry is a **gap**.
 """
 
 from __future__ import annotations
@@ -114,9 +114,13 @@ def load_triage(path: Path) -> dict[tuple[str, str, str, int], Triage]:
 
 
 def triaged(triage: dict[tuple[str, str, str, int], Triage], key: MutantKey) -> Triage | None:
-    """The triage entry of ``key``: its module's, or one written for any module."""
-    return triage.get((key.module, key.operator, key.line, key.nth)) or triage.get(("*", key.operator, key.line,
-                                                                                       key.nth))
+    """The triage entry of ``key``: its module's, or one written for any module; for its operator, or for every
+    mutant of its line (``operator = "*"``, written where the whole line only words a message, say)."""
+    for module in (key.module, "*"):
+        found = triage.get((module, key.operator, key.line, key.nth)) or triage.get((module, "*", key.line, 0))
+        if found is not None:
+            return found
+    return None
 
 
 @dataclass
