@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))  # the checkout's reference/ package: its catalogu
 
 from mutation import records, targets  # noqa: E402
 from mutation.mutants import Mutant, MutantKey, diff, digest, mutants  # noqa: E402
-from mutation.trial import Workspace  # noqa: E402
+from mutation.trial import Verdict, Workspace  # noqa: E402
 
 HERE = Path(__file__).resolve().parent / "mutation"
 RESULTS = HERE / "results.json"
@@ -53,11 +53,12 @@ def modules(root: Path) -> list[str]:
     return [m for m in found if m not in OUT_OF_SCOPE and (root / m).read_text(encoding="utf-8").strip()]
 
 
-def judges(root: Path, module: str) -> list[str]:
-    """``ROLE=NAME`` of each target that judges ``module``."""
+def judges(root: Path, module: str) -> tuple[list[str], list[str]]:
+    """``ROLE=NAME`` of each target that judges ``module``'s mutants, and of each that judges a survivor again."""
     from reference import REFERENCES
 
-    return [t.option() for t in targets.judging(root, targets.module_name(module), targets.all_targets(REFERENCES))]
+    first, again = targets.judging(root, targets.module_name(module), targets.all_targets(REFERENCES))
+    return [t.option() for t in first], [t.option() for t in again]
 
 
 def judged_with(root: Path, module: str, options: list[str], specs_digest: str) -> str:
@@ -89,13 +90,16 @@ def run(args: argparse.Namespace) -> int:
 
     stopping = threading.Event()
 
-    def trial(mutant: Mutant, options: list[str], limit: float, stamp: str) -> None:
+    def trial(mutant: Mutant, options: tuple[list[str], list[str]], limit: tuple[float, float], stamp: str) -> None:
         if stopping.is_set() or (deadline and time.monotonic() > deadline):
             return
         with lock:
             space = free.pop()
         try:
-            verdict = space.judge(mutant, options, limit)
+            verdict = space.judge(mutant, options[0], limit[0])
+            if verdict.outcome == "survived" and options[1] and not stopping.is_set():  # the other users, too
+                again = space.judge(mutant, options[1], limit[1])
+                verdict = Verdict(again.outcome, verdict.seconds + again.seconds, again.by)
         finally:
             with lock:
                 free.append(space)
@@ -108,17 +112,20 @@ def run(args: argparse.Namespace) -> int:
 
     for module in chosen:
         options = judges(base, module)
-        stamp = judged_with(base, module, options, current_specs)
+        stamp = judged_with(base, module, [*options[0], *options[1]], current_specs)
         todo = [m for m in mutants(base, module) if _wanted(results.get(m.key), stamp, args.keep_killed)]
         if not todo:
             continue
-        baseline = spaces[0].judge(None, options, 1800)
-        print(f"== {module}: {len(todo)} mutants to judge on {len(options)} targets (baseline "
-              f"{baseline.outcome}, {baseline.seconds:.1f} s)", flush=True)
-        if baseline.outcome != "survived":
-            print(f"the unmutated references do not pass ({baseline.by}): no verdict is possible", file=sys.stderr)
+        baselines = [spaces[0].judge(None, chosen_targets, 1800) for chosen_targets in options if chosen_targets]
+        print(f"== {module}: {len(todo)} mutants to judge on {len(options[0])} targets, survivors again on "
+              f"{len(options[1])} (baselines {', '.join(f'{b.outcome} {b.seconds:.1f} s' for b in baselines)})",
+              flush=True)
+        if any(baseline.outcome != "survived" for baseline in baselines):
+            print(f"the unmutated references do not pass ({[b.by for b in baselines]}): no verdict is possible",
+                  file=sys.stderr)
             return 2
-        limit = baseline.seconds * TIMEOUT_FACTOR + TIMEOUT_MARGIN
+        seconds = [b.seconds * TIMEOUT_FACTOR + TIMEOUT_MARGIN for b in baselines] + [0.0]
+        limit = (seconds[0], seconds[1])
         with ThreadPoolExecutor(args.workers) as pool:
             try:
                 list(pool.map(trial, todo, [options] * len(todo), [limit] * len(todo), [stamp] * len(todo)))
@@ -146,7 +153,8 @@ def _wanted(result: records.Result | None, stamp: str, keep_killed: bool) -> boo
 def _current(chosen: list[str]) -> tuple[list[MutantKey], dict[str, str]]:
     current_specs = specs_digest(ROOT)
     keys = [m.key for module in chosen for m in mutants(ROOT, module)]
-    stamps = {module: judged_with(ROOT, module, judges(ROOT, module), current_specs) for module in chosen}
+    stamps = {module: judged_with(ROOT, module, [*first, *again], current_specs)
+              for module in chosen for first, again in [judges(ROOT, module)]}
     return keys, stamps
 
 

@@ -3,7 +3,8 @@
 The graph is read from the sources under ``reference/`` (``import`` and ``from ... import``,
 relative or absolute), not listed by hand. A model's own module is judged through its targets,
 every transport it has; a module that many models import (the shared helpers) through the
-targets of one model per family (``FAMILIES``), every role and transport of each that imports it.
+targets of one model per family (``FAMILIES``), every role and transport of each that imports it; a
+mutant of such a module that survives them is judged again through all the other models that import it.
 """
 
 from __future__ import annotations
@@ -98,11 +99,12 @@ def all_targets(references: Iterable[object]) -> list[Target]:
     return targets
 
 
-def judging(root: Path, module: str, targets: Sequence[Target]) -> list[Target]:
-    """The targets that judge mutants of ``module`` (a dotted name), in a stable order."""
-    users = [t for t in targets if module in closure(root, t.module)]
-    models = {t.model for t in users}
-    if len(models) > SHARED_FROM:
-        families = set(FAMILIES) | set(CLIENT_FAMILIES)
-        users = [t for t in users if t.model in families]
-    return sorted(set(users))
+def judging(root: Path, module: str, targets: Sequence[Target]) -> tuple[list[Target], list[Target]]:
+    """The targets that judge mutants of ``module`` (a dotted name), in a stable order: those that judge every
+    mutant, and those that judge a survivor again (a shared module's other users: what survives one model per
+    family must survive them all too, or a mistake only another model shows would pass for a survivor)."""
+    users = sorted({t for t in targets if module in closure(root, t.module)})
+    if len({t.model for t in users}) <= SHARED_FROM:
+        return users, []
+    families = set(FAMILIES) | set(CLIENT_FAMILIES)
+    return [t for t in users if t.model in families], [t for t in users if t.model not in families]
