@@ -1,9 +1,10 @@
-"""The mutation campaign's files (``benchmarks/mutation/``): its triage, and the table made from its results.
+"""The mutation campaign's parts that need no cosmic-ray (``benchmarks/mutation/``): targets, triage, table.
 
 The campaign itself (cosmic-ray, hours on two cores) is not run here. What is checked is what a
-reviewer relies on: every triage entry reads and says why, a planted entry without a reason or of
-an unknown kind is refused, and the table's score is killed / (mutants - equivalent - outside SPEC),
-counting a verdict judged with other code as pending, not as a kill.
+reviewer relies on: the targets that judge a module come from the import graph (a planted import
+adds its importer's targets); every triage entry reads and says why, and a planted entry without a
+reason or of an unknown kind is refused; the table's score is killed / (mutants - equivalent -
+outside SPEC), counting a verdict judged with other code as pending, not as a kill.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))  # benchmarks/ is scripts, not an installed package
 
-from mutation import records  # noqa: E402
+from mutation import records, targets  # noqa: E402
 from mutation.records import MutantKey, Result, Triage  # noqa: E402
+
+from reference import REFERENCES  # noqa: E402
 
 TRIAGE = ROOT / "benchmarks" / "mutation" / "triage.toml"
 
@@ -70,3 +73,37 @@ def test_an_entry_for_every_operator_of_a_line_covers_each_mutant_of_it_and_no_o
     other_line = MutantKey("reference/a.py", "ReplaceOrWithAnd", "return 1")
     assert records.triaged(triage, same_line) == triage[("*", "*", 'print(f"cannot connect to {where}")', 0)]
     assert records.triaged(triage, other_line) is None
+
+
+def _options(module: str, root: Path = ROOT) -> tuple[list[str], list[str]]:
+    first, again = targets.judging(root, module, targets.all_targets(REFERENCES))
+    return [t.option() for t in first], [t.option() for t in again]
+
+
+def test_a_models_module_is_judged_through_that_models_targets_over_every_transport() -> None:
+    assert _options("reference.select.logger_server") == (["logger-server=select", "logger-server=select-unix"], [])
+    first, _again = _options("reference.twisted._reactor")  # imported by twisted's stream servers, not its datagram one
+    assert first == sorted(f"{role}=twisted{suffix}" for role in ("greeting-server", "logger-server",
+                                                                   "line-logger-server") for suffix in ("", "-unix"))
+    assert _options("reference.quoting") == (["quote-module=handwritten"], [])
+
+
+def test_a_shared_module_is_judged_through_one_model_per_family_then_its_survivors_through_the_rest() -> None:
+    first, again = _options("reference._framing")
+    assert {o.split("=")[1].split("-")[0] for o in first} >= set(targets.FAMILIES)
+    assert "line-logger-server=poll" in again
+    assert "line-logger-server=poll" not in first
+    assert not set(first) & set(again)
+
+
+def test_a_planted_import_adds_the_importers_targets(tmp_path: Path) -> None:
+    planted = tmp_path / "reference"
+    for path in (ROOT / "reference").rglob("*.py"):
+        (planted / path.relative_to(ROOT / "reference")).parent.mkdir(parents=True, exist_ok=True)
+        (planted / path.relative_to(ROOT / "reference")).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert "logger-server=select" not in _options("reference.quoting", tmp_path)[0]
+    logger = planted / "select" / "logger_server.py"
+    logger.write_text(logger.read_text(encoding="utf-8") + "\nfrom ..quoting import quote  # noqa: E402\n",
+                      encoding="utf-8")
+    assert "logger-server=select" in _options("reference.quoting", tmp_path)[0]
+
