@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
 
     stopping = threading.Event()
+    killers: list[str] = []  # the target that killed the module's last killed mutant: it runs first in a trial
 
     def trial(mutant: Mutant, options: tuple[list[str], list[str]], limit: tuple[float, float], stamp: str) -> None:
         if stopping.is_set() or (deadline and time.monotonic() > deadline):
@@ -96,7 +97,9 @@ def run(args: argparse.Namespace) -> int:
         with lock:
             space = free.pop()
         try:
-            verdict = space.judge(mutant, options[0], limit[0])
+            with lock:
+                first = sorted(options[0], key=lambda t: t not in killers[:1])  # the last killer first
+            verdict = space.judge(mutant, first, limit[0])
             if verdict.outcome == "survived" and options[1] and not stopping.is_set():  # the other users, too
                 again = space.judge(mutant, options[1], limit[1])
                 verdict = Verdict(again.outcome, verdict.seconds + again.seconds, again.by)
@@ -106,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
         if stopping.is_set():
             return  # ended by Ctrl-C: not a verdict
         with lock:
+            if verdict.target in options[0]:
+                killers[:] = [verdict.target]
             results[mutant.key] = records.Result(mutant.key, verdict.outcome, verdict.by, verdict.seconds, stamp)
             records.save_results(RESULTS, results.values())
         print(f"{verdict.outcome:8} {verdict.seconds:6.1f} s  {mutant.key.text()}  {verdict.by}", flush=True)
@@ -116,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
         todo = [m for m in mutants(base, module) if _wanted(results.get(m.key), stamp, args.keep_killed)]
         if not todo:
             continue
+        killers.clear()
         baselines = [spaces[0].judge(None, chosen_targets, 1800) for chosen_targets in options if chosen_targets]
         print(f"== {module}: {len(todo)} mutants to judge on {len(options[0])} targets, survivors again on "
               f"{len(options[1])} (baselines {', '.join(f'{b.outcome} {b.seconds:.1f} s' for b in baselines)})",

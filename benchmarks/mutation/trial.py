@@ -36,6 +36,7 @@ from .mutants import Mutant
 
 GRACE = 10.0  # seconds pytest has after SIGTERM (its teardown ends the targets) before SIGKILL
 _FAILED = re.compile(r"^FAILED (\S+)", re.MULTILINE)
+_KILLER = re.compile(r"^killed by target: (\S+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Verdict:
     outcome: str  # killed, survived, error
     seconds: float
     by: str = ""  # the first failed spec (its node ID), "timeout", or the error's last line
+    target: str = ""  # killed: the target (ROLE=NAME) of the first failed spec
 
 
 class Workspace:
@@ -102,8 +104,9 @@ class Workspace:
         if process.returncode == 0:
             return Verdict("survived", seconds)
         if process.returncode == 1:
-            failed = _FAILED.search(text)
-            return Verdict("killed", seconds, failed.group(1) if failed else "a spec failed")
+            failed, killer = _FAILED.search(text), _KILLER.search(text)
+            return Verdict("killed", seconds, failed.group(1) if failed else "a spec failed",
+                           killer.group(1) if killer else "")
         last = [line for line in text.splitlines() if line.strip()][-1:] or [f"exit status {process.returncode}"]
         return Verdict("error", seconds, f"exit {process.returncode}: {last[0][:200]}")
 
