@@ -25,8 +25,13 @@ pending; 1 gaps or pending mutants remain; 2 the campaign could not run (a basel
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
+import os
+import platform
 import shlex
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -42,6 +47,7 @@ from mutation.trial import Verdict, Workspace  # noqa: E402
 
 HERE = Path(__file__).resolve().parent / "mutation"
 RESULTS = HERE / "results.json"
+RUNS = HERE / "runs.jsonl"  # one line per run of the campaign: when, how long, which machine and code
 TRIAGE = HERE / "triage.toml"
 OUT_OF_SCOPE = ("reference/__init__.py",)
 TIMEOUT_FACTOR, TIMEOUT_MARGIN = 3.0, 30.0  # a trial's limit: its baseline's time x 3, + 30 s
@@ -86,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     free = list(spaces)
     base = spaces[0].tree  # the copy as it was made: the checkout may change while the campaign runs
     current_specs = specs_digest(base)
-    started = time.monotonic()
+    started, judged_before = time.monotonic(), len(results)
 
     stopping = threading.Event()
     killers: list[str] = []  # the target that killed the module's last killed mutant: it runs first in a trial
@@ -140,12 +146,27 @@ def run(args: argparse.Namespace) -> int:
                 for space in spaces:
                     space.end()
                 print("interrupted: run again to go on where it stopped", file=sys.stderr)
+                _log_run(started, args.workers, len(results) - judged_before)
                 return 130
         if deadline and time.monotonic() > deadline:
             print(f"stopped after --seconds {args.seconds:.0f}: run again to go on", flush=True)
             break
+    _log_run(started, args.workers, len(results) - judged_before)
     print(f"\ncampaign time: {time.monotonic() - started:.0f} s, {args.workers} workers\n")
     return table(argparse.Namespace(modules=chosen))
+
+
+def _log_run(started: float, workers: int, new: int) -> None:
+    """Append this run to ``mutation/runs.jsonl``: when, how long, on which machine, with which code."""
+    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True)
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    record = {"ended": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+              "seconds": round(time.monotonic() - started), "workers": workers, "verdicts": new,
+              "cpu": cpu, "cpus": os.cpu_count(), "system": platform.platform(), "python": platform.python_version(),
+              "commit": commit.stdout.strip()}
+    with RUNS.open("a", encoding="utf-8") as runs:
+        runs.write(json.dumps(record) + "\n")
 
 
 def _wanted(result: records.Result | None, stamp: str, keep_killed: bool) -> bool:
@@ -166,8 +187,14 @@ def _current(chosen: list[str]) -> tuple[list[MutantKey], dict[str, str]]:
 
 def table(args: argparse.Namespace) -> int:
     keys, stamps = _current(args.modules or modules(ROOT))
-    rows = records.table(keys, records.load_results(RESULTS), stamps, records.load_triage(TRIAGE))
+    results = records.load_results(RESULTS)
+    rows = records.table(keys, results, stamps, records.load_triage(TRIAGE))
     print(records.markdown(rows))
+    runs = [json.loads(line) for line in RUNS.read_text(encoding="utf-8").splitlines()] if RUNS.exists() else []
+    trial = sum(results[k].seconds for k in keys if k in results and results[k].judged_with == stamps[k.module])
+    print(f"\ntrials of today's verdicts: {trial / 3600:.2f} h of worker time; {len(runs)} runs of the campaign "
+          f"took {sum(r['seconds'] for r in runs) / 3600:.2f} h in all"
+          + (f" (the last on {runs[-1]['cpus']} x {runs[-1]['cpu']}, {runs[-1]['workers']} workers)" if runs else ""))
     return 1 if any(row.gaps or row.pending for row in rows) else 0
 
 
