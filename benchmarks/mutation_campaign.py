@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     free = list(spaces)
     base = spaces[0].tree  # the copy as it was made: the checkout may change while the campaign runs
     current_specs = specs_digest(base)
-    started, judged_before = time.monotonic(), len(results)
+    started, judged_before, commit = time.monotonic(), len(results), _commit()
 
     stopping = threading.Event()
     killers: list[str] = []  # the target that killed the module's last killed mutant: it runs first in a trial
@@ -146,25 +146,30 @@ def run(args: argparse.Namespace) -> int:
                 for space in spaces:
                     space.end()
                 print("interrupted: run again to go on where it stopped", file=sys.stderr)
-                _log_run(started, args.workers, len(results) - judged_before)
+                _log_run(started, args.workers, len(results) - judged_before, commit)
                 return 130
         if deadline and time.monotonic() > deadline:
             print(f"stopped after --seconds {args.seconds:.0f}: run again to go on", flush=True)
             break
-    _log_run(started, args.workers, len(results) - judged_before)
+    _log_run(started, args.workers, len(results) - judged_before, commit)
     print(f"\ncampaign time: {time.monotonic() - started:.0f} s, {args.workers} workers\n")
     return table(argparse.Namespace(modules=chosen))
 
 
-def _log_run(started: float, workers: int, new: int) -> None:
+def _commit() -> str:
+    """The checkout's commit (``-dirty``: with changes not committed), as a run starts from it."""
+    return subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def _log_run(started: float, workers: int, new: int, commit: str) -> None:
     """Append this run to ``mutation/runs.jsonl``: when, how long, on which machine, with which code."""
-    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True)
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
     record = {"ended": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
               "seconds": round(time.monotonic() - started), "workers": workers, "verdicts": new,
               "cpu": cpu, "cpus": os.cpu_count(), "system": platform.platform(), "python": platform.python_version(),
-              "commit": commit.stdout.strip()}
+              "commit": commit}
     with RUNS.open("a", encoding="utf-8") as runs:
         runs.write(json.dumps(record) + "\n")
 
