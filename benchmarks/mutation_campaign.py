@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.util
 import json
 import os
 import platform
@@ -254,6 +255,10 @@ def main(argv: list[str] | None = None) -> int:
     shower.add_argument("line")
     shower.add_argument("--nth", type=int, default=0)
     args = parser.parse_args(argv)
+    if importlib.util.find_spec("cosmic_ray") is None:
+        print("cosmic-ray is not installed: pip install -e '.[mutation]', or run it as tox -e mutation -- ARGS",
+              file=sys.stderr)
+        return 2
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM ends a campaign as Ctrl-C does
     return {"run": run, "table": table, "gaps": gaps, "show": show}[args.command](args)
 

@@ -19,10 +19,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import cosmic_ray.plugins
-from cosmic_ray.ast import ast_nodes, get_ast
-from cosmic_ray.mutating import mutate_code
-
 from .records import MutantKey
 
 
@@ -57,6 +53,8 @@ def skipped(original: str, mutated: str) -> bool:
 
 def _operators() -> Iterator[tuple[str, object]]:
     """cosmic-ray's operators that take no arguments (those that do need a configuration: not used)."""
+    import cosmic_ray.plugins  # here, not at the top: ``--help`` and the tests of the records need no cosmic-ray
+
     for name in cosmic_ray.plugins.operator_names():
         operator_class = cosmic_ray.plugins.get_operator(name)
         if not operator_class.arguments():
@@ -65,6 +63,9 @@ def _operators() -> Iterator[tuple[str, object]]:
 
 def mutants(root: Path, module: str) -> Iterator[Mutant]:
     """Every mutant of ``root / module`` that changes more than annotations, in a stable order."""
+    from cosmic_ray.ast import ast_nodes, get_ast
+    from cosmic_ray.mutating import mutate_code
+
     source = (root / module).read_text(encoding="utf-8")
     lines = source.splitlines()
     seen: dict[tuple[str, str], int] = {}
