@@ -216,9 +216,9 @@ def _expect_read(target: ServerTarget, client: Client, data: bytes, *, summary: 
 
 @pytest.mark.req("LINE-6")
 def test_overlong_line_drops_only_that_connection(line_logger_server: ServerTarget) -> None:
-    """A line longer than 16384 bytes (or 16386 bytes with no delimiter) makes the server drop that connection, and
-    only that one; a line of exactly 16384 bytes is accepted, whole or in pieces, and so are many short lines in one
-    read."""
+    """A line longer than 16384 bytes, or 16386 bytes or more still without a delimiter, makes the server drop that
+    connection, and only that one, wherever the line starts in a read and however its pieces arrive; a line of exactly
+    16384 bytes is accepted, whole or in pieces, and so are many short lines in one read."""
     # Judged on the connections: a dropped connection ends (end-of-file or reset) at its client; one that is not
     # dropped has what it sends read by the server and stays open. The log is read too (the longest line printed,
     # the others served) only where it can be trusted; a server that does not reassemble lines (LINE-1) has no
@@ -251,10 +251,17 @@ def test_overlong_line_drops_only_that_connection(line_logger_server: ServerTarg
                          summary=f"{SHORT_LINES} short lines arriving "
                          f"at once ({len(SHORT_LINE) * SHORT_LINES} bytes) made the server drop the connection: the "
                          f"limit is on each line's length, not on what one read brings")
-        for name, payload in (("too long", b"b" * (MAX_LENGTH + 1) + DELIMITER),
-                              ("too long, undelimited", b"c" * (MAX_LENGTH + 2))):
+        too_long = (("too long, after a short line in the same read", SHORT_LINE + b"b" * (MAX_LENGTH + 1) + DELIMITER),
+                    ("too long, undelimited, its last byte a \\r", b"c" * (MAX_LENGTH + 1) + b"\r"),
+                    ("too long, undelimited, its last piece passing 16386 bytes", b"e" * (MAX_LENGTH + 3)))
+        for name, payload in too_long:
             with target.client(f"client sending {name}") as client:
-                client.send(payload)
+                if name.endswith("16386 bytes"):  # 16384 bytes read piece by piece (allowed), then 3 more
+                    for start in range(0, MAX_LENGTH, PIECE):
+                        _expect_read(target, client, payload[start:start + PIECE], summary=in_pieces)
+                    payload = payload[MAX_LENGTH:]
+                with signals.paused(target):  # all of it there for the server's next read
+                    client.send(payload)
                 got = client.read(timeout=target.settings.net_timeout)
                 if not got.closed:
                     fail(target, f"a line longer than {MAX_LENGTH} bytes ({name}) did not make the server drop "
