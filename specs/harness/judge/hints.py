@@ -298,12 +298,13 @@ TRANSPORT_HINTS: dict[str, str] = {
     "shared reply address": "the reply goes to an address kept where every request shares it (a global, an "
         "attribute of the server): with threads, a later datagram overwrites it before the reply is sent. Use "
         "the address of the datagram being answered.",
-    "send error to a departed client": "sendto() to a client that has gone can fail (ECONNREFUSED; over Unix "
-        "datagrams ENOENT or ECONNREFUSED once its path is removed). Catch OSError around the reply and go on "
-        "serving.",
-    "reply to a client without an address": "a Unix datagram client that bound no path has no address: "
-        "recvfrom() gives None (or ''), and sendto(reply, None) raises TypeError. Skip the reply when the "
-        "address is empty.",
+    "send error to a departed client": "sendto() to a client that has gone can fail (ECONNREFUSED; over Unix datagrams "
+        "ENOENT or ECONNREFUSED once its path is removed). Catch OSError around the reply and go on serving.",
+    "reply to a client without an address": "a Unix datagram client that bound no path has no address: recvfrom() "
+        "gives None (or ''), and sendto(reply, None) raises TypeError. Skip the reply when the address is empty.",
+    "busy receive loop": "the server burns CPU while no datagram arrives: it calls recvfrom() on a non-blocking socket "
+        "in a loop (catching BlockingIOError), or waits for the socket to be writable, which a datagram socket always "
+        "is. Let recvfrom() block, or wait with select() for the socket to be readable only.",
 }
 
 #: Mistakes in quoting functions. The quoting specs recognise them differentially (the

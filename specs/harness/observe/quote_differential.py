@@ -332,10 +332,12 @@ def escaped_strings(draw: st.DrawFn) -> str:
 scalars = st.text(max_size=8) | st.binary(max_size=6) | st.integers()
 values = scalars | st.lists(scalars, max_size=4) | st.lists(scalars, max_size=4).map(tuple)
 #: urlencode's first argument: a mapping, a list of (key, value) pairs, or neither (a str, a list whose first
-#: item is not a tuple: urllib.parse refuses them with TypeError).
-queries = (st.dictionaries(scalars, values, max_size=5) | st.lists(st.tuples(scalars, values), max_size=5)
-           | st.text(min_size=1, max_size=4) | st.lists(st.text(min_size=2, max_size=2) | st.lists(scalars, min_size=2,
-                                                         max_size=2), min_size=1, max_size=3))
+#: item is not a tuple, pairs after it or not: urllib.parse refuses them with TypeError).
+pairs = st.lists(st.tuples(scalars, values), max_size=5)
+non_pairs = st.lists(st.text(min_size=2, max_size=2) | st.lists(scalars, min_size=2, max_size=2), min_size=1,
+                     max_size=3)
+queries = (st.dictionaries(scalars, values, max_size=5) | pairs | st.text(min_size=1, max_size=4) | non_pairs
+           | st.tuples(non_pairs, pairs.filter(bool)).map(lambda parts: parts[0] + parts[1]))
 
 
 def one_bug() -> settings:
