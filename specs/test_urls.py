@@ -48,10 +48,29 @@ def misdecoded(stdout: bytes, body: bytes) -> str | None:
     return None
 
 
+def expect_exit_zero(target: ClientTarget, run: ClientRun, what: str) -> None:
+    """Having printed the body, the client must exit with status 0 (URL-1): a non-zero status says it failed."""
+    __tracebackhide__ = True
+    if run.returncode == 0:
+        return
+    if run.returncode is None:
+        mistake = ("it printed the whole body, then never ended: close the response (with urlopen(url) as\n"
+                   "resp:) and let the program end once the body is printed")
+    else:
+        mistake = (f"the fetch went well, yet exit status {run.returncode} tells whoever runs the client (a shell's "
+                   "&&, a\nscript checking the status) that it failed. sys.exit('a message') prints the message "
+                   "and exits\nwith status 1: after printing the body just let the program end (or sys.exit(0)); "
+                   "exit non-zero\nonly on an error (URL-3)")
+    fail(target, f"the body of {what} was printed, but the client did not exit with status 0",
+         expected="exit status 0 after printing the body",
+         got=f"{run.describe_exit()}; stderr {describe(run.stderr, 200)}", details=f"likely mistake: {mistake}")
+
+
 def expect_body_printed(target: ClientTarget, run: ClientRun, body: bytes, what: str) -> None:
-    """``body`` must be printed byte for byte (URL-1)."""
+    """``body`` must be printed byte for byte, and the client then exit with status 0 (URL-1)."""
     __tracebackhide__ = True
     if printed_exactly(run.stdout, body):
+        expect_exit_zero(target, run, what)
         return
     details = first_difference(body, run.stdout)
     encoding = misdecoded(run.stdout, body)
@@ -69,7 +88,7 @@ def expect_body_printed(target: ClientTarget, run: ClientRun, body: bytes, what:
 @pytest.mark.parametrize("path", ["index.html", "utf8.html", "crlf.txt", "chunked/utf8.html"])
 def test_body_is_printed_as_served(fetch_client: ClientTarget, http_fixture_server: HttpFixture, path: str) -> None:
     """(``fetch-client``) The body is printed byte for byte as served, non-ASCII UTF-8 and chunked responses
-    included (one trailing newline allowed)."""
+    included (one trailing newline allowed), and the client then exits with status 0."""
     run = fetch_client.run(url=http_fixture_server.url(path))
     expect_body_printed(fetch_client, run, http_fixture_server.body(path.removeprefix("chunked/")), path)
 
@@ -178,10 +197,11 @@ def test_about_matches_in_any_letter_case(link_client: ClientTarget, http_fixtur
 
 @pytest.mark.req("URL-6")
 @pytest.mark.parametrize("page", ["about/single-quotes.html", "about/no-other-attribute.html",
-                                  "about/attribute-first.html"])
+                                  "about/attribute-first.html", "about/markup-inside.html"])
 def test_about_link_in_other_forms(link_client: ClientTarget, http_fixture_server: HttpFixture, page: str) -> None:
     """(``link-client``) The link is also found with single quotes, with no other attribute, and with attributes
-    before ``href``, forms the book's regex misses."""
+    before ``href``, forms the book's regex misses, and with markup inside it: ``<a href="/about/" class=""><i
+    class="icon"></i>about</a>``."""
     expect_link(link_client, http_fixture_server, page, f"written differently, {page}")
 
 

@@ -4,9 +4,9 @@ Modernises the book's section 14.1.2, which finds the link with
 ``re.search('<a href="([^"]+)" .*?>about</a>', text, re.IGNORECASE)``. That pattern
 needs double quotes, then a space and a further attribute after ``href``; this one
 takes ``href`` anywhere in the tag, quoted either way (or not at all), and whitespace
-around the link text. Mechanics: ``urlopen`` fetches the page, decoded as UTF-8;
-``re.search`` finds the first ``<a>`` whose text is "about" in any case; the value is
-unescaped (``&amp;`` is ``&``) as an HTML parser would.
+and other tags (an icon's ``<i></i>``) around the link text. Mechanics: ``urlopen``
+fetches the page, decoded as UTF-8; ``re.search`` finds the first ``<a>`` whose text is
+"about" in any case; the value is unescaped (``&amp;`` is ``&``) as an HTML parser would.
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ from .._clients import fail, fetch_text, parse_url_args, url_failed
 PROG = "link"
 
 #: ``<a``, any attributes, ``href`` (after whitespace, so not ``data-href``) with a value
-#: quoted "so", 'so' or not at all, any attributes, ``>``, optional whitespace, about, ``</a>``.
+#: quoted "so", 'so' or not at all, any attributes, ``>``, about with whitespace and tags around it, ``</a>``.
+#: The tags around it are any but ``<a>`` and ``</a>``, so a match never runs on from one link into the next.
+AROUND = r"(?:\s|<(?!/?a[\s>/])[^>]*>)*"
 ABOUT_LINK = re.compile(
-    r"""<a\s(?:[^>]*?\s)?href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))[^>]*>\s*about\s*</a\s*>""",
+    rf"""<a\s(?:[^>]*?\s)?href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))[^>]*>{AROUND}about{AROUND}</a\s*>""",
     re.IGNORECASE,
 )
 
