@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import select
 import shutil
 import socket
+import struct
 import tempfile
 import threading
 import time
@@ -112,6 +114,32 @@ def test_client_reads_and_reports_how_the_stream_ended() -> None:
         assert (got.data, got.end) == (GREETING, "eof")
         client.close()
     assert "received end-of-file" in client.transcript.render()
+
+
+def test_a_greeting_sent_before_a_reset_that_connect_reports_is_still_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a busy machine the server may accept, greet and reset before the client's thread reads connect()'s result
+    (SO_ERROR, which that read clears): the greeting is queued and must be read, or the verdict depends on timing."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+
+        def slow_connect(self: Client, timeout: float) -> None:  # what CPython's connect() with a timeout does, late
+            self.sock.connect(self.address)
+            conn, _ = listener.accept()
+            conn.sendall(GREETING)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()  # an abortive close: RST after the greeting
+            select.select([self.sock], [], [], 2)
+            time.sleep(0.05)  # the RST after the greeting
+            raise ConnectionResetError(self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR), "reset")
+
+        monkeypatch.setattr(Client, "_connect", slow_connect)
+        client = Client(listener.getsockname(), timeout=2)
+        got = client.read()
+        client.close()
+    assert client.reset_at_connect
+    assert (got.data, got.end) == (GREETING, "reset")
+    assert "as it was accepted, after" in client.transcript.render()
 
 
 @pytest.mark.parametrize(("got", "hint"), [

@@ -141,8 +141,21 @@ class Client:
         except OSError:
             self.local = ("", 0) if self.tcp else ""
         self.transcript.add(label, f"connected from {shown(self.local)} to {shown(address)}")
+        self.before_reset = self._queued() if self.reset_at_connect else b""
         if self.reset_at_connect:
-            self.transcript.add(label, "connection reset by the server (RST) as it was accepted")
+            self.transcript.add(label, f"connection reset by the server (RST) as it was accepted, after "
+                                f"{describe(self.before_reset)}")
+
+    def _queued(self) -> bytes:
+        """What the server sent before a reset that connect() reported. connect() with a timeout waits, then reads
+        the socket's pending error (SO_ERROR), which clears it: on a busy machine the server may have accepted,
+        sent its greeting and reset before this client's thread looked, and those bytes are still queued."""
+        queued = bytearray()
+        self.sock.setblocking(False)
+        with contextlib.suppress(OSError):
+            while chunk := self.sock.recv(65536):
+                queued += chunk
+        return bytes(queued)
 
     def _connect(self, timeout: float) -> None:
         """Connect; over a Unix socket whose accept queue is full, wait for room as a blocking
@@ -252,8 +265,9 @@ class Client:
         data arrived, wait at most this long for more (an answer that never closes
         costs ``settle`` seconds, not the whole timeout).
         """
-        if self.reset_at_connect:
-            return Received(b"", "reset", 0.0)
+        if self.reset_at_connect:  # what was queued before the reset, once
+            queued, self.before_reset = self.before_reset, b""
+            return Received(queued, "reset", 0.0)
         timeout = self.timeout if timeout is None else timeout
         start = time.monotonic()
         deadline = start + timeout
