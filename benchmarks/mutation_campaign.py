@@ -25,6 +25,7 @@ pending; 1 gaps or pending mutants remain; 2 the campaign could not run (a basel
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import importlib.util
 import json
@@ -125,7 +126,14 @@ def run(args: argparse.Namespace) -> int:
     for module in chosen:
         options = judges(base, module)
         stamp = judged_with(base, module, [*options[0], *options[1]], current_specs)
-        todo = [m for m in mutants(base, module) if _wanted(results.get(m.key), stamp, args.keep_killed)]
+        every = list(mutants(base, module))
+        if args.keep_killed:  # kills judged with older specs are kept, marked with the digest they were judged with
+            for mutant in every:
+                if (old := results.get(mutant.key)) and old.outcome == "killed" and old.judged_with != stamp:
+                    results[mutant.key] = dataclasses.replace(old, judged_with=stamp,
+                                                              kept_from=old.kept_from or old.judged_with)
+            records.save_results(RESULTS, results.values())
+        todo = [m for m in every if _wanted(results.get(m.key), stamp, args.keep_killed)]
         if not todo:
             continue
         killers.clear()
@@ -244,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     runner.add_argument("--workers", type=int, default=2, help="trials at once (default 2: one per core)")
     runner.add_argument("--seconds", type=float, default=None, help="stop starting trials after this long")
     runner.add_argument("--keep-killed", action="store_true",
-                        help="keep verdicts of killed mutants judged with older specs (rerun survivors only)")
+                        help="keep the kills judged with older specs (marked kept, counted as killed): judge the "
+                        "survivors and new mutants only; sound while the specs only gained checks")
     runner.add_argument("--scratch", default="/tmp/netconform-mutation", help="the workers' copies of the checkout")
     for name, helptext in (("table", "the table per module"), ("gaps", "survivors with no triage entry")):
         sub = commands.add_parser(name, help=helptext)

@@ -54,13 +54,13 @@ def test_the_score_leaves_out_equivalent_and_outside_spec_and_counts_stale_verdi
     assert (row.mutants, row.killed, row.survived, row.equivalent, row.outside_spec, row.gaps, row.pending) == (
         11, 6, 4, 2, 1, 1, 1)
     assert row.score == 6 / 7
-    assert "| `reference/m.py` | 11 | 6 | 4 | 2 | 1 | 1 | 1 | 85.7 % |" in records.markdown([row])
+    assert "| `reference/m.py` | 11 | 6 | 0 | 4 | 2 | 1 | 1 | 1 | 85.7 % |" in records.markdown([row])
 
 
 def test_results_survive_a_round_trip_through_the_file(tmp_path: Path) -> None:
     key = MutantKey("reference/m.py", "ReplaceComparisonOperator_Lt_LtE", 'if n < 128: print("é")', 1)
     written = [Result(key, "survived", "", 2.25, "abc"), Result(MutantKey("reference/m.py", "AddNot", "x"), "killed",
-                                                                  "specs/test_a.py::test_b[c]", 1.0, "abc")]
+                                                                  "specs/test_a.py::test_b[c]", 1.0, "abc", "older")]
     path = tmp_path / "results.json"
     records.save_results(path, written)
     assert sorted(records.load_results(path).values(), key=lambda r: r.key) == sorted(
@@ -107,3 +107,13 @@ def test_a_planted_import_adds_the_importers_targets(tmp_path: Path) -> None:
                       encoding="utf-8")
     assert "logger-server=select" in _options("reference.quoting", tmp_path)[0]
 
+
+
+def test_a_kill_kept_through_a_change_of_the_specs_counts_as_killed_and_is_shown_as_kept() -> None:
+    keys = [MutantKey("reference/m.py", "NumberReplacer", f"x = {i}") for i in range(3)]
+    results = {keys[0]: Result(keys[0], "killed", "", 1.0, "today"),
+               keys[1]: Result(keys[1], "killed", "", 1.0, "today", kept_from="yesterday"),
+               keys[2]: Result(keys[2], "killed", "", 1.0, "yesterday")}  # not kept: judged with older specs
+    [row] = records.table(keys, results, {"reference/m.py": "today"}, {})
+    assert (row.killed, row.kept, row.pending) == (2, 1, 1)
+    assert "| `reference/m.py` | 3 | 2 | 1 | 0 |" in records.markdown([row])

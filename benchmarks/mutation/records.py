@@ -55,6 +55,7 @@ class Result:
     by: str
     seconds: float
     judged_with: str
+    kept_from: str = ""  # a kill kept through a change of the specs (``run --keep-killed``): what judged it
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,8 @@ def load_results(path: Path) -> dict[MutantKey, Result]:
     for module, entries in data["modules"].items():
         for entry in entries:
             key = MutantKey(module, entry["operator"], entry["line"], entry.get("nth", 0))
-            results[key] = Result(key, entry["outcome"], entry.get("by", ""), entry["seconds"], entry["judged_with"])
+            results[key] = Result(key, entry["outcome"], entry.get("by", ""), entry["seconds"], entry["judged_with"],
+                                  entry.get("kept_from", ""))
     return results
 
 
@@ -84,6 +86,8 @@ def save_results(path: Path, results: Iterable[Result]) -> None:
         entry = {k: v for k, v in asdict(result.key).items() if k != "module" and not (k == "nth" and v == 0)}
         entry.update(outcome=result.outcome, by=result.by, seconds=round(result.seconds, 1),
                      judged_with=result.judged_with)
+        if result.kept_from:
+            entry.update(kept_from=result.kept_from)
         modules.setdefault(result.key.module, []).append(json.dumps(entry, ensure_ascii=False))
     lines = ['{"format": 1, "modules": {']
     for index, (module, entries) in enumerate(modules.items()):
@@ -130,6 +134,7 @@ class Row:
     module: str
     mutants: int = 0
     killed: int = 0
+    kept: int = 0  # of the killed: verdicts kept through a change of the specs (``run --keep-killed``)
     survived: int = 0
     equivalent: int = 0
     outside_spec: int = 0
@@ -155,6 +160,7 @@ def table(keys: Iterable[MutantKey], results: dict[MutantKey, Result], current: 
             row.pending += 1
         elif result.outcome == "killed":
             row.killed += 1
+            row.kept += bool(result.kept_from)
         else:
             row.survived += 1
             entry = triaged(triage, key)
@@ -171,13 +177,14 @@ def markdown(rows: list[Row]) -> str:
     """The table as Markdown, with a total."""
     total = Row("total")
     for row in rows:
-        for name in ("mutants", "killed", "survived", "equivalent", "outside_spec", "gaps", "pending"):
+        for name in ("mutants", "killed", "kept", "survived", "equivalent", "outside_spec", "gaps", "pending"):
             setattr(total, name, getattr(total, name) + getattr(row, name))
-    out = ["| module | mutants | killed | survived | equivalent | outside SPEC | gaps | pending | score |",
-           "|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    out = ["| module | mutants | killed | of them kept | survived | equivalent | outside SPEC | gaps | pending "
+           "| score |",
+           "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for row in [*rows, total]:
         score = "–" if row.score is None else f"{100 * row.score:.1f} %"
         name = f"**{row.module}**" if row is total else f"`{row.module}`"
-        out.append(f"| {name} | {row.mutants} | {row.killed} | {row.survived} | {row.equivalent} | "
+        out.append(f"| {name} | {row.mutants} | {row.killed} | {row.kept} | {row.survived} | {row.equivalent} | "
                    f"{row.outside_spec} | {row.gaps} | {row.pending} | {score} |")
     return "\n".join(out)
