@@ -94,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
     free = list(spaces)
     base = spaces[0].tree  # the copy as it was made: the checkout may change while the campaign runs
     current_specs = specs_digest(base)
-    started, judged_before, commit = time.monotonic(), len(results), _commit()
+    started, commit = time.monotonic(), _commit()
+    judged = [0]  # verdicts given by this run (a mutant judged again counts too)
 
     stopping = threading.Event()
     killers: list[str] = []  # the target that killed the module's last killed mutant: it runs first in a trial
@@ -120,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
             if verdict.target in options[0]:
                 killers[:] = [verdict.target]
             results[mutant.key] = records.Result(mutant.key, verdict.outcome, verdict.by, verdict.seconds, stamp)
+            judged[0] += 1
             records.save_results(RESULTS, results.values())
         print(f"{verdict.outcome:8} {verdict.seconds:6.1f} s  {mutant.key.text()}  {verdict.by}", flush=True)
 
@@ -155,12 +157,12 @@ def run(args: argparse.Namespace) -> int:
                 for space in spaces:
                     space.end()
                 print("interrupted: run again to go on where it stopped", file=sys.stderr)
-                _log_run(started, args.workers, len(results) - judged_before, commit)
+                _log_run(started, args.workers, judged[0], commit)
                 return 130
         if deadline and time.monotonic() > deadline:
             print(f"stopped after --seconds {args.seconds:.0f}: run again to go on", flush=True)
             break
-    _log_run(started, args.workers, len(results) - judged_before, commit)
+    _log_run(started, args.workers, judged[0], commit)
     print(f"\ncampaign time: {time.monotonic() - started:.0f} s, {args.workers} workers\n")
     return table(argparse.Namespace(modules=chosen))
 
