@@ -12,12 +12,13 @@ import itertools
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from .harness.judge import shrink_budget
+from .harness.judge import findings, shrink_budget
 from .harness.judge.hints import Evidence
 from .harness.judge.matchers import fail
 from .harness.launch.client_runs import ClientRun
@@ -43,23 +44,31 @@ def greeting_fixture(target: ClientTarget, pieces: list[bytes], pause: float = 0
             yield server
 
 
-_WHOLE: weakref.WeakKeyDictionary[ClientTarget, tuple[ClientRun, list[tuple[float, str, str]]]] = \
-    weakref.WeakKeyDictionary()
+@dataclass(frozen=True)
+class WholeGreetingRun:
+    """The client's run against a server that sends the greeting whole, and what that server saw."""
+
+    run: ClientRun
+    events: list[tuple[float, str, str]]  # its transcript
+    senders: list[object]  # over datagrams: the address each of the client's datagrams came from
 
 
-def whole_greeting_run(target: ClientTarget) -> ClientRun:
+_WHOLE: weakref.WeakKeyDictionary[ClientTarget, WholeGreetingRun] = weakref.WeakKeyDictionary()
+
+
+def whole_greeting_run(target: ClientTarget) -> WholeGreetingRun:
     """The client's run against a server that sends the greeting whole: made once per target, and
-    judged by CLIENT-1 (what it printed) and CLIENT-2 (how it exited); its transcript comes along."""
+    judged by CLIENT-1 (what it printed), CLIENT-2 (how it exited) and CLIENT-5 (where it sent from);
+    its transcript comes along."""
     known = _WHOLE.get(target)
     if known is not None:
-        run, events = known
-        target.transcript.events[:0] = events
-        target.last = run
-        return run
+        target.transcript.events[:0] = known.events
+        target.last = known.run
+        return known
     with greeting_fixture(target, [GREETING]) as server:
         run = target.run(port=server.port or None, path=server.path)
-    _WHOLE[target] = (run, list(target.transcript.events))
-    return run
+    _WHOLE[target] = made = WholeGreetingRun(run, list(target.transcript.events), list(server.senders))
+    return made
 
 
 def printed_greeting(run: ClientRun, *, exact: bool) -> bool:
@@ -81,7 +90,7 @@ def expect_greeting_printed(target: ClientTarget, run: ClientRun, *, how: str, e
 def test_prints_the_greeting(greeting_client: ClientTarget) -> None:
     """The client prints the greeting it receives, ``Thank you for connecting``, as text (one trailing newline
     allowed), not as a bytes repr and not cut short."""
-    run = whole_greeting_run(greeting_client)
+    run = whole_greeting_run(greeting_client).run
     printed = forms.unwrap(run.stdout.strip())
     if printed and GREETING.startswith(printed) and printed != GREETING:  # cut short: the fragments' spec can't judge
         greeting_client.observations.hide("whole greeting", "CLIENT-1", "the client prints only the start of the "
@@ -97,7 +106,7 @@ def test_prints_the_greeting(greeting_client: ClientTarget) -> None:
 @pytest.mark.req("CLIENT-2")
 def test_exits_with_status_zero(greeting_client: ClientTarget) -> None:
     """The client exits with status 0 after printing the greeting."""
-    run = whole_greeting_run(greeting_client)
+    run = whole_greeting_run(greeting_client).run
     if run.returncode != 0:
         # A client that never printed the greeting (it never arrived: a Unix datagram client that bound no path
         # gets no reply and waits for ever) never reached the exit this spec judges: CLIENT-1's failure. One that
@@ -141,3 +150,25 @@ def test_refused_connection_is_reported(greeting_client: ClientTarget) -> None:
              expected="a non-zero exit status and a one-line message such as 'cannot connect: connection refused'",
              got=f"{run.describe_exit()}; stderr {describe(run.stderr, 200)}",
              evidence=Evidence(symptom="refused"))
+
+
+PRIVILEGED_PORTS = 1024  # ports below it need root (CAP_NET_BIND_SERVICE) to bind
+
+
+@pytest.mark.req("CLIENT-5")
+def test_sends_from_a_port_any_user_may_bind(udp_client: ClientTarget) -> None:
+    """(``udp``) The client sends from a port the system chose (it binds none, or binds port 0), never from a
+    privileged port below 1024, which only root may bind."""
+    udp_client.observations.require("printed greeting", "CLIENT-5")  # it sent its datagram, and got the reply
+    senders = whole_greeting_run(udp_client).senders
+    ports = sorted({int(addr[1]) for addr in senders if isinstance(addr, tuple)})
+    if not ports:
+        findings.block("CLIENT-1", "the suite's server received no datagram from the client")
+    privileged = [port for port in ports if port < PRIVILEGED_PORTS]
+    if privileged:
+        fail(udp_client, "the client sent from a privileged port",
+             expected=f"a port the system chose (at least {PRIVILEGED_PORTS})",
+             got=f"port {privileged[0]}: only root may bind it, so for every ordinary user the client fails to "
+             "start with 'Permission denied' (root, as graders often run, binds it)",
+             details="let the system choose the client's port: send with sendto() on a socket you did not bind "
+             "(or bind(('127.0.0.1', 0))); a fixed port also lets only one client run at a time")

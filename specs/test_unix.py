@@ -2,8 +2,8 @@
 
 Every byte-stream spec runs over ``unix`` too (parametrized over the transport); these
 check only what a Unix socket path adds. UNIX-1 runs against every server role over a
-Unix stream socket; UNIX-2 and UNIX-3 also over Unix datagrams; UNIX-4 over a Unix stream socket, on a server
-that has served clients one after another.
+Unix stream socket; UNIX-2, UNIX-3 and UNIX-5 also over Unix datagrams; UNIX-4 over a Unix stream socket, on a
+server that has served clients one after another.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from .harness.judge import findings
 from .harness.judge.hints import TRANSPORT_HINTS, Evidence
 from .harness.judge.matchers import fail, fail_with
 from .harness.launch import unix_openings
+from .harness.launch.process_group import TARGET_UMASK
 from .harness.observe.greetings import Greeter
 from .harness.observe.log_lines import connected, frame, logged
 from .harness.observe.ownership import Observation, owner_of
@@ -146,6 +147,35 @@ def test_socket_file_stays_while_serving(unix_stream_server: ServerTarget) -> No
                       got=f"{gone}: every later client gets 'No such file or directory'",
                       evidence=Evidence(symptom="recognised"))
     target.stop()  # the next spec starts afresh: this one's clients may still be being logged as gone
+
+
+@pytest.mark.req("UNIX-5")
+def test_socket_file_write_permission_is_as_bound(unix_server: ServerTarget) -> None:
+    """(``unix``, ``unixgram``) Write permission on the socket file, which a client needs to connect, is as
+    ``bind()`` gives it: its owner has it, and group and others only as far as the umask allows (netconform
+    starts every server with umask 022: the owner alone)."""
+    target = unix_server
+    target.endpoint()  # running, its path bound
+    path = target.socket_path
+    assert path is not None
+    try:
+        mode = stat.S_IMODE(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        findings.block("UNIX-4", "the socket file was gone, so its mode cannot be seen")
+    wanted = 0o222 & ~TARGET_UMASK  # connect() needs write permission; read and execute bits do not count
+    if mode & 0o222 == wanted:
+        return
+    extra, missing = mode & 0o222 & ~wanted, wanted & ~mode
+    got = f"mode {mode:04o}: " + "; ".join(
+        [*(["group or others can write it, so every local user can connect"] if extra else []),
+         *(["its owner cannot write it, so every client an ordinary user runs gets 'Permission denied' (root "
+            "connects whatever the mode)"] if missing else [])])
+    fail(target, "the socket file's write permission is not what bind() gives it",
+         expected=f"write permission for the owner alone, as bind() gives under umask {TARGET_UMASK:03o} "
+         f"(mode {0o777 & ~TARGET_UMASK:04o})", got=got,
+         details="bind() creates the file with 0777 less the umask: leave it so. os.chmod(path, 0o777), a common "
+         "answer to 'Permission denied', lets every user on the machine connect; Twisted's listenUNIX and "
+         "listenUNIXDatagram chmod the file to 0666 unless given mode= (pass mode=0o777 & ~umask)")
 
 
 VISITS = 3  # clients served one after another, each whole

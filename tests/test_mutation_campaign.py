@@ -82,9 +82,10 @@ def _options(module: str, root: Path = ROOT) -> tuple[list[str], list[str]]:
 
 def test_a_models_module_is_judged_through_that_models_targets_over_every_transport() -> None:
     assert _options("reference.select.logger_server") == (["logger-server=select", "logger-server=select-unix"], [])
-    first, _again = _options("reference.twisted._reactor")  # imported by twisted's stream servers, not its datagram one
-    assert first == sorted(f"{role}=twisted{suffix}" for role in ("greeting-server", "logger-server",
-                                                                   "line-logger-server") for suffix in ("", "-unix"))
+    first, _again = _options("reference.twisted._reactor")  # imported by twisted's servers, not by its client
+    assert first == sorted([*(f"{role}=twisted{suffix}" for role in ("greeting-server", "logger-server",
+                                                                     "line-logger-server") for suffix in ("", "-unix")),
+                            "greeting-server=twisted-udp", "greeting-server=twisted-unixgram"])
     assert _options("reference.quoting") == (["quote-module=handwritten"], [])
 
 

@@ -31,12 +31,24 @@ def peer_of(transport: Any) -> tuple[str, int] | str:
     return address_of(transport.getPeer())
 
 
+def bind_mode() -> int:
+    """The mode ``bind()`` gives a new socket file, 0777 less the umask, as the other models' files get:
+    Twisted's ``listenUNIX`` and ``listenUNIXDatagram`` would make it 0666, writable (so connectable) by
+    every user.
+
+    Realises: UNIX-5
+    """
+    umask = os.umask(0o077)  # read it by setting it (os.umask has no getter), then restore it
+    os.umask(umask)
+    return 0o777 & ~umask
+
+
 def listen_and_run(protocol: type[Protocol], where: Where) -> None:
     """Serve ``protocol`` (one instance per client) on ``where`` until the reactor stops.
 
     ``reactor.listenTCP`` sets SO_REUSEADDR itself; ``reactor.listenUNIX`` cannot bind over an
-    existing file (so ``owned_path`` claims a stale one first) and unlinks its path on stopping.
-    The backlog is the system's maximum.
+    existing file (so ``owned_path`` claims a stale one first), gives its file the mode ``bind()``
+    would (``bind_mode``) and unlinks its path on stopping. The backlog is the system's maximum.
     """
     from twisted.internet import reactor as installed  # importing it installs it
 
@@ -44,7 +56,7 @@ def listen_and_run(protocol: type[Protocol], where: Where) -> None:
     factory = Factory.forProtocol(protocol)
     with owned_path(where):
         if isinstance(where, str):
-            listening = reactor.listenUNIX(where, factory, backlog=socket.SOMAXCONN)
+            listening = reactor.listenUNIX(where, factory, backlog=socket.SOMAXCONN, mode=bind_mode())
         else:
             host, port = where
             listening = reactor.listenTCP(port, factory, backlog=socket.SOMAXCONN, interface=host)

@@ -9,19 +9,19 @@ and calls ``datagramReceived`` for each datagram; the reply goes out on the port
 socket (``getHandle()``) without waiting (``reply_to``): ``transport.write`` raises for
 a Unix sender whose path is gone, and over UDP for a full send buffer. Twisted neither
 claims nor removes a Unix path (``owned_path`` does), and would make its socket file
-world-writable (mode 0666): it gets the mode ``bind()`` gives the other models.
+world-writable (mode 0666): it gets the mode ``bind()`` gives the other models (``bind_mode``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 from typing import Any
 
 from twisted.internet.protocol import DatagramProtocol
 
 from .._common import RECV_SIZE, Where, announce, parse_args, peer
 from .._transport import answer, owned_path
+from ._reactor import bind_mode
 
 
 class Greeter(DatagramProtocol):
@@ -30,13 +30,6 @@ class Greeter(DatagramProtocol):
     def datagramReceived(self, datagram: bytes, addr: Any) -> None:
         transport: Any = self.transport  # zope interfaces: mypy types them only via mypy-zope
         answer(transport.getHandle(), datagram, peer(addr))  # a Unix sender: its path as a str, or None
-
-
-def bind_mode() -> int:
-    """The mode ``bind()`` gives a new socket file: 0777 less the umask."""
-    umask = os.umask(0o077)  # read it by setting it (os.umask has no getter), then restore it
-    os.umask(umask)
-    return 0o777 & ~umask
 
 
 def serve(where: Where) -> None:

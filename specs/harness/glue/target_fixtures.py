@@ -40,6 +40,7 @@ TARGET_FIXTURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "unix_server": (SERVER_ROLES, ("unix", "unixgram")),
     "unix_stream_server": (SERVER_ROLES, ("unix",)),
     "unixgram_server": (("greeting-server",), ("unixgram",)),
+    "udp_client": (("greeting-client",), ("udp",)),
 }
 
 
@@ -128,6 +129,12 @@ def unixgram_server(request: pytest.FixtureRequest) -> Iterator[ServerTarget]:
 @pytest.fixture(scope="session")
 def greeting_client(request: pytest.FixtureRequest) -> Iterator[ClientTarget]:
     """A ``greeting-client`` target."""
+    yield from _target(request)
+
+
+@pytest.fixture(scope="session")
+def udp_client(request: pytest.FixtureRequest) -> Iterator[ClientTarget]:
+    """A ``greeting-client`` target over UDP."""
     yield from _target(request)
 
 

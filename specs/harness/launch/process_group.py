@@ -31,10 +31,10 @@ from .. import platform
 from ..platform import containment, process_tree
 from ..wire.captured_output import Output
 
-#: After SIGKILL, how long teardown keeps killing (new forks) and waits for the processes to go.
-KILL_WAIT = 3.0
-#: How long teardown waits for the killed processes to be reaped (zombies of ours).
-REAP_WAIT = 2.0
+KILL_WAIT = 3.0  #: after SIGKILL, how long teardown keeps killing (new forks) and waits for the processes to go
+REAP_WAIT = 2.0  #: how long teardown waits for the killed processes to be reaped (zombies of ours)
+#: Every target starts with this umask, whoever runs the suite: a new socket file's mode is then 0755 (UNIX-5).
+TARGET_UMASK = 0o022
 #: Processes that survived their target's teardown: "PID n: its command" (the summary's and the JSON's).
 LEFTOVERS: list[str] = []
 _UNENDED: list[subprocess.Popen[bytes]] = []
@@ -195,6 +195,7 @@ class ProcessGroup:
             env={**env, containment.MARKER: token},
             cwd=cwd,
             start_new_session=True,
+            umask=TARGET_UMASK,
         )
         self.pid = self._popen.pid
         self.pgid = self.pid

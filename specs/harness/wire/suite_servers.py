@@ -70,6 +70,7 @@ class GreetingFixture:
             self.sock.listen(16)
         self.sock.settimeout(0.2)
         self.served = 0
+        self.senders: list[object] = []  # each datagram's sender address, as recvfrom() gave it
         self._stop = threading.Event()
         self._wake = os.pipe()
         self._thread = threading.Thread(target=self._answer if datagram else self._serve, daemon=True,
@@ -93,6 +94,7 @@ class GreetingFixture:
                 data, addr = self.sock.recvfrom(65536)
             except (TimeoutError, OSError):
                 continue
+            self.senders.append(addr)
             self.transcript.add("server", f"received a datagram of {describe(data)} from "
                                           f"{shown(addr) if addr else '(no address)'}")
             if not addr:
