@@ -1,4 +1,7 @@
-"""verdict_times' report: the table of rows (plain or Markdown), its notes, and the known-bad fixtures' runs."""
+"""verdict_times' report: the table of rows (plain or Markdown), its notes, and the known-bad fixtures' runs.
+
+Both tables name the platform implementation measured (``linux`` or ``portable``: ``--platform``) in a column
+of their own, so the lines of two runs can be put side by side."""
 
 from __future__ import annotations
 
@@ -21,13 +24,13 @@ def summarise_verdicts(runs: list[Run]) -> str:
     return "; ".join(f"{n}x {verdict}" for verdict, n in verdicts.most_common())
 
 
-def table(lines: list[Line]) -> tuple[list[str], list[list[str]]]:
-    """The header and the cells of the table."""
-    header = ["row", "runs", "min", "median", "max", "goal", "met?", "verdict"]
+def table(lines: list[Line], platform: str) -> tuple[list[str], list[list[str]]]:
+    """The header and the cells of the table (``platform``: the implementation measured)."""
+    header = ["row", "platform", "runs", "min", "median", "max", "goal", "met?", "verdict"]
     cells = []
     for line in lines:
         if line.skipped:
-            cells.append([line.row, "0", "-", "-", "-", line.goal, "-", line.skipped])
+            cells.append([line.row, platform, "0", "-", "-", "-", line.goal, "-", line.skipped])
             continue
         times = line.times()
         met = line.met()
@@ -36,6 +39,7 @@ def table(lines: list[Line]) -> tuple[list[str], list[list[str]]]:
         cells.append(
             [
                 line.row,
+                platform,
                 str(len(times)),
                 f"{min(times):.2f} s",
                 f"{statistics.median(times):.2f} s",
@@ -58,12 +62,15 @@ def notes_of(lines: list[Line]) -> list[str]:
     return list(dict.fromkeys(notes))
 
 
-def broken_details(details: list[tuple[Path, str, Run]], repo: Path) -> tuple[list[str], list[list[str]]]:
-    """One row per known-bad fixture run: its time, verdict, what it breaks and what failed."""
-    header = ["fixture", "seconds", "verdict", "breaks", "failed requirements"]
+def broken_details(
+    details: list[tuple[Path, str, Run]], repo: Path, platform: str
+) -> tuple[list[str], list[list[str]]]:
+    """One row per known-bad fixture run: its platform, time, verdict, what it breaks and what failed."""
+    header = ["fixture", "platform", "seconds", "verdict", "breaks", "failed requirements"]
     cells = [
         [
             str(path.relative_to(repo / "fixtures" / "bad")),
+            platform,
             f"{run.seconds:.2f}",
             run.verdict + (" (!)" if run.problem else ""),
             breaks,
@@ -99,8 +106,9 @@ def report(
     repo: Path,
     *,
     as_markdown: bool,
+    platform: str,
 ) -> str:
-    """The whole report, as plain text or Markdown."""
+    """The whole report, as plain text or Markdown; ``platform``: the implementation measured (its own column)."""
     render = markdown if as_markdown else plain
     method = (
         "wall time of each whole process (time.monotonic around it); user-program rows run from a "
@@ -111,11 +119,12 @@ def report(
         out += [f"- {name}: {value}" for name, value in [("method", method), *facts]]
     else:
         out += ["setup", *(f"  {name + ':':<22} {value}" for name, value in [("method", method), *facts])]
-    out += ["", render(*table(lines))]
+    out += ["", render(*table(lines, platform))]
     notes = notes_of(lines)
     if notes:
         out += ["", *(f"- {note}" if as_markdown else note for note in notes)]
     if details:
-        out += ["", "known-bad fixtures (broken), one line per run:", "", render(*broken_details(details, repo))]
+        out += ["", "known-bad fixtures (broken), one line per run:", ""]
+        out += [render(*broken_details(details, repo, platform))]
     return "\n".join(out) + "\n"
 

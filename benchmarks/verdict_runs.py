@@ -28,6 +28,10 @@ NETNS_WRAPPER = ("unshare", "--net", "--", "sh", "-c", 'ip link set lo up && exe
 #: A network namespace's holder (its pid is the namespace's: unshare and sh exec), for commands run in it by nsenter.
 NETNS_HOLDER = ("unshare", "--net", "--", "sh", "-c", "ip link set lo up && echo up && exec sleep 86400")
 
+#: The environment variable that chooses netconform's platform layer (``specs/harness/platform``), and its values.
+PLATFORM_CHOICE = "NETCONFORM_PLATFORM"
+PLATFORMS = ("linux", "portable")
+
 LIGHT_TIMEOUT = 600.0  # seconds before a run is killed (and counted as exit -9)
 HEAVY_TIMEOUT = {"matrix": 1200.0, "full": 3600.0}
 
@@ -46,6 +50,7 @@ class Config:
     env: dict[str, str]
     timeout: float | None  # seconds before a run is killed; None: LIGHT_TIMEOUT, or HEAVY_TIMEOUT's
     save_output: Path | None = None  # a folder to keep each run's output in
+    platform: str = "-"  # the platform implementation the runs use (verdict_setup.prepare finds it)
 
 
 @dataclass
@@ -167,7 +172,8 @@ def timed(label: str, argv: Sequence[str], cwd: Path, cfg: Config, timeout: floa
     if cfg.save_output is not None:
         cfg.save_output.mkdir(parents=True, exist_ok=True)
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", label).strip("_")
-        (cfg.save_output / f"{name}.txt").write_text(f"$ {shlex.join(argv)}\n# in {cwd}\n{run.output}")
+        chosen = f"{PLATFORM_CHOICE}={cfg.env[PLATFORM_CHOICE]} " if cfg.env.get(PLATFORM_CHOICE) else ""
+        (cfg.save_output / f"{name}.txt").write_text(f"$ {chosen}{shlex.join(argv)}\n# in {cwd}\n{run.output}")
     print(f"  {label}: {seconds:7.2f} s  {run.verdict}", file=sys.stderr, flush=True)
     return run
 

@@ -2,7 +2,8 @@
 
 :func:`prepare` checks that the venv's pytest imports the measured checkout's ``specs`` (else puts
 the checkout first on ``PYTHONPATH``) and gathers the facts the report opens with: commit, venv,
-``python3`` and Twisted, CPUs and their speed, platform, load average. :func:`find_python2` and
+``python3`` and Twisted, CPUs and their speed, platform (the machine's, and netconform's platform layer the
+runs use: :func:`platform_measured`), load average. :func:`find_python2` and
 :func:`has_netns` tell whether the fixed-port rows can run, and how isolated.
 """
 
@@ -21,7 +22,32 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from verdict_runs import NETNS_WRAPPER, Config, SetupError, fresh_folder, shared_netns
+from verdict_runs import NETNS_WRAPPER, PLATFORM_CHOICE, Config, SetupError, fresh_folder, shared_netns
+
+#: Run by the venv's Python with the runs' environment: the platform implementation netconform chooses
+#: (``-``: the checkout predates ``specs.harness.platform``, so it has one implementation and no choice). The
+#: checkout's ``specs`` first (on PYTHONPATH, as prepare() checked), else the installed ``netconform.specs``.
+PLATFORM_PROBE = """\
+import importlib
+for name in ("specs", "netconform.specs"):
+    try:
+        importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name not in ("specs", "netconform", "netconform.specs"):
+            raise
+        continue
+    try:
+        chosen = importlib.import_module(name + ".harness.platform")
+    except ModuleNotFoundError as error:
+        if error.name not in (name + ".harness", name + ".harness.platform"):
+            raise
+        print("-")
+    else:
+        print(chosen.NAME)
+    break
+else:
+    raise SystemExit("neither specs nor netconform.specs imports")
+"""
 
 
 def find_python2() -> str | None:
@@ -98,6 +124,33 @@ def specs_origin(cfg: Config) -> str:
         )
 
 
+def platform_measured(cfg: Config) -> tuple[str, str]:
+    """The platform implementation the runs use, as the venv's netconform chooses it with the runs' environment
+    (``NETCONFORM_PLATFORM``, or netconform's own choice where it is unset), and the header's line saying so."""
+    asked = cfg.env.get(PLATFORM_CHOICE, "")
+    try:
+        with fresh_folder(cfg) as folder:
+            done = subprocess.run([str(cfg.venv / "bin" / "python"), "-c", PLATFORM_PROBE], cwd=folder, env=cfg.env,
+                                  capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError) as error:
+        raise SetupError(f"cannot ask the venv which platform netconform uses: {error}") from error
+    why = (done.stderr.strip().splitlines() or ["no output"])[-1]
+    if done.returncode != 0:
+        given = f" {PLATFORM_CHOICE}={asked}" if asked else ""
+        raise SetupError(f"the venv's netconform cannot choose its platform{given}: {why}")
+    name = done.stdout.strip()
+    if name == "-":
+        if asked:
+            raise SetupError(f"{PLATFORM_CHOICE}={asked}, but {cfg.repo} has no specs.harness.platform (a commit "
+                             "before the linux and portable implementations): measure it without --platform")
+        return name, "- (this checkout has no specs.harness.platform: one implementation, no choice)"
+    if asked and name != asked:
+        raise SetupError(f"{PLATFORM_CHOICE}={asked}, but netconform chose {name!r}")
+    if asked:
+        return name, f"{name} ({PLATFORM_CHOICE}={asked} in every run's environment)"
+    return name, f"{name} (chosen by netconform for {platform.system()}: {PLATFORM_CHOICE} unset)"
+
+
 def prepare(cfg: Config) -> tuple[Config, list[tuple[str, str]]]:
     """Check that the venv runs the checkout's specs (else put the checkout on PYTHONPATH); the facts."""
     if not (cfg.venv / "bin" / "pytest").exists():
@@ -112,6 +165,8 @@ def prepare(cfg: Config) -> tuple[Config, list[tuple[str, str]]]:
         origin = specs_origin(cfg)
         if not Path(origin).resolve().is_relative_to(cfg.repo):
             raise SetupError(f"cannot make {cfg.venv} import specs from {cfg.repo} (it imports {origin})")
+    measured, how = platform_measured(cfg)
+    cfg = dataclasses.replace(cfg, platform=measured)
     commit = output_of(["git", "-C", str(cfg.repo), "log", "-1", "--format=%h %cs %s"])
     commit = "(not a git checkout)" if commit == "unavailable" else commit[:90] + ("..." if len(commit) > 90 else "")
     changed = output_of(["sh", "-c", f"git -C {shlex.quote(str(cfg.repo))} status --porcelain | wc -l"])
@@ -131,6 +186,7 @@ def prepare(cfg: Config) -> tuple[Config, list[tuple[str, str]]]:
         ("CPUs", f"{os.cpu_count()} (nproc: {usable})"),
         ("CPU speed", cpu_speed()),
         ("platform", " ".join(platform.uname()[:3]) + (f"; {sandbox}" if (sandbox := sandbox_note()) else "")),
+        ("netconform platform", how),
     ]
     if hasattr(os, "getloadavg"):
         facts.append(("load average (start)", " ".join(f"{load:.2f}" for load in os.getloadavg())))

@@ -48,12 +48,19 @@ the checkout is put first on ``PYTHONPATH`` and the header says so.
 Targets run with the ``python3`` on ``PATH``; ``--activate`` puts ``VENV/bin`` first
 (as an activated venv does), so Twisted programs find Twisted.
 
+``--platform linux`` or ``--platform portable`` sets ``NETCONFORM_PLATFORM`` in every timed
+run's environment (netconform's platform layer, specs/harness/platform); without it the
+environment is left as it is and netconform chooses. Either way the header
+(``netconform platform``) and a ``platform`` column of each table name the implementation
+measured, so two runs can be put side by side.
+
 Exit status: 0 every goal met; 1 a goal missed; 2 a verdict was not the expected one
 (then that row's time measures something else) or the set-up is broken.
 
     python benchmarks/verdict_times.py --rows greeting,logger --runs 5
     python benchmarks/verdict_times.py --markdown times.md --save-output outputs/
     python benchmarks/verdict_times.py --repo ../netconform-old --venv .venv --rows greeting
+    python benchmarks/verdict_times.py --platform portable --markdown portable.md
 """
 
 # The entry point. The rest is in this folder's modules (imported from it, as a script's folder is
@@ -70,7 +77,7 @@ from pathlib import Path
 
 from verdict_report import report
 from verdict_rows import DEFAULT_ROWS, HEAVY, ROWS, measure
-from verdict_runs import HEAVY_TIMEOUT, LIGHT_TIMEOUT, Config, Line, Run, SetupError
+from verdict_runs import HEAVY_TIMEOUT, LIGHT_TIMEOUT, PLATFORM_CHOICE, PLATFORMS, Config, Line, Run, SetupError
 from verdict_setup import prepare
 
 
@@ -104,6 +111,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--no-pyargs", action="store_true",
         help="run 'pytest --impl ...' without '--pyargs specs' (the current form; the default, the old one, also "
         "measures older commits)",
+    )
+    parser.add_argument(
+        "--platform",
+        choices=PLATFORMS,
+        default=None,
+        help=f"netconform's platform layer to time: {PLATFORM_CHOICE}=PLATFORM in every run's environment "
+        "(default: the environment as it is, netconform choosing; the report names the one measured)",
     )
     parser.add_argument(
         "--markdown",
@@ -146,11 +160,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.activate:
         env.update(VIRTUAL_ENV=str(venv), PATH=os.pathsep.join(filter(None, (str(venv / "bin"), env.get("PATH")))))
         env.pop("PYTHONHOME", None)
+    if args.platform:
+        env[PLATFORM_CHOICE] = args.platform
     try:
         cfg, facts = prepare(Config(repo, venv, not args.no_pyargs, env, args.timeout, save))
     except SetupError as error:
         print(f"verdict_times: {error}", file=sys.stderr)
         return 2
+    print(f"netconform platform: {dict(facts)['netconform platform']}", file=sys.stderr)
     lines: list[Line] = []
     details: list[tuple[Path, str, Run]] = []
     for row in args.rows:
@@ -163,9 +180,9 @@ def main(argv: list[str] | None = None) -> int:
         details += fixture_runs
     if hasattr(os, "getloadavg"):
         facts.append(("load average (end)", " ".join(f"{load:.2f}" for load in os.getloadavg())))
-    print(report(facts, lines, details, repo, as_markdown=args.markdown == "-"), end="")
+    print(report(facts, lines, details, repo, as_markdown=args.markdown == "-", platform=cfg.platform), end="")
     if args.markdown not in (None, "-"):
-        Path(args.markdown).write_text(report(facts, lines, details, repo, as_markdown=True))
+        Path(args.markdown).write_text(report(facts, lines, details, repo, as_markdown=True, platform=cfg.platform))
         print(f"Markdown written to {args.markdown}")
     if any(line.problems() for line in lines):
         return 2

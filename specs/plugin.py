@@ -28,9 +28,16 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+
+from .harness.platform import host, unsupported
+
+if (_REFUSED := unsupported(host())) is not None:  # before anything that needs POSIX is imported
+    raise pytest.UsageError(_REFUSED)
+
 from hypothesis import HealthCheck, Phase, settings
 
 from .catalogue import references
+from .harness import platform
 from .harness.glue import leaks, options
 from .harness.glue.collection import DiagnosisOrder
 from .harness.glue.keys import POOL, RECORDER, RUN, SUBMISSIONS, TARGETS, WORKDIR
@@ -111,6 +118,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(config.stash[RECORDER], "netconform-recorder")
     config.pluginmanager.register(DiagnosisOrder(), "netconform-diagnosis-order")
     process_tree.become_subreaper()
+    platform.seal()  # the portable implementation on Linux: no /proc, netlink or Linux-only command of its own
     inherit_ctrl_c()
     _collect_installed_specs(config, run)
     if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") in ("no", "load"):

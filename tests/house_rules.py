@@ -75,10 +75,10 @@ def room_imports(root: Path) -> list[str]:
 
 
 def door_bypasses(root: Path) -> list[str]:
-    """Imports of the platform's implementation from outside the platform: only its door may."""
+    """Imports of the platform's implementations from outside the platform: only its door may."""
     inside = f"{HARNESS}.platform"
     return [_show(e) for e in graph(root / "specs", strip="netconform.")
-            if e.imported.startswith(f"{inside}.linux") and not e.importer.startswith(inside)]
+            if e.imported.startswith((f"{inside}.linux", f"{inside}.portable")) and not e.importer.startswith(inside)]
 
 
 def design_drift(root: Path) -> list[str]:
@@ -101,3 +101,76 @@ def exports(path: Path) -> set[str]:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "__all__" for t in node.targets):
             return set(ast.literal_eval(node.value))
     return set()
+
+
+LINUX_WORDS = re.compile(r"/proc\b|netlink|prctl|cgroup|unshare", re.IGNORECASE)
+LINUX_IMPLEMENTATION = "specs/harness/platform/linux/"
+FACILITIES = ("containment", "netns", "process_stats", "process_tree", "socket_folders", "socket_tables")
+IMPLEMENTATIONS = ("linux", "portable")
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    return {id(node.body[0].value) for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.body
+            and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+
+
+def linux_uses(root: Path) -> list[str]:
+    """Code under ``specs/`` outside the platform's Linux implementation that uses a Linux-only facility
+    (``/proc``, netlink, ``prctl``, cgroups, ``unshare``): a string, a name or an attribute naming one.
+    Docstrings and comments are words about them, not uses."""
+    found = []
+    for path in sorted((root / "specs").rglob("*.py")):
+        relative = path.relative_to(root).as_posix()
+        if relative.startswith(LINUX_IMPLEMENTATION):
+            continue
+        tree = ast.parse(path.read_text())
+        skip = _docstrings(tree)
+        for node in ast.walk(tree):
+            text = (node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip
+                    else node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute)
+                    else None)
+            match = LINUX_WORDS.search(text) if text else None
+            if match:
+                found.append(f"{relative}:{getattr(node, 'lineno', 0)}: {match.group(0)}")
+    return found
+
+
+def _defined(path: Path) -> dict[str, ast.AST]:
+    """The names a module defines or imports at its top level, each with its node."""
+    names: dict[str, ast.AST] = {}
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names[node.name] = node
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name):
+                        names[name.id] = node
+        elif isinstance(node, ast.ImportFrom | ast.Import):
+            names.update((alias.asname or alias.name, node) for alias in node.names)
+    return names
+
+
+def facility_gaps(root: Path) -> list[str]:
+    """What the harness uses of a facility (``socket_tables.pace``) that an implementation of the platform
+    lacks, or defines with other parameters than the other one."""
+    used: set[tuple[str, str]] = set()
+    for path in (root / "specs").rglob("*.py"):
+        if "platform" in path.relative_to(root / "specs").parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in FACILITIES:
+                used.add((node.value.id, node.attr))
+    modules = {(impl, facility): _defined(root / "specs" / "harness" / "platform" / impl / f"{facility}.py")
+               for impl in IMPLEMENTATIONS for facility in FACILITIES}
+    problems = []
+    for facility, name in sorted(used):
+        found = [modules[(impl, facility)].get(name) for impl in IMPLEMENTATIONS]
+        problems += [f"platform/{impl}/{facility}.py has no {name} (the harness uses {facility}.{name})"
+                     for impl, node in zip(IMPLEMENTATIONS, found, strict=True) if node is None]
+        shapes = {ast.unparse(node.args) for node in found if isinstance(node, ast.FunctionDef)}
+        if len(shapes) > 1:
+            problems.append(f"{facility}.{name} takes other parameters in each implementation: {sorted(shapes)}")
+    return problems

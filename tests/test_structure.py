@@ -109,9 +109,9 @@ def test_the_harness_does_not_import_the_model_comparison(planted: Path) -> None
         assert [v.split(" imports ")[1] for v in house_rules.room_imports(planted)] == ["specs.bench.plan.PLANS"]
 
 
-def test_only_the_platforms_door_reaches_its_linux_implementation(planted: Path) -> None:
-    """Nothing outside ``specs/harness/platform`` imports ``platform.linux``: the operating system is
-    reached through the door, ``platform/__init__.py``, which exports each facility."""
+def test_only_the_platforms_door_reaches_its_implementations(planted: Path) -> None:
+    """Nothing outside ``specs/harness/platform`` imports ``platform.linux`` or ``platform.portable``: the
+    operating system is reached through the door, ``platform/__init__.py``, which exports each facility."""
     assert house_rules.door_bypasses(ROOT) == []
     assert {"process_tree", "containment", "socket_tables", "netns"} <= house_rules.exports(
         ROOT / "specs" / "harness" / "platform" / "__init__.py")
@@ -136,3 +136,26 @@ def test_the_design_map_names_every_module_of_the_harness_and_its_stages_in_orde
         assert "table of stages" in house_rules.design_drift(planted)[-1]
     finally:
         design.write_text(text)
+
+
+def test_no_linux_facility_is_used_outside_the_linux_implementation(planted: Path) -> None:
+    """A code search under ``specs/`` finds no ``/proc``, netlink, ``prctl``, cgroup or ``unshare`` use outside
+    ``specs/harness/platform/linux/`` (in strings, names or attributes; docstrings and comments are words)."""
+    assert house_rules.linux_uses(ROOT) == []
+    streams = planted / "specs" / "harness" / "wire" / "streams.py"
+    with _planted(streams, "def _queue() -> str:", '    return open("/proc/net/tcp").read()  # planted') as line:
+        assert house_rules.linux_uses(planted) == [f"specs/harness/wire/streams.py:{line + 1}: /proc"]
+
+
+def test_both_implementations_of_the_platform_offer_what_the_harness_uses(planted: Path) -> None:
+    """Every name the harness uses of a facility (``socket_tables.pace``) exists in the Linux and in the
+    portable implementation, with the same parameters."""
+    assert house_rules.facility_gaps(ROOT) == []
+    readiness = planted / "specs" / "harness" / "launch" / "readiness.py"
+    with _planted(readiness, "QUEUES = socket_tables.sock_diag  # planted"):
+        assert house_rules.facility_gaps(planted) == [
+            "platform/portable/socket_tables.py has no sock_diag (the harness uses socket_tables.sock_diag)"]
+    portable = planted / "specs" / "harness" / "platform" / "portable" / "socket_tables.py"
+    with _planted(portable, "def pace(port: int) -> None:  # planted", "    del port"):
+        assert [p.split(":")[0] for p in house_rules.facility_gaps(planted)] == [
+            "socket_tables.pace takes other parameters in each implementation"]

@@ -48,14 +48,10 @@ def tree_cpu(group: ProcessGroup) -> float:
     return total
 
 
-def tree_memory(group: ProcessGroup) -> tuple[int, int]:
-    """(RSS, PSS) in bytes, summed over the group's live processes (PSS: shared pages divided)."""
-    rss = pss = 0
-    for proc in group.tree():
-        with contextlib.suppress(psutil.Error, OSError, ValueError):
-            rss += proc.memory_info().rss
-            pss += process_stats.pss_bytes(proc)
-    return rss, pss
+def tree_memory(group: ProcessGroup) -> process_stats.Memory:
+    """RSS and PSS in bytes, summed over the group's live processes (PSS: shared pages divided; None
+    where the platform does not say)."""
+    return process_stats.memory(group.tree())
 
 
 def _split(total: int, parts: int) -> list[int]:
@@ -118,7 +114,7 @@ def load(server: Server, scenario: str, clients: int, count: int, plan: Plan) ->
 
 def idle_memory(server: Server, plan: Plan) -> tuple[Sample, Sample]:
     """RSS and PSS growth per idle connection: ``plan.idle_clients`` clients connected, sending nothing."""
-    rss0, pss0 = tree_memory(server.group)
+    before = tree_memory(server.group)
     lines0 = server.output.count
     workers = _workers(server, "idle", plan.idle_clients, plan.idle_clients, plan)
     try:
@@ -127,7 +123,7 @@ def idle_memory(server: Server, plan: Plan) -> tuple[Sample, Sample]:
         connected = sum(int(str(_result(w, m, plan.timeout + WORKER_START)["connected"]))
                         for w, m in zip(workers, marks, strict=True))
         accepted = _wait_accepted(server, lines0, connected, plan.timeout)  # (serial: quiet after one)
-        rss1, pss1 = tree_memory(server.group)
+        after = tree_memory(server.group)
         go(workers)  # close the clients
         for worker in workers:
             worker.wait_exit(plan.timeout)
@@ -141,8 +137,9 @@ def idle_memory(server: Server, plan: Plan) -> tuple[Sample, Sample]:
     note = "" if accepted >= connected else f"{accepted} of {connected} clients accepted (the rest wait in the " \
         "kernel's accept queue)"
     errors = plan.idle_clients - connected
-    return (Sample((rss1 - rss0) / 1024 / connected, errors, note=note),
-            Sample((pss1 - pss0) / 1024 / connected, errors, note=note))
+    pss = None if after.pss is None or before.pss is None else (after.pss - before.pss) / 1024 / connected
+    return (Sample((after.rss - before.rss) / 1024 / connected, errors, note=note),
+            Sample(pss, errors, note=note if pss is not None else "the platform does not report PSS"))
 
 
 def _wait_accepted(server: Server, lines0: int, connected: int, timeout: float) -> int:

@@ -17,6 +17,7 @@ from typing import Any
 import psutil
 import pytest
 
+from .. import platform
 from ..launch import process_group
 from ..platform import containment
 from .keys import POOL
@@ -69,6 +70,11 @@ def reap_adopted() -> None:
 def summary_lines(config: pytest.Config) -> list[tuple[str, bool]]:
     """Lines for the terminal summary, each with whether it is an error (red)."""
     lines = [(f"netconform harness error: {error}", True) for error in harness_errors(config)]
-    if containment.degraded():
+    limits = platform.limitations()
+    if limits:
+        lines.append((f"netconform: the {platform.NAME} platform is in use ({platform.CHOICE}); unlike Linux's:",
+                      False))
+        lines += [(f"  - {limit}", False) for limit in limits]
+    elif containment.degraded():
         lines.append((f"netconform: escaped descendants of targets are found by {containment.mechanism()}", False))
     return lines

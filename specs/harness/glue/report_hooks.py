@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from .. import platform
 from ..judge import requirements
 from ..judge.verdicts import sorted_verdicts
 from ..platform import containment
@@ -48,7 +49,8 @@ def _payload(config: pytest.Config) -> dict[str, Any]:
         "results": config.stash[RECORDER].results,
         "submissions": [{"name": sub.name, "source": str(sub.source), "problem": sub.problem,
                          "roles": [t.role for t in sub.targets]} for sub in config.stash.get(SUBMISSIONS, [])],
-        "harness": {"descendants_found_by": containment.mechanism(), "errors": leaks.harness_errors(config)},
+        "harness": {"platform": platform.NAME, "platform_limitations": list(platform.limitations()),
+                    "descendants_found_by": containment.mechanism(), "errors": leaks.harness_errors(config)},
     }
 
 

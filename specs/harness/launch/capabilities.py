@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .. import platform
 from ..platform import netns
 
 if TYPE_CHECKING:  # the targets build on the capabilities: a type here, not an import at run time
@@ -100,16 +101,22 @@ CAPABILITIES: dict[str, Capability] = {
         ),
         Capability(
             "netns",
-            "can run a command in its own network namespace (root, unshare, ip)",
+            "can run a command in its own network namespace, loopback up (the Linux platform, as root)",
             netns.can_bring_up_loopback,
-            "cannot create a network namespace here (needs root, unshare and ip)",
+            "cannot create a network namespace with its own loopback here (needs the Linux platform, as root)",
         ),
         Capability(
             "netjail",
-            "runs URL clients without {url} in a network namespace of their own (unshare: root or user namespaces)",
+            f"runs URL clients without {{url}} in {netns.OWN_NETWORK} (the Linux platform: root or user namespaces)",
             _has_own_network,
-            "cannot create a network namespace here (needs Linux, unshare, and root or unprivileged user "
+            "cannot create a network namespace here (needs the Linux platform, and root or unprivileged user "
             "namespaces): URL clients that hard-code their URLs are not run",
+        ),
+        Capability(
+            "linux_platform",
+            "checks the Linux implementation of the platform itself (its kernel facilities)",
+            lambda: platform.NAME == "linux",
+            "the portable implementation of the platform is in use (NETCONFORM_PLATFORM)",
         ),
         Capability(
             "twisted",

@@ -4,12 +4,12 @@ Every target runs in a new session (so in its own process group, with no
 controlling terminal: Ctrl-C reaches pytest, not the targets). Stopping sends
 SIGTERM to every process of the target, then SIGKILL after a grace period, and
 reaps them all. "Every process" includes descendants that left its group and
-session and were orphaned: ``containment.py`` finds them (a cgroup per target where
-one can be had; always an environment marker, and the test process as their child
-subreaper). Stopping is bounded: it never waits for end-of-file on a pipe an escaped
-process may hold, and a process that survives SIGKILL is reported as a leftover (PID
-and command), not waited for. A watchdog process (``platform/linux/watchdog.py``) kills the
-registered targets if the test process dies without cleaning up.
+session and were orphaned: the platform's ``containment`` finds them (by an environment
+marker, and more where the platform offers more). Stopping is bounded: it never waits
+for end-of-file on a pipe an escaped process may hold, and a process that survives
+SIGKILL is reported as a leftover (PID and command), not waited for. A watchdog process
+(the platform's ``WATCHDOG``) kills the registered targets if the test process dies
+without cleaning up.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import psutil
 
 from .. import platform
-from ..platform import containment, process_tree
+from ..platform import containment, process_stats, process_tree
 from ..wire.captured_output import Output
 
 KILL_WAIT = 3.0  #: after SIGKILL, how long teardown keeps killing (new forks) and waits for the processes to go
@@ -129,8 +129,9 @@ class Limits:
     processes: int = 300  # CONC-2 connects 200 clients at once: a forking server runs 200 children
     file_mb: int = 256
 
-    def launcher(self, argv: Sequence[str], cgroup: str = "-") -> list[str]:
-        """``argv`` wrapped in the launcher that sets the rlimits (and first enters ``cgroup``, if not "-")."""
+    def launcher(self, argv: Sequence[str], place: str = "-") -> list[str]:
+        """``argv`` wrapped in the launcher that sets the rlimits (and first enters the containment's ``place``,
+        if not "-")."""
         nproc = 0
         if self.processes and os.getuid() != 0:
             uid = os.getuid()
@@ -138,8 +139,7 @@ class Limits:
                         if p.info["uids"] and p.info["uids"].real == uid)
             nproc = tasks + self.processes
         return [sys.executable, "-I", "-S", platform.RLIMIT_EXEC, str(self.cpu_seconds), str(nproc), str(self.file_mb),
-                cgroup,
-                "--", *argv]
+                place, "--", *argv]
 
 
 def _memory(procs: list[psutil.Process], limit_mb: int) -> int:
@@ -150,16 +150,9 @@ def _memory(procs: list[psutil.Process], limit_mb: int) -> int:
     a sum of resident sizes counts once per child.
     """
     limit = limit_mb * 1024 * 1024
-    rss = 0
-    for proc in procs:
-        with contextlib.suppress(psutil.Error):
-            rss += proc.memory_info().rss
-    if rss <= limit:
+    if process_stats.memory(procs).rss <= limit:
         return 0
-    uss = 0
-    for proc in procs:
-        with contextlib.suppress(psutil.Error):
-            uss += proc.memory_full_info().uss
+    uss = process_stats.memory(procs, unique=True).uss or 0
     return uss if uss > limit else 0
 
 
@@ -186,9 +179,9 @@ class ProcessGroup:
         self.leftovers: list[str] = []
         self._stopped = self._stop_done = False
         token = self.containment.token
-        _tell_watchdog(f"+{token} {self.containment.cgroup or '-'}")  # before it exists: a Ctrl-C may come any time
+        _tell_watchdog(f"+{token} {self.containment.place}")  # before it exists: a Ctrl-C may come any time
         self._popen = subprocess.Popen(
-            limits.launcher(self.argv, str(self.containment.cgroup or "-")) if limits else self.argv,
+            limits.launcher(self.argv, self.containment.place) if limits else self.argv,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -324,7 +317,7 @@ class ProcessGroup:
 
     @staticmethod
     def _reap(pids: list[int], timeout: float = REAP_WAIT) -> None:
-        """Wait for adopted descendants (we are their subreaper) so no zombie is left."""
+        """Wait for adopted descendants (where the platform made us their reaper) so no zombie is left."""
         deadline = time.monotonic() + timeout
         pending = set(pids)
         while pending and time.monotonic() < deadline:

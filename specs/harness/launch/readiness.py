@@ -206,9 +206,20 @@ def wait_out_time_wait(group: ProcessGroup, stderr: Callable[[], str], port: int
         return None
     start = time.monotonic()
     held = socket_tables.ports_in_time_wait()
-    waiting = {port} & held if port is not None else ({BOOK_PORT} & held or held)
+    if held is None:  # the platform cannot list TIME_WAIT: its own port (the book's 1234 if not known yet), probed
+        waiting = {BOOK_PORT if port is None else port}
+        if socket_tables.port_bindable(next(iter(waiting))):
+            return None
+    else:
+        waiting = {port} & held if port is not None else ({BOOK_PORT} & held or held)
     if not waiting:
         return None
-    while socket_tables.ports_in_time_wait() & waiting and time.monotonic() - start < limit:
+    while _held(waiting) and time.monotonic() - start < limit:
         time.sleep(0.5)
     return time.monotonic() - start
+
+
+def _held(ports: set[int]) -> bool:
+    """Does TIME_WAIT (or anything: where the platform cannot tell) still hold one of ``ports``?"""
+    held = socket_tables.ports_in_time_wait()
+    return bool(held & ports) if held is not None else not all(socket_tables.port_bindable(p) for p in ports)

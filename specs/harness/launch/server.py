@@ -173,7 +173,7 @@ class ServerProcess(TargetViews):
         __tracebackhide__ = True
         address = self.spec.external_address
         assert address is not None
-        if socket_tables.accept_queue(address[1]) is None and socket_tables.readable():
+        if socket_tables.listening_on(address[1]) is False:
             self._startup_failed(f"nothing listens on port {address[1]} on this machine. Start your server "
                                  "first (bound to 127.0.0.1), then run netconform; it does not start or stop "
                                  "a tcp:// target")

@@ -19,16 +19,18 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Literal
 
-from ..platform import sock_diag, socket_tables
+from ..platform import socket_tables
 from .transcripts import Transcript as Transcript  # where it lived: `from .streams import Transcript` works
 
 #: How long a client waits for the server to read one segment before sending the next (``wait_taken``).
 SEGMENT_WAIT = 0.05
 #: Between segments to a server found not reading: they are kept apart in time only.
 SEGMENT_GAP = 0.002
+#: Between segments where the platform cannot see the server's receive queue (the portable one):
+#: a server that is off the CPU longer than this may read two segments in one read.
+SEGMENT_PAUSE = 0.01
 
 #: How a read ended: an orderly FIN, a reset (RST), nothing more in time, or its size limit.
-TCP_CLOSE_WAIT = 8  # tcpi_state (linux/tcp_states.h): the peer's FIN arrived, ours is not sent yet
 
 End = Literal["eof", "reset", "timeout", "limit"]
 
@@ -202,19 +204,22 @@ class Client:
     def wait_taken(self, timeout: float = SEGMENT_WAIT) -> None:
         """Wait (at most ``timeout``) until the server has read everything this client sent, so that
         what it sends next reaches the server in a read of its own. Over TCP: the server socket's
-        receive queue (an exact sock_diag lookup, microseconds); over a Unix socket: ours, the bytes
-        the peer has not taken yet (SIOCOUTQ). A server that does not read costs ``timeout`` once:
-        after that the segments are only kept apart in time (SEGMENT_GAP), as a stalled reader
-        would see them anyway."""
+        receive queue; over a Unix socket: ours, the bytes the peer has not taken yet (both from the
+        platform; where it cannot see them, a pause of SEGMENT_PAUSE). A server that does not read costs
+        ``timeout`` once: after that the segments are only kept apart in time (SEGMENT_GAP), as a
+        stalled reader would see them anyway."""
         if self.stalled:
             time.sleep(SEGMENT_GAP)
             return
         deadline = time.monotonic() + timeout
         while not self.closed:
             if isinstance(self.address, tuple) and isinstance(self.local, tuple):
-                left = sock_diag.receive_queue(self.address, (str(self.local[0]), int(self.local[1])))
+                left = socket_tables.receive_queue(self.address, (str(self.local[0]), int(self.local[1])))
             else:
                 left = socket_tables.unix_unread(self.sock)
+            if left is None:  # the platform cannot see it: the segments are kept apart in time
+                time.sleep(SEGMENT_PAUSE)
+                return
             if not left:
                 return
             if time.monotonic() > deadline:
@@ -224,14 +229,10 @@ class Client:
             time.sleep(0.0002)
 
     def peer_closed(self) -> bool:
-        """Has the server's FIN arrived (TCP state CLOSE_WAIT), read or not, data pending or not?"""
+        """Has the server's FIN arrived (TCP state CLOSE_WAIT)? (the platform's ``peer_closed``)"""
         if self.closed or not self.tcp:  # a Unix socket has no TIME_WAIT to avoid
             return False
-        try:
-            info = self.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)
-        except OSError:
-            return False
-        return info[0] == TCP_CLOSE_WAIT
+        return socket_tables.peer_closed(self.sock)
 
     def half_close(self) -> bool:
         """Shut down our sending side (FIN); we can still read. False if already disconnected."""

@@ -29,9 +29,11 @@ from pathlib import Path
 
 import psutil
 
+from ..portable import containment as by_marker
+from ..portable.containment import MARKER, describe, live
 from . import process_tree
 
-MARKER = "NETCONFORM_TARGET"
+__all__ = ["MARKER", "Containment", "cgroup_root", "degraded", "describe", "live", "mechanism"]
 
 
 @functools.cache
@@ -79,11 +81,11 @@ def degraded() -> bool:
     return cgroup_root() is None and not process_tree.is_subreaper()
 
 
-class Containment:
+class Containment(by_marker.Containment):
     """The processes of one target: its marker, its cgroup (if any), and how to find and end them."""
 
     def __init__(self) -> None:
-        self.token = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        super().__init__()
         self.cgroup: Path | None = None
         self._cgroup_line = ""  # how /proc/PID/cgroup names it, zombies included
         found = _cgroup2()
@@ -91,8 +93,8 @@ class Containment:
             with contextlib.suppress(OSError):
                 (found[0] / found[1] / f"netconform-{self.token}").mkdir()
                 self.cgroup = found[0] / found[1] / f"netconform-{self.token}"
+                self.place = str(self.cgroup)
                 self._cgroup_line = f"0::/{found[1]}/netconform-{self.token}".replace("//", "/") + "\n"
-        self._seen: dict[int, psutil.Process] = {}  # every member found so far (a zombie shows no environ)
 
     def enter(self, pid: int) -> None:
         """Put the just-started ``pid`` in this target's cgroup (its marker it has from its environment).
@@ -139,9 +141,9 @@ class Containment:
         try:
             if self._cgroup_line and self._cgroup_line in Path(f"/proc/{proc.pid}/cgroup").read_text():
                 return True
-            return bool(proc.environ().get(MARKER) == self.token)
-        except (OSError, psutil.Error):
+        except OSError:
             return False
+        return super().marked(proc)
 
     def members(self, known: list[psutil.Process]) -> list[psutil.Process]:
         """``known`` (the leader's tree and group), plus every process of the cgroup (without a cgroup: every
@@ -151,21 +153,14 @@ class Containment:
         leader forked before it entered was moved in with it (``enter``): with a cgroup, the marker adds
         nothing, and looking for it (the environment of every process on the machine) costs more than
         all the rest."""
+        if self.cgroup is None:
+            return super().members(known)
         found = {p.pid: p for p in known}
-        if self.cgroup is not None:
-            with contextlib.suppress(OSError, ValueError):
-                for number in (self.cgroup / "cgroup.procs").read_text().split():
-                    with contextlib.suppress(psutil.Error):
-                        found.setdefault(int(number), psutil.Process(int(number)))
-        for proc in psutil.process_iter() if self.cgroup is None else ():
-            if proc.pid not in found and proc.pid != os.getpid() and self.marked(proc):
-                found[proc.pid] = proc
-        for pid, proc in list(self._seen.items()):
-            with contextlib.suppress(psutil.Error):
-                if pid not in found and proc.is_running():  # same process (psutil checks its start time)
-                    found[pid] = proc
-        self._seen.update(found)
-        return list(found.values())
+        with contextlib.suppress(OSError, ValueError):
+            for number in (self.cgroup / "cgroup.procs").read_text().split():
+                with contextlib.suppress(psutil.Error):
+                    found.setdefault(int(number), psutil.Process(int(number)))
+        return self._with_seen(found)
 
     def kill_all(self) -> None:
         """SIGKILL everything in the cgroup at once (forks in flight included)."""
@@ -179,21 +174,4 @@ class Containment:
             with contextlib.suppress(OSError):
                 self.cgroup.rmdir()
             self.cgroup = None
-
-
-def live(procs: list[psutil.Process]) -> list[psutil.Process]:
-    """Those of ``procs`` still running (not zombies, not gone)."""
-    alive = []
-    for proc in procs:
-        with contextlib.suppress(psutil.Error):
-            if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
-                alive.append(proc)
-    return alive
-
-
-def describe(proc: psutil.Process) -> str:
-    """``PID command line`` of a process, for the summary."""
-    try:
-        return f"PID {proc.pid}: {' '.join(proc.cmdline()) or proc.name()}"
-    except psutil.Error:
-        return f"PID {proc.pid}"
+            self.place = "-"

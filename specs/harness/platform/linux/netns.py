@@ -4,27 +4,24 @@ Such a program (no ``{url}``) would fetch ``http://www.python.org`` itself: it r
 fresh network namespace where only loopback exists (``unshare --net``, as root; else
 ``unshare --user --map-root-user --net``, with unprivileged user namespaces), so nothing
 it does can leave the machine. The suite's proxy is reachable in there: ``netns_entry.py``
-opens its listening socket inside the namespace and hands it out through a Unix socket
-path (see that module). Where no namespace can be made, such a target is refused, unless
-``--allow-real-network`` says to run it without one.
+(``portable/``, shared) opens its listening socket inside the namespace and hands it out
+through a Unix socket path. Where no namespace can be made, such a target is refused,
+unless ``--allow-real-network`` says to run it without one.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-import select
 import shutil
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
-from pathlib import Path
 
-ENTRY = Path(__file__).with_name("netns_entry.py")
-#: Set (to anything) to behave as if no namespace could be made: for testing the refusal, nothing else.
-SIMULATE_NO_NAMESPACE = "NETCONFORM_SIMULATE_NO_NETNS"
+from ..portable.netns import ENTRY, OWN_NETWORK, SIMULATE_NO_NAMESPACE, Jail
+
+__all__ = ["ENTRY", "OWN_NETWORK", "SIMULATE_NO_NAMESPACE", "Jail", "can_bring_up_loopback", "namespace_prefix",
+           "why_no_namespace"]
+
 _LO_CHECK = "import sys; sys.path.insert(0, sys.argv[1]); import netns_entry; netns_entry.loopback_up()"
 
 
@@ -74,37 +71,3 @@ def can_bring_up_loopback() -> bool:
                               timeout=20, check=False).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
-
-
-class Jail:
-    """One run's namespace: wraps the command, then receives the proxy's listening socket from inside."""
-
-    def __init__(self, folder: Path, prefix: tuple[str, ...] | None) -> None:
-        self.prefix = prefix
-        self.path = folder / "proxy-handover.sock"
-        self.channel = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.channel.bind(str(self.path))
-        self.channel.listen(1)
-
-    def wrap(self, argv: list[str]) -> list[str]:
-        """``argv`` run through ``netns_entry.py``, inside a fresh namespace when there is a prefix."""
-        entry = [sys.executable, "-I", str(ENTRY), *(["--lo"] if self.prefix else []), str(self.path), "--", *argv]
-        return [*(self.prefix or ()), *entry]
-
-    def receive(self, alive: Callable[[], bool], timeout: float) -> socket.socket | None:
-        """The listening socket ``netns_entry.py`` opened (None: the command ended, or ``timeout`` passed, first)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            readable, _, _ = select.select([self.channel], [], [], 0.05)
-            if readable:
-                conn, _ = self.channel.accept()
-                with conn:
-                    _msg, fds, _flags, _addr = socket.recv_fds(conn, 64, 1)
-                if fds:
-                    return socket.socket(fileno=fds[0])
-            elif not alive():
-                return None
-        return None
-
-    def close(self) -> None:
-        self.channel.close()

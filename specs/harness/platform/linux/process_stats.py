@@ -1,4 +1,5 @@
-"""What a target's processes hold: zombie children, open file descriptors, CPU time (psutil)."""
+"""What a target's processes hold, with what Linux adds to psutil's view: CPU time in nanoseconds
+(the scheduler's own accounting) and proportional memory (PSS), both from ``/proc``."""
 
 from __future__ import annotations
 
@@ -8,41 +9,10 @@ from pathlib import Path
 
 import psutil
 
+from ..portable import process_stats as from_psutil
+from ..portable.process_stats import Memory, all_stopped, busy, cpu_seconds, fd_count, runnable, zombies
 
-def zombies(procs: Iterable[psutil.Process]) -> list[psutil.Process]:
-    """The zombies among ``procs`` (exited children nobody waited for)."""
-    found = []
-    for proc in procs:
-        try:
-            if proc.status() == psutil.STATUS_ZOMBIE:
-                found.append(proc)
-        except psutil.Error:
-            continue
-    return found
-
-
-def fd_count(procs: Iterable[psutil.Process]) -> int:
-    """Open file descriptors summed over the live ones of ``procs``."""
-    total = 0
-    for proc in procs:
-        try:
-            if proc.status() != psutil.STATUS_ZOMBIE:
-                total += proc.num_fds()
-        except psutil.Error:
-            continue
-    return total
-
-
-def cpu_seconds(procs: Iterable[psutil.Process]) -> float:
-    """CPU time (user + system) used so far by ``procs``."""
-    total = 0.0
-    for proc in procs:
-        try:
-            times = proc.cpu_times()
-            total += times.user + times.system
-        except psutil.Error:
-            continue
-    return total
+__all__ = ["Memory", "all_stopped", "busy", "cpu_ns", "cpu_seconds", "fd_count", "memory", "runnable", "zombies"]
 
 
 def cpu_ns(procs: Iterable[psutil.Process]) -> int | None:
@@ -67,43 +37,19 @@ def cpu_ns(procs: Iterable[psutil.Process]) -> int | None:
     return total
 
 
-def runnable(procs: Iterable[psutil.Process]) -> int:
-    """How many of ``procs`` are running or ready to run (a busy loop always is; a waiting server sleeps)."""
-    count = 0
+def memory(procs: Iterable[psutil.Process], *, unique: bool = False) -> Memory:
+    """The memory ``procs`` use together (``unique``: read USS too, which costs more); PSS from
+    ``/proc/PID/smaps_rollup`` (None if the kernel does not say for one of them)."""
+    procs = list(procs)
+    found = from_psutil.memory(procs, unique=unique)
+    pss: int | None = 0
     for proc in procs:
         try:
-            count += proc.status() == psutil.STATUS_RUNNING
-        except psutil.Error:
-            continue
-    return count
-
-
-def all_stopped(procs: Iterable[psutil.Process]) -> bool:
-    """Are all of ``procs`` stopped (SIGSTOP: state T) or exited? A signal is delivered when its process next runs."""
-    for proc in procs:
-        try:
-            if proc.status() not in (psutil.STATUS_STOPPED, psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD):
-                return False
-        except psutil.NoSuchProcess:
-            continue
-        except psutil.Error:
-            return False
-    return True
-
-
-def busy(procs: Iterable[psutil.Process]) -> bool:
-    """Is any of ``procs`` running, ready to run, or waiting for the disk (not asleep, not waiting for an event)?"""
-    for proc in procs:
-        try:
-            if proc.status() in (psutil.STATUS_RUNNING, psutil.STATUS_DISK_SLEEP):
-                return True
-        except psutil.Error:
-            continue
-    return False
-
-
-def pss_bytes(proc: psutil.Process) -> int:
-    """``proc``'s proportional set size: its resident pages, a shared page divided among its sharers
-    (``/proc/PID/smaps_rollup``). OSError, ValueError or StopIteration where the kernel does not say."""
-    text = Path(f"/proc/{proc.pid}/smaps_rollup").read_text()
-    return next(int(line.split()[1]) * 1024 for line in text.splitlines() if line.startswith("Pss:"))
+            text = Path(f"/proc/{proc.pid}/smaps_rollup").read_text()
+            pss = None if pss is None else pss + next(int(line.split()[1]) * 1024 for line in text.splitlines()
+                                                      if line.startswith("Pss:"))
+        except FileNotFoundError:
+            continue  # it has exited
+        except (OSError, ValueError, StopIteration):
+            pss = None
+    return Memory(found.rss, found.uss, pss)

@@ -17,6 +17,11 @@ import sys
 
 import psutil
 
+from ..portable import process_tree as from_table
+from ..portable.process_tree import group_members
+
+__all__ = ["become_subreaper", "children", "descendants", "group_members", "is_subreaper", "tree", "tree_pids"]
+
 _HAS_CHILDREN_FILES = os.path.exists(f"/proc/self/task/{os.getpid()}/children")
 PR_SET_CHILD_SUBREAPER = 36
 _subreaper = False
@@ -71,9 +76,7 @@ def tree_pids(leader: int, pgid: int) -> list[int] | None:
 def descendants(pid: int, depth: int | None = None) -> list[int]:
     """The PIDs below ``pid``, zombies included (``depth=1``: its children only), parents before children."""
     if not _HAS_CHILDREN_FILES:
-        with contextlib.suppress(psutil.Error):
-            return [p.pid for p in psutil.Process(pid).children(recursive=depth != 1)]
-        return []
+        return from_table.descendants(pid, depth)
     found: dict[int, None] = {}
     level, deep = children(pid), 1
     while level and (depth is None or deep <= depth):
@@ -93,26 +96,4 @@ def children(pid: int) -> list[int]:
 
 
 def _tree_from_table(leader: int, pgid: int) -> list[psutil.Process]:
-    found: dict[int, psutil.Process] = {}
-    try:
-        first = psutil.Process(leader)
-        found[first.pid] = first
-        for child in first.children(recursive=True):
-            found[child.pid] = child
-    except psutil.Error:
-        pass
-    for proc in group_members(pgid):
-        found.setdefault(proc.pid, proc)
-    return list(found.values())
-
-
-def group_members(pgid: int) -> list[psutil.Process]:
-    """Every live or zombie process whose process group is ``pgid``."""
-    members = []
-    for proc in psutil.process_iter():
-        try:
-            if os.getpgid(proc.pid) == pgid:
-                members.append(proc)
-        except (OSError, psutil.Error):
-            continue
-    return members
+    return from_table.tree(leader, pgid)

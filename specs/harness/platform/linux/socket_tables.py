@@ -2,7 +2,8 @@
 and psutil: no connection is made.
 
 Readiness (a listening socket), TIME_WAIT on a fixed port, the accept queue and backlog
-of a listening socket (for pacing connects) and a connection's unread bytes are read here.
+of a listening socket (for pacing connects) and a connection's unread bytes are read here:
+the portable implementation's questions, answered from the kernel's own tables.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from collections.abc import Iterable, Iterator
 
 import psutil
 
+from ..portable.socket_tables import BOOK_BACKLOG, MAX_BURST, port_bindable
 from . import sock_diag
+
+__all__ = ["BOOK_BACKLOG", "MAX_BURST", "accept_queue", "listen_backlog", "listening_on", "listening_sockets",
+           "pace", "peer_closed", "port_bindable", "ports_in_time_wait", "receive_queue", "tcp_states",
+           "udp_sockets", "unix_sockets", "unix_unread", "unread", "wait_read"]
+
+TCP_CLOSE_WAIT = 8  # Linux's tcpi_state for CLOSE_WAIT (include/net/tcp_states.h)
 
 
 def _rows(*, listening_only: bool = False) -> Iterator[list[str]]:
@@ -87,9 +95,26 @@ def unix_unread(sock: socket.socket) -> int | None:
         return None
 
 
-def readable() -> bool:
-    """Can this machine's socket table be read at all?"""
-    return any(True for _ in _proc_tcp())
+def receive_queue(local: tuple[str, int], remote: tuple[str, int]) -> int | None:
+    """Bytes the program at ``local`` has received from ``remote`` and not read (an exact sock_diag
+    lookup, microseconds); None if the kernel does not say."""
+    return sock_diag.receive_queue(local, remote)
+
+
+def peer_closed(sock: socket.socket) -> bool:
+    """Has the peer's FIN arrived on the TCP socket ``sock`` (state CLOSE_WAIT), read or not, data pending or not?"""
+    try:
+        info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)
+    except OSError:
+        return False
+    return info[0] == TCP_CLOSE_WAIT
+
+
+def listening_on(port: int) -> bool | None:
+    """Does something listen on ``port`` here? None if the socket table cannot be read."""
+    if accept_queue(port) is not None:
+        return True
+    return False if any(True for _ in _proc_tcp()) else None
 
 
 def tcp_states() -> list[tuple[int, str]]:
@@ -104,10 +129,6 @@ def accept_queue(port: int) -> int | None:
     if listening is not None:
         return next((s.receive_queue for s in listening if s.local_port == port), None)
     return next((int(f[4].split(":")[1], 16) for f in _rows(listening_only=True) if _port(f[1]) == port), None)
-
-
-BOOK_BACKLOG = 5  # the book's listen(5), and socketserver's request_queue_size
-MAX_BURST = 256  # the most connections a spec opens before the server must accept them (CONC-2: 200)
 
 
 def listen_backlog(port: int) -> int:
@@ -128,7 +149,7 @@ def listen_backlog(port: int) -> int:
         return BOOK_BACKLOG
 
 
-def ports_in_time_wait() -> set[int]:
+def ports_in_time_wait() -> set[int] | None:
     """Local ports with connections in TIME_WAIT and no listener: a server can't rebind them yet."""
     states = tcp_states()
     listening = {port for port, state in states if state == "LISTEN"}

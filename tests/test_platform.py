@@ -1,0 +1,87 @@
+"""The platform's two implementations: which one runs, what Windows users see, and that a portable run on
+Linux uses nothing of Linux's own (its differences are listed in the summary and the JSON)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from specs.harness import platform
+from tests.suite import ROOT, suite_env
+
+
+def test_the_implementation_follows_the_system_unless_chosen() -> None:
+    """Linux gets the Linux implementation, any other system the portable one; ``NETCONFORM_PLATFORM`` chooses,
+    and a choice that cannot be met stops the run with a message."""
+    assert platform.chosen({}, "linux") == "linux"
+    assert platform.chosen({}, "darwin") == "portable"
+    assert platform.chosen({platform.CHOICE: "portable"}, "linux") == "portable"
+    with pytest.raises(SystemExit, match="not one of linux, portable"):
+        platform.chosen({platform.CHOICE: "macos"}, "linux")
+    with pytest.raises(SystemExit, match="needs Linux"):
+        platform.chosen({platform.CHOICE: "linux"}, "darwin")
+
+
+def test_windows_is_refused_at_start_with_a_message_naming_wsl(tmp_path: Path) -> None:
+    """On Windows (simulated: ``NETCONFORM_SIMULATE_SYSTEM=win32``) the run stops at once with a usage error
+    that says why and names WSL; nothing runs, nothing hangs. macOS and Linux are not refused."""
+    assert platform.unsupported("darwin") is None
+    assert platform.unsupported("linux") is None
+    env = {**suite_env("test-" + uuid.uuid4().hex[:10]), platform.SIMULATE_SYSTEM: "win32"}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "specs", "-q", "-p", "no:randomly"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == pytest.ExitCode.USAGE_ERROR, proc.stdout + proc.stderr
+    assert "WSL" in proc.stderr and "POSIX" in proc.stderr, proc.stderr
+    assert "passed" not in proc.stdout and "failed" not in proc.stdout
+
+
+GUARDED = """
+import sys
+from specs.harness import platform
+assert platform.NAME == "portable"
+platform.seal()
+import psutil
+psutil.Process().children()  # psutil may read /proc
+from specs.harness.platform.linux import {module}
+{call}
+"""
+
+
+@pytest.mark.parametrize(("module", "call", "said"), [
+    ("socket_tables", "socket_tables.tcp_states()", "reads /proc/net/tcp"),
+    ("sock_diag", "sock_diag.sockets(sock_diag.LISTEN)", "opens a netlink socket"),
+    ("netns", "netns.can_bring_up_loopback()", "runs unshare"),
+], ids=["proc", "netlink", "unshare"])
+def test_a_portable_run_on_linux_cannot_use_linux_facilities_itself(module: str, call: str, said: str) -> None:
+    """Sealed (as every portable run on Linux is, at start), the process refuses ``/proc``, netlink and
+    Linux-only commands to netconform's own code: calling the Linux implementation's readers fails loudly.
+    psutil may still read ``/proc``, as it must on Linux."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the seal guards a portable run on Linux")
+    env = {**os.environ, platform.CHOICE: "portable"}
+    proc = subprocess.run([sys.executable, "-c", GUARDED.format(module=module, call=call)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode != 0
+    assert f"RuntimeError: the portable platform {said}" in proc.stderr, proc.stderr
+
+
+def test_a_portable_run_names_its_platform_and_what_it_cannot_do(tmp_path: Path) -> None:
+    """The JSON's ``harness`` section names the implementation and its limitations; the terminal summary lists
+    them. (The quoting module's run is the quickest whole run of the suite.)"""
+    out = tmp_path / "verdicts.json"
+    env = {**suite_env("test-" + uuid.uuid4().hex[:10]), platform.CHOICE: "portable"}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "specs", "-q", "-p", "no:randomly", "--impl",
+                           "quote-module=reference.quoting", "--netconform-json", str(out)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    harness = json.loads(out.read_text())["harness"]
+    assert harness["platform"] == "portable"
+    assert harness["platform_limitations"] == list(platform.PORTABLE_LIMITATIONS)
+    assert "the portable platform is in use (NETCONFORM_PLATFORM)" in proc.stdout
+    assert all(f"  - {limit}" in proc.stdout for limit in platform.PORTABLE_LIMITATIONS), proc.stdout[-3000:]
