@@ -127,9 +127,9 @@ def linux_uses(root: Path) -> list[str]:
         tree = ast.parse(path.read_text())
         skip = _docstrings(tree)
         for node in ast.walk(tree):
-            text = (node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip
-                    else node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute)
-                    else None)
+            constant = isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip
+            text = (node.value if constant else node.id if isinstance(node, ast.Name)  # type: ignore[attr-defined]
+                    else node.attr if isinstance(node, ast.Attribute) else None)
             match = LINUX_WORDS.search(text) if text else None
             if match:
                 found.append(f"{relative}:{getattr(node, 'lineno', 0)}: {match.group(0)}")

@@ -47,7 +47,7 @@ def suite_env(run_id: str) -> dict[str, str]:
     # Hypothesis' modules (a pytest11 plug-in's distribution), and without the cache each run redoes it (0.6 s of CPU)
     # (the platform chosen, NETCONFORM_PLATFORM, is the one thing of netconform's that the runs inherit)
     env = {k: v for k, v in os.environ.items() if k == "NETCONFORM_PLATFORM"
-           or not k.startswith(("PYTEST_", "NETCONFORM_")) and k != "PYTHONDONTWRITEBYTECODE"}
+           or (not k.startswith(("PYTEST_", "NETCONFORM_")) and k != "PYTHONDONTWRITEBYTECODE")}
     # and without Hypothesis' plug-ins: the one installed here is trio's (the models extra), whose import costs each
     # pytest process, and each of its xdist workers, half a second of CPU; the specs use no Hypothesis plug-in.
     # Hypothesis' storage (its cache of the constants of the modules under test, 0.3 s of CPU to rebuild) is

@@ -248,6 +248,7 @@ def test_a_failing_example_leaves_a_bounded_time_to_shrink() -> None:
     assert after <= 2, f"{after} examples ran after the first failure (expected: its re-run and the final replay)"
 
 
+@pytest.mark.linux_platform
 def test_unread_counts_what_the_client_has_not_read() -> None:
     """The greeting client specs send each fragment once the client has read the one before (sock_diag or /proc)."""
     with socket.socket() as listener:
@@ -291,6 +292,7 @@ def short_folder() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.mark.linux_platform
 def test_socket_folders_live_in_memory_unless_tmpdir_says_otherwise(monkeypatch: pytest.MonkeyPatch,
                                                                       short_folder: Path) -> None:
     """Socket files go to a memory file system ($XDG_RUNTIME_DIR, /dev/shm) when there is one, to $TMPDIR

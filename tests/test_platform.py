@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from specs.harness import platform
+from netconform.specs.harness import platform
 from tests.suite import ROOT, suite_env
 
 
@@ -37,18 +37,20 @@ def test_windows_is_refused_at_start_with_a_message_naming_wsl(tmp_path: Path) -
     proc = subprocess.run([sys.executable, "-m", "pytest", "specs", "-q", "-p", "no:randomly"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == pytest.ExitCode.USAGE_ERROR, proc.stdout + proc.stderr
-    assert "WSL" in proc.stderr and "POSIX" in proc.stderr, proc.stderr
-    assert "passed" not in proc.stdout and "failed" not in proc.stdout
+    assert "WSL" in proc.stderr, proc.stderr
+    assert "POSIX" in proc.stderr, proc.stderr
+    assert "passed" not in proc.stdout
+    assert "failed" not in proc.stdout
 
 
 GUARDED = """
 import sys
-from specs.harness import platform
+from netconform.specs.harness import platform
 assert platform.NAME == "portable"
 platform.seal()
 import psutil
 psutil.Process().children()  # psutil may read /proc
-from specs.harness.platform.linux import {module}
+from netconform.specs.harness.platform.linux import {module}
 {call}
 """
 

@@ -245,7 +245,7 @@ def running_server(tmp_path: Path) -> Iterator[tuple[int, str]]:
 def _wait_listening(port: int, timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if socket_tables.accept_queue(port) is not None:
+        if socket_tables.listening_on(port) is not False:  # (None: held, and the platform cannot say by what)
             return True
         time.sleep(0.05)
     return False
