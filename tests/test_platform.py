@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -87,3 +88,31 @@ def test_a_portable_run_names_its_platform_and_what_it_cannot_do(tmp_path: Path)
     assert harness["platform_limitations"] == list(platform.PORTABLE_LIMITATIONS)
     assert "the portable platform is in use (NETCONFORM_PLATFORM)" in proc.stdout
     assert all(f"  - {limit}" in proc.stdout for limit in platform.PORTABLE_LIMITATIONS), proc.stdout[-3000:]
+
+
+def test_a_bind_probe_sees_a_port_held_by_time_wait() -> None:
+    """The portable platform waits out TIME_WAIT on a fixed port with a bind probe: ``bind()`` without
+    ``SO_REUSEADDR`` fails while a listener, or a connection in TIME_WAIT, holds the port (the server's side
+    ends in TIME_WAIT when it closes first). The Linux platform reads the same from its socket table."""
+    from netconform.specs.harness.platform.portable import socket_tables as portable
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        assert not portable.port_bindable(port)
+        assert portable.listening_on(port) is None  # held: by what, the portable platform cannot tell
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            accepted, _ = listener.accept()
+            accepted.close()  # the server closes first: its side goes to TIME_WAIT once the client closes
+            assert client.recv(1) == b""
+    assert not portable.port_bindable(port), "TIME_WAIT should hold the server's port"
+    if platform.NAME == "linux":
+        held = platform.socket_tables.ports_in_time_wait()
+        assert held is not None
+        assert port in held
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        unused = free.getsockname()[1]
+    assert portable.port_bindable(unused)
+    assert portable.listening_on(unused) is False
