@@ -4,9 +4,14 @@ A target's descendants can leave its process group and session (``os.setsid()``,
 daemon's double fork, ``Popen(start_new_session=True)``) and be orphaned: then they are
 neither in its group nor below it in the process tree. Every target runs with
 ``NETCONFORM_TARGET=<its own id>`` in its environment, which its descendants inherit and
-which psutil's ``environ()`` shows (on macOS, for the user's own processes only: psutil's
-documentation of ``Process.environ``): the whole process table is searched for it. A
+which psutil's ``environ()`` shows: the whole process table is searched for it. A
 descendant that clears its environment *and* escapes is not found here.
+
+On macOS, ``environ()`` of another process returns its environment only for the same user,
+and only if that process is not code-signed as restricted (psutil's documentation of
+``Process.environ``: "something meaningful only for the current process or in other specific
+circumstances"; XNU ``bsd/kern/kern_sysctl.c``, ``sysctl_procargsx``): a restricted program's
+escaped descendants are not found either. Not run on macOS here.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 On macOS psutil reports every process as running (its ``status()``: psutil issues #1754 and
 #2675), so :func:`busy` and :func:`runnable` are always true there: waits on a process going
-idle last their whole limit, and RES-3/RES-4 judge by the CPU rate alone.
+idle last their whole limit, and RES-3/RES-4 judge by the CPU rate alone. ``cpu_times()``'s
+``children_user`` and ``children_system`` are always 0 on macOS (psutil's ``docs/api.rst``).
 """
 
 from __future__ import annotations

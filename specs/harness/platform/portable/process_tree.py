@@ -1,8 +1,9 @@
 """A target's process tree from psutil: its leader, the leader's descendants, and the rest of its
 process group (found in the whole process table).
 
-Without a child subreaper (Linux's ``prctl``), an orphan goes to init (launchd on macOS), which
-reaps it: netconform still finds it in the process table while it runs.
+Without a child subreaper (Linux's ``prctl``), an orphan goes to init (launchd on macOS:
+XNU ``bsd/kern/kern_exit.c`` reparents orphans to ``initproc``), which reaps it: netconform
+still finds it in the process table while it runs, by its group or its marker.
 """
 
 from __future__ import annotations

@@ -8,11 +8,13 @@ and at exit (an interrupted run included). Datagrams are sent only to paths insi
 
 Where that folder is (:func:`base`): in ``$TMPDIR`` when it is set, else in the system's
 temporary folder (``tempfile.gettempdir()``). A socket path holds at most 104 bytes on macOS
-(``sun_path`` in ``<sys/un.h>``; 108 on Linux, with its NUL), so a base longer than
+(``sun_path`` in XNU's ``bsd/sys/un.h``; 108 on Linux, ``include/uapi/linux/un.h``, with its
+NUL; CPython refuses a longer one, "AF_UNIX path too long"), so a base longer than
 ``MAX_BASE`` characters is passed over for ``/tmp``: macOS's ``$TMPDIR``
-(``/var/folders/xx/.../T/``, about 49 characters) fits. That folder is reached through a
-symbolic link (``/var`` is ``/private/var``, as ``/tmp`` is ``/private/tmp``), but
-``getsockname()`` and ``recvfrom()`` give a path as it was bound, so paths compare as given.
+(``/var/folders/xx/.../T/``, 48 characters on GitHub's macOS runners: CPython PR #109290) fits.
+That folder is reached through a symbolic link (``/var`` is ``/private/var``, as ``/tmp`` is
+``/private/tmp``), but ``getsockname()`` and ``recvfrom()`` give a path as it was bound (XNU
+``unp_bind`` stores the caller's address unchanged), so paths compare as given.
 """
 
 from __future__ import annotations

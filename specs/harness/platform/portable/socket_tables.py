@@ -1,15 +1,17 @@
 """A target's own sockets, from psutil, and what can be asked of a port without connecting to it.
 
-psutil lists the sockets of the user's own processes on every platform it supports; the
-machine-wide tables (every process's TIME_WAIT connections, accept queues) need root on
-macOS (psutil's documentation of ``net_connections``), so nothing here reads them:
+psutil lists the sockets of the user's own processes on every platform it supports
+(``Process.net_connections``); the machine-wide tables (every process's TIME_WAIT
+connections, accept queues) need root on macOS (psutil's ``docs/api.rst``, ``net_connections``:
+"AccessDenied is always raised unless running as root"), so nothing here reads them:
 
 - a connection's unread bytes and an accept queue are not known (None): callers keep
   segments apart by a pause, and pace connects by a fixed one (:func:`pace`);
 - whether a port is free is asked by binding it (:func:`port_bindable`): ``bind()`` without
   ``SO_REUSEADDR`` fails while any socket holds the port, a connection in TIME_WAIT included
-  (Linux and BSD alike), and a probe that binds and closes makes no connection, so no program
-  sees it.
+  (Linux: socket(7) and ``inet_csk_bind_conflict``; macOS: XNU ``bsd/netinet/in_pcb.c``,
+  ``in_pcbbind``, whose lookup without ``SO_REUSEADDR`` matches connected PCBs too), and a probe
+  that binds and closes makes no connection, so no program sees it.
 """
 
 from __future__ import annotations
