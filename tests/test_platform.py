@@ -116,3 +116,19 @@ def test_a_bind_probe_sees_a_port_held_by_time_wait() -> None:
         unused = free.getsockname()[1]
     assert portable.port_bindable(unused)
     assert portable.listening_on(unused) is False
+
+
+def test_memory_is_read_through_the_platform_pss_only_on_linux() -> None:
+    """The model benchmark's memory figures come from the platform: RSS and USS everywhere, PSS (shared pages
+    divided among their sharers, from ``/proc``) only on the Linux platform; the portable one says None."""
+    import psutil
+
+    found = platform.process_stats.memory([psutil.Process()], unique=True)
+    assert found.rss > 0
+    assert found.uss is not None
+    assert 0 < found.uss <= found.rss
+    if platform.NAME == "linux":
+        assert found.pss is not None
+        assert found.pss > 0
+    else:
+        assert found.pss is None
