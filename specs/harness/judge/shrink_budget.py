@@ -4,7 +4,8 @@ A failing Hypothesis spec replays and shrinks its failing example, and against a
 server each example that fails usually waits out a timeout (the greeting that never
 comes): shrinking a slow failure for minutes buys a student nothing. So, once a spec's
 first example has failed, further examples may start only during ``SHRINK_BUDGET``
-seconds (the first of them is Hypothesis's re-run of the failure); after that each one
+seconds (Hypothesis's re-run of the failure, which comes first, always runs, however late a
+busy machine starts it); after that each one
 is rejected (not run) until Hypothesis gives up and reports the smallest failing
 example found so far, which it runs once more, for real.
 Fast failures (the framing specs' byte-level ones take milliseconds each) still shrink
@@ -39,10 +40,15 @@ class Budget:
     def __init__(self, seconds: float | None) -> None:
         self.seconds = seconds
         self.failed_at: float | None = None
+        self._rerun = False  # the example after the first failure is Hypothesis's re-run of it
 
     def admit(self) -> None:
-        """Reject (skip) the coming example if the budget is spent; the final replay always runs."""
+        """Reject (skip) the coming example if the budget is spent; the re-run of the first failure and the
+        final replay always run (rejected, Hypothesis would call the failure flaky)."""
         if self.seconds is None or self.failed_at is None:
+            return
+        if self._rerun:
+            self._rerun = False
             return
         if time.monotonic() - self.failed_at > self.seconds and not current_build_context().is_final:
             reject()
@@ -51,6 +57,7 @@ class Budget:
         """An example has just failed."""
         if self.failed_at is None:
             self.failed_at = time.monotonic()
+            self._rerun = True
 
 
 _current: Budget | None = None
