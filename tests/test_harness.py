@@ -251,6 +251,19 @@ def test_a_failing_example_leaves_a_bounded_time_to_shrink(budget: float) -> Non
     assert after <= 2, f"{after} examples ran after the first failure (expected: its re-run and the final replay)"
 
 
+def test_hypothesis_stopping_an_example_is_not_a_failure() -> None:
+    """Hypothesis ends an example whose data ran out with ``StopTest`` and handles it: counted as a failure, it
+    would start the shrink budget, which then rejects examples of a run that never failed (Hypothesis calls
+    that inconsistent data generation)."""
+    from hypothesis.errors import StopTest, UnsatisfiedAssumption
+
+    from netconform.specs.harness.judge import shrink_budget
+
+    assert not shrink_budget._counts_as_failure(StopTest(0))
+    assert not shrink_budget._counts_as_failure(UnsatisfiedAssumption())
+    assert shrink_budget._counts_as_failure(AssertionError())
+
+
 @pytest.mark.linux_platform
 def test_unread_counts_what_the_client_has_not_read() -> None:
     """The greeting client specs send each fragment once the client has read the one before (sock_diag or /proc)."""

@@ -170,7 +170,8 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
     for target in targets:
         target.begin_test(TestContext(item.nodeid, req.id if req else "", _repro(item, target.spec)))
     thorough = RUN in item.config.stash and item.config.stash[RUN].profile == "thorough"
-    with shrink_budget.budgeted(getattr(item, "obj", None), None if thorough else shrink_budget.SHRINK_BUDGET):
+    budget = None if thorough or req is None else shrink_budget.SHRINK_BUDGET  # specs only, not other tests
+    with shrink_budget.budgeted(getattr(item, "obj", None), budget):
         outcome = yield
     failed = outcome.excinfo is not None and not isinstance(outcome.excinfo[1], pytest.skip.Exception)
     for target in targets:

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 import pytest
 from hypothesis import Phase, reject, settings
 from hypothesis.control import current_build_context
-from hypothesis.errors import UnsatisfiedAssumption
+from hypothesis.errors import StopTest, UnsatisfiedAssumption
 
 #: Seconds after a spec's first failing example during which further examples may start.
 SHRINK_BUDGET = 2.0
@@ -69,7 +69,9 @@ def current() -> Budget:
 
 
 def _counts_as_failure(exc: BaseException) -> bool:
-    return not isinstance(exc, UnsatisfiedAssumption | pytest.skip.Exception)
+    """Did the example fail? Not when it was rejected, skipped, or stopped by Hypothesis itself (``StopTest``:
+    its data ran out, which it handles; counted, a budget would start and cut short a run that never failed)."""
+    return not isinstance(exc, UnsatisfiedAssumption | StopTest | pytest.skip.Exception)
 
 
 @contextlib.contextmanager
