@@ -33,14 +33,14 @@ class ServerProcess(TargetViews):
     def __init__(self, spec: TargetSpec, settings: Settings, pool: FixedPort) -> None:
         self.spec = spec
         self.settings = settings
-        self._pool = pool
+        self.pool = pool  # (its twins are made with it: ``unix_openings``)
         self.group: ProcessGroup | None = None
         self.address: Address | None = None  # (host, port), or a Unix socket path
         self.folder: Path | None = None  # a Unix target's private folder: its {path}, its clients' paths
         self._paths = 0  # client paths made in it
         self.found_path: str | None = None  # the socket path a Unix target without {path} chose
         self._prepare: Callable[[str], None] | None = None  # run on a Unix target's {path} before it starts
-        self.openings: dict[str, unix_openings.Opening] = {}  # UNIX-2's and UNIX-3's, met at the first start
+        self.openings = unix_openings.Openings()  # UNIX-2's and UNIX-3's scenarios, met at the first start
         self._startup_error: TargetUnavailable | None = None
         self._may_start, self._inherited = True, False  # may (re)start it; it was running when the spec began
         self.starts, self._clients, self._test_mark = 0, 0, 0
@@ -129,7 +129,7 @@ class ServerProcess(TargetViews):
             self._attach_external()
             return
         if self.spec.port_policy == "fixed":
-            self._pool.claim_fixed_port(self)
+            self.pool.claim_fixed_port(self)
         port = readiness.free_port()
         assigned: int | str | None = port if self.spec.port_policy == "assigned" else None
         values = {"host": "127.0.0.1", "port": str(port)}
@@ -205,7 +205,8 @@ class ServerProcess(TargetViews):
         raise self._startup_error from None
 
     def stop(self) -> None:
-        """Kill and reap the whole process group (idempotent); the next use starts it afresh."""
+        """Kill and reap the whole process group (idempotent), and its twins; the next use starts it afresh."""
+        self.openings.wait()
         if self.group is not None:
             self.group.stop()
             self._output_end = self.group.output.mark()  # a mark a spec took stays before the next process's lines
@@ -216,7 +217,7 @@ class ServerProcess(TargetViews):
             socket_folders.remove(self.folder)  # its socket file and its clients' paths
             self.folder = None
         if self.spec.port_policy == "fixed":
-            self._pool.release_fixed_port(self)
+            self.pool.release_fixed_port(self)
 
     # -- what specs use --------------------------------------------------------
     def endpoint(self) -> Address:
@@ -275,9 +276,8 @@ class ServerProcess(TargetViews):
     def settle_output(self, *, suspicious: bool) -> None:
         """Before a failure is described: let a dying target finish dying, and its output arrive.
 
-        A server that crashes on a client's input may still be printing its traceback
-        when the spec notices (the client saw a reset, or nothing); the message should
-        show it. Only on the failure path, and only then, it waits up to a second.
+        A server that crashes on a client's input may still be printing its traceback when the spec notices
+        (the client saw a reset, or nothing); the message should show it. Only on the failure path, up to 1 s.
         """
         if self.group is None:
             return

@@ -1,24 +1,30 @@
-"""A Unix server's first start doubles as UNIX-3's and UNIX-2's scenarios.
+"""A Unix server's first start doubles as UNIX-2's scenario, and UNIX-3's run beside it.
 
 UNIX-2 and UNIX-3 each need the server started afresh with something already at its
-socket path: a regular file, or the socket of a server still listening there (UNIX-3: it
-must be left alone, so the server does not start), and a stale socket file (UNIX-2: the
-server removes it and starts). A correct server started that way serves every other spec
-as well as one started on a clean path, so the first start of a Unix target with
-``{path}`` goes through the scenarios and records their outcomes for the two specs to
-judge when their turn comes:
+socket path: a stale socket file (UNIX-2: the server removes it and starts), and a
+regular file, or the socket of a server still listening there (UNIX-3: it must be left
+alone, so the server does not start). A correct server started over a stale socket file
+serves every other spec as well as one started on a clean path, so the first start of a
+Unix target with ``{path}`` goes through the scenarios and records their outcomes for the
+two specs to judge when their turn comes:
 
-1. a regular file at the path: a correct server refuses to start, and the file is
-   intact. One that starts anyway (it deleted the file) is kept running;
-2. otherwise a live socket at the path (netconform's own, listening): a correct server
-   refuses to start, and the socket file is the same one after. One that starts anyway
-   (it removed that file) is kept running;
-3. otherwise a stale socket file at the path: a correct server starts, and is kept;
-4. otherwise the path is left clean and the server is started as usual.
+1. the target starts with a stale socket file at its path (UNIX-2's): a correct server
+   starts, and is kept; one that does not is started again on a clean path;
+2. once it runs, UNIX-3's two scenarios start, each in a process of its own (the
+   target's *twin*: the same command, in a folder of its own), both at once, in the
+   background while the next specs run: a regular file at the path (a correct server
+   refuses to start, and the file is intact), and a live socket there (netconform's own,
+   listening: a correct server refuses to start, and the socket file is the same one
+   after). A twin that starts anyway is stopped as soon as it is seen listening.
+   Their outcomes are waited for when a spec first asks for one, or when the target stops.
 
-The other specs never see a scenario: only a server that is running (however it got
-there) serves them. A spec whose scenario was not recorded (its target was restarted,
-or began another way) runs it itself, on a fresh start (``ServerTarget.start_with``).
+The twins begin only once the kept process runs, so whatever else a program holds while
+it runs (a fixed port, a lock) is held by the kept process first, every run alike. If the
+stale socket file kept it from starting, the twins run to their end before the clean start.
+
+The other specs never see a scenario: only the kept process serves them. A spec whose
+scenario was not recorded (its target began another way) runs it itself, on a fresh start
+(``ServerTarget.start_with``).
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from __future__ import annotations
 import os
 import socket
 import stat
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -99,23 +107,70 @@ def with_live_socket(target: ServerProcess) -> Opening:
         live.sock.close()
 
 
+def with_regular_file(target: ServerProcess) -> Opening:
+    """Start ``target`` afresh with a regular file at its path (UNIX-3's first scenario)."""
+    why = target.start_with(regular_file)
+    return Opening(why, target.socket_path, intact(target.socket_path))
+
+
+#: UNIX-3's scenarios, by the name their outcome is recorded under.
+TWIN_SCENARIOS: dict[str, Callable[[ServerProcess], Opening]] = {
+    "regular file": with_regular_file, "live socket": with_live_socket}
+
+
+class Openings:
+    """The scenarios' outcomes, by name ("stale socket", "regular file", "live socket"). UNIX-3's run in twins
+    of the target, each in a thread of its own, and are waited for when one is first asked for (or at stop)."""
+
+    def __init__(self) -> None:
+        self._found: dict[str, Opening] = {}
+        self._running: list[threading.Thread] = []
+
+    def __setitem__(self, name: str, opening: Opening) -> None:
+        self._found[name] = opening
+
+    def get(self, name: str) -> Opening | None:
+        """The outcome of scenario ``name`` (its twin waited for first, if it still runs); None: not recorded."""
+        self.wait()
+        return self._found.get(name)
+
+    def begin(self, target: ServerProcess) -> None:
+        """Start UNIX-3's scenarios, each in a twin of ``target`` (a fresh process of its command)."""
+        for name, scenario in TWIN_SCENARIOS.items():
+            twin = type(target)(target.spec, target.settings, target.pool)  # own processes, folder, output
+            thread = threading.Thread(target=self._run, args=(name, scenario, twin), daemon=True,
+                                      name=f"{target.spec.name}: {name} scenario")
+            thread.start()
+            self._running.append(thread)
+
+    def _run(self, name: str, scenario: Callable[[ServerProcess], Opening], twin: ServerProcess) -> None:
+        try:
+            self._found[name] = scenario(twin)
+        except Exception:  # not recorded: UNIX-3's spec runs the scenario itself
+            pass
+        finally:
+            twin.stop()
+
+    def wait(self) -> None:
+        """Until every scenario started has ended (each is bounded: a start within the startup timeout, a stop)."""
+        while self._running:
+            self._running.pop().join()
+
+
 def applies(target: ServerProcess) -> bool:
     """Does ``target``'s first start go through the scenarios (a Unix server whose path netconform chooses)?"""
     return target.spec.unix and target.spec.port_policy == "assigned"
 
 
 def first_start(target: ServerProcess) -> None:
-    """Start ``target`` through the scenarios, recording their outcomes in ``target.openings``; it is left
-    running unless every scenario kept it from starting (the caller then starts it on a clean path)."""
-    target.transcript.add("suite", "first start: with a regular file at its path (UNIX-3's scenario), then, if "
-                                   "it refuses, with a live socket there (UNIX-3's), then with a stale socket file "
-                                   "(UNIX-2's)")
-    why = target.start_with(regular_file)
-    target.openings["regular file"] = Opening(why, target.socket_path, intact(target.socket_path))
-    if why is None:
-        return
-    target.openings["live socket"] = opening = with_live_socket(target)
-    if opening.why is None:
-        return
+    """Start ``target`` over a stale socket file (UNIX-2's scenario), recording the outcome in ``target.openings``,
+    and UNIX-3's scenarios beside it (in its twins); it is left running if it started (else the caller starts it
+    on a clean path, after the twins have ended)."""
+    target.transcript.add("suite", "first start: with a stale socket file at its path (UNIX-2's scenario); "
+                                   "UNIX-3's (a regular file, a live socket at the path) each in a process of its "
+                                   "own, in a folder of its own, once this one runs")
     why = target.start_with(stale_socket)
     target.openings["stale socket"] = Opening(why)
+    target.openings.begin(target)
+    if why is not None:
+        target.openings.wait()
