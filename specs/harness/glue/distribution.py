@@ -52,11 +52,16 @@ class TargetScheduling(LoadScopeScheduling):  # type: ignore[misc]
     """
 
     _interleaved = False
+    _scopes: dict[str, str] | None = None  # each node id's scope, found once (xdist asks again at each report)
 
     def _split_scope(self, nodeid: str) -> str:
         if "@" in nodeid.rsplit("]", 1)[-1]:  # an xdist that groups again: its group
             return nodeid.rsplit("@", 1)[-1]
-        return group_of(nodeid, self.config.stash.get(TARGETS, [])) or nodeid
+        if self._scopes is None:
+            self._scopes = {}
+        if nodeid not in self._scopes:
+            self._scopes[nodeid] = group_of(nodeid, self.config.stash.get(TARGETS, [])) or nodeid
+        return self._scopes[nodeid]
 
     def _assign_work_unit(self, node: Any) -> None:
         if not self._interleaved:  # the queue is complete at the first assignment
