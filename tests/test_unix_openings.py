@@ -123,3 +123,19 @@ def test_the_check_sees_scenarios_run_one_after_another_on_the_target(tmp_path: 
     finally:
         target.stop()
     assert os.path.exists(log)
+
+
+def test_a_scenario_that_cannot_run_in_its_twin_is_not_recorded_and_says_why(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(twin: object) -> unix_openings.Opening:
+        raise RuntimeError("planted")
+
+    monkeypatch.setitem(unix_openings.TWIN_SCENARIOS, "regular file", broken)
+    target, _log = _target(tmp_path)
+    try:
+        target.ensure_running()
+        assert target.openings.get("regular file") is None  # UNIX-3's spec then runs it itself
+        assert target.openings.get("live socket") is not None
+        assert any("regular file scenario could not run" in e and "planted" in e for e in target.events)
+    finally:
+        target.stop()

@@ -138,16 +138,18 @@ class Openings:
         """Start UNIX-3's scenarios, each in a twin of ``target`` (a fresh process of its command)."""
         for name, scenario in TWIN_SCENARIOS.items():
             twin = type(target)(target.spec, target.settings, target.pool)  # own processes, folder, output
-            thread = threading.Thread(target=self._run, args=(name, scenario, twin), daemon=True,
+            thread = threading.Thread(target=self._run, args=(name, scenario, twin, target.events), daemon=True,
                                       name=f"{target.spec.name}: {name} scenario")
             thread.start()
             self._running.append(thread)
 
-    def _run(self, name: str, scenario: Callable[[ServerProcess], Opening], twin: ServerProcess) -> None:
+    def _run(self, name: str, scenario: Callable[[ServerProcess], Opening], twin: ServerProcess,
+             events: list[str]) -> None:
         try:
             self._found[name] = scenario(twin)
-        except Exception:  # not recorded: UNIX-3's spec runs the scenario itself
-            pass
+        except Exception as exc:  # not recorded: UNIX-3's spec runs the scenario itself, and the run's events say why
+            events.append(f"{twin.spec.name}: UNIX-3's {name} scenario could not run in a process of its own "
+                          f"({type(exc).__name__}: {exc}); UNIX-3 runs it itself")
         finally:
             twin.stop()
 
