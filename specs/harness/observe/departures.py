@@ -36,14 +36,19 @@ class _Names:
             self.prefix = ""
 
     def named(self, text: str) -> list[Address]:
+        ports = [digits for digits in dict.fromkeys(_NUMBER.findall(text)) if digits in self.by_port] \
+            if self.by_port else []  # a port is a whole number in the line: most lines show none of theirs
+        paths = bool(self.paths) and self.prefix in text
+        if not ports and not paths:
+            return []
         found: list[Address] = [(h, p) for h, p in forms.addresses(text) if (h, p) in self.clients]
         if found:
             return found
-        # another loopback spelling of the host (a port is a whole number in the line), or a Unix path
-        if self.paths and self.prefix in text:
+        # another loopback spelling of the host, or a Unix path
+        if paths:
             found += [me for me in self.paths if me in text]
-        for digits in dict.fromkeys(_NUMBER.findall(text)) if self.by_port else ():
-            found += [me for me in self.by_port.get(digits, ()) if forms.names_client(text, me)]
+        for digits in ports:
+            found += [me for me in self.by_port[digits] if forms.names_client(text, me)]
         return found
 
 

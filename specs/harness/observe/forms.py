@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import re
+from collections.abc import Callable
 
 from . import address_forms
 
@@ -80,11 +81,18 @@ def _same_host(shown: str, host: str) -> bool:
 def names_client(text: str, address: tuple[str, int] | str) -> bool:
     """Does ``text`` show the client's ``address`` in any form (its port, with a loopback host; over a
     Unix socket its path, bare or quoted)?"""
+    return naming(address)(text)
+
+
+def naming(address: tuple[str, int] | str) -> Callable[[str], bool]:
+    """:func:`names_client` for one client, made once: a spec tries it on every line of a long log."""
     if isinstance(address, str):
-        shown = bool(address) and address in text  # a bare substring test first: most lines name another
-        return shown and address_forms.path_pattern(address, quoted=True).search(text) is not None
-    host, port = address  # every form shows the port's digits: most lines are told apart without parsing them
-    return str(port) in text and any(p == port and _same_host(h, host) for h, p in addresses(text))
+        pattern = address_forms.path_pattern(address, quoted=True)
+        # a bare substring test first: most lines name another
+        return lambda text: bool(address) and address in text and pattern.search(text) is not None
+    host, port = address
+    digits = str(port)  # every form shows the port's digits: most lines are told apart without parsing them
+    return lambda text: digits in text and any(p == port and _same_host(h, host) for h, p in addresses(text))
 
 
 def with_book_address(text: str, address: tuple[str, int] | str) -> str:

@@ -148,7 +148,8 @@ def connected(target: ServerTarget, client: Client, since: int, *, summary: str 
     """The line logging ``client``'s connection: the first that shows its address, in any form."""
     __tracebackhide__ = True
     me = address_of(client)
-    return expect_line(target, lambda ln: forms.names_client(ln.text, me), since=since,
+    named = forms.naming(me)
+    return expect_line(target, lambda ln: named(ln.text), since=since,
                        what=f"line logging the connection from {book_form(me)}", observes="connection line",
                        summary=summary, explain=explain)
 
@@ -158,7 +159,8 @@ def disconnected(target: ServerTarget, client: Client, after: Line, *, summary: 
     """The line logging that ``client`` left: the next line after ``after`` that shows its address."""
     __tracebackhide__ = True
     me = address_of(client)
-    return expect_line(target, lambda ln: forms.names_client(ln.text, me), since=after.index + 1,
+    named = forms.naming(me)
+    return expect_line(target, lambda ln: named(ln.text), since=after.index + 1,
                        what=f"line logging that {book_form(me)} disconnected", summary=summary, timeout=timeout,
                        observes="disconnection line")
 

@@ -18,7 +18,7 @@ import select
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO
 
 #: Keep at most this many bytes of output per target; older lines are dropped.
@@ -33,11 +33,12 @@ class Line:
     time: float
     stream: str
     data: bytes  # exactly as printed, without the b"\n" (a b"\r" before it is kept)
+    #: ``data`` decoded as UTF-8 (undecodable bytes shown as ``\\xNN``), a trailing CR dropped: decoded once, as
+    #: the line arrives (a spec's waits look at each line many times)
+    text: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def text(self) -> str:
-        """The line decoded as UTF-8 (undecodable bytes shown as ``\\xNN``), a trailing CR dropped."""
-        return self.data.decode("utf-8", "backslashreplace").removesuffix("\r")
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", self.data.decode("utf-8", "backslashreplace").removesuffix("\r"))
 
 
 class OutputTimeout(AssertionError):
