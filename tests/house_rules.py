@@ -105,7 +105,7 @@ def exports(path: Path) -> set[str]:
 
 LINUX_WORDS = re.compile(r"/proc\b|netlink|prctl|cgroup|unshare", re.IGNORECASE)
 LINUX_IMPLEMENTATION = "specs/harness/platform/linux/"
-FACILITIES = ("containment", "netns", "process_stats", "process_tree", "socket_folders", "socket_tables")
+FACILITIES = ("containment", "launcher", "netns", "process_stats", "process_tree", "socket_folders", "socket_tables")
 IMPLEMENTATIONS = ("linux", "portable")
 
 

@@ -132,3 +132,41 @@ def test_memory_is_read_through_the_platform_pss_only_on_linux() -> None:
         assert found.pss > 0
     else:
         assert found.pss is None
+
+
+LIMITS_SHOWN = """
+import resource
+for name in ("RLIMIT_CPU", "RLIMIT_NPROC", "RLIMIT_FSIZE", "RLIMIT_CORE"):
+    print(name, *resource.getrlimit(getattr(resource, name)))
+"""
+
+
+def _limits_under(command: list[str]) -> str:
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_every_launcher_sets_the_same_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Linux launcher (``prlimit``), its fallback where ``prlimit`` is missing (``rlimit_exec.py``) and the
+    portable launcher start a program under the same limits: RLIMIT_CPU soft and hard 5 s apart, RLIMIT_NPROC
+    and RLIMIT_FSIZE soft (hard kept), no core files. Each is also checked against the numbers asked for."""
+    from netconform.specs.harness.platform.linux import launcher as linux
+    from netconform.specs.harness.platform.portable import launcher as portable
+
+    asked = {"cpu_seconds": 7, "processes": 4321, "file_mb": 3}
+    argv = [sys.executable, "-c", LIMITS_SHOWN]
+    shown = {"portable": _limits_under(portable.command(argv, **asked))}
+    if platform.NAME == "linux":  # (a portable run is sealed off Linux's own commands)
+        if linux.prlimit() is not None:
+            shown["prlimit"] = _limits_under(linux.command(argv, **asked))
+        monkeypatch.setattr(linux, "prlimit", lambda: None)
+        shown["linux, no prlimit"] = _limits_under(linux.command(argv, **asked))
+    import resource
+
+    hard = {name: resource.getrlimit(getattr(resource, name))[1] for name in ("RLIMIT_NPROC", "RLIMIT_FSIZE")}
+    nproc = 4321 if hard["RLIMIT_NPROC"] == resource.RLIM_INFINITY else min(4321, hard["RLIMIT_NPROC"])
+    expected = (f"RLIMIT_CPU 7 12\nRLIMIT_NPROC {nproc} {hard['RLIMIT_NPROC']}\n"
+                f"RLIMIT_FSIZE {3 * 1024 * 1024} {hard['RLIMIT_FSIZE']}\nRLIMIT_CORE 0 0\n")
+    assert shown == dict.fromkeys(shown, expected)
+

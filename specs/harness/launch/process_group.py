@@ -121,7 +121,8 @@ class Limits:
       task of the user, and does not bind root);
     - ``file_mb``: RLIMIT_FSIZE, the largest file a process may write.
 
-    The rlimits are set by ``platform/linux/rlimit_exec.py``, which then execs the target's command.
+    The rlimits are set by the platform's launcher (``platform/*/launcher.py``), which then execs the target's
+    command.
     """
 
     cpu_seconds: int = 120
@@ -138,8 +139,8 @@ class Limits:
             tasks = sum(p.info["num_threads"] or 1 for p in psutil.process_iter(["uids", "num_threads"])
                         if p.info["uids"] and p.info["uids"].real == uid)
             nproc = tasks + self.processes
-        return [sys.executable, "-I", "-S", platform.RLIMIT_EXEC, str(self.cpu_seconds), str(nproc), str(self.file_mb),
-                place, "--", *argv]
+        return platform.launcher.command(argv, cpu_seconds=self.cpu_seconds, processes=nproc, file_mb=self.file_mb,
+                                         place=place)
 
 
 def _memory(procs: list[psutil.Process], limit_mb: int) -> int:

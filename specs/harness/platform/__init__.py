@@ -22,8 +22,9 @@ refused at start (:func:`unsupported`). The facilities:
 - ``socket_tables``: the sockets of targets and of the machine (listening, queues, TIME_WAIT, unread bytes);
 - ``socket_folders``: private folders for Unix socket paths, removed however a run ends;
 - ``netns``: a network namespace of its own for a URL client run as written;
-- ``WATCHDOG`` and ``RLIMIT_EXEC``: the scripts run as processes of their own (the watchdog that
-  ends a dead run's targets; the launcher that sets resource limits, then becomes the target).
+- ``launcher``: the command that starts a target under its resource limits (a launcher sets them, enters
+  the target's place, then becomes the target);
+- ``WATCHDOG``: the script run as a process of its own that ends a dead run's targets.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING
 
 from .portable import LIMITATIONS as PORTABLE_LIMITATIONS
 
-__all__ = ["CHOICE", "NAME", "RLIMIT_EXEC", "WATCHDOG", "containment", "host", "limitations", "netns",
+__all__ = ["CHOICE", "NAME", "WATCHDOG", "containment", "host", "launcher", "limitations", "netns",
            "process_stats", "process_tree", "seal", "socket_folders", "socket_tables", "unsupported"]
 
 #: The environment variable that chooses the implementation (``linux`` or ``portable``).
@@ -91,13 +92,12 @@ def limitations() -> tuple[str, ...]:
 #: The implementation in use.
 NAME = chosen(os.environ, sys.platform)
 if TYPE_CHECKING:  # both provide the same names (tests/test_platform.py): mypy checks callers against one
-    from .linux import containment, netns, process_stats, process_tree, socket_folders, socket_tables
+    from .linux import containment, launcher, netns, process_stats, process_tree, socket_folders, socket_tables
 else:
-    containment, netns, process_stats, process_tree, socket_folders, socket_tables = (
+    containment, launcher, netns, process_stats, process_tree, socket_folders, socket_tables = (
         importlib.import_module(f".{NAME}.{facility}", __name__)
-        for facility in ("containment", "netns", "process_stats", "process_tree", "socket_folders", "socket_tables"))
+        for facility in ("containment", "launcher", "netns", "process_stats", "process_tree", "socket_folders",
+                         "socket_tables"))
 _HERE = Path(__file__).resolve().parent / NAME
 #: ``python -I watchdog.py``: reads the run's targets on stdin; ends them when the run dies.
 WATCHDOG = str(_HERE / "watchdog.py")
-#: ``python -I -S rlimit_exec.py CPU NPROC FSIZE_MB PLACE -- ARGV...``: limits set, then it execs ARGV.
-RLIMIT_EXEC = str(_HERE / "rlimit_exec.py")

@@ -3,7 +3,7 @@
 and the guard that keeps a portable run on Linux from using any of them."""
 
 #: Commands that only Linux has, which the portable implementation must not run.
-LINUX_COMMANDS = frozenset({"unshare", "nsenter", "ss", "ip"})
+LINUX_COMMANDS = frozenset({"unshare", "nsenter", "ss", "ip", "prlimit"})
 
 
 def forbid_linux_facilities() -> None:
