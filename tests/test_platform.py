@@ -170,3 +170,20 @@ def test_every_launcher_sets_the_same_limits(monkeypatch: pytest.MonkeyPatch) ->
                 f"RLIMIT_FSIZE {3 * 1024 * 1024} {hard['RLIMIT_FSIZE']}\nRLIMIT_CORE 0 0\n")
     assert shown == dict.fromkeys(shown, expected)
 
+
+def test_the_linux_platform_wakes_at_a_childs_exit() -> None:
+    """The Linux platform's ``await_exit`` returns once the child has exited (a pidfd, where ``Popen.wait`` would
+    look every 50 ms), and at its timeout while the child runs; for a child already reaped, at once. The portable
+    one returns at once whatever the child does (its callers wait with ``Popen.wait``): it fails the first check."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("pidfds are Linux's")
+    from netconform.specs.harness.platform.linux import process_tree
+
+    quick = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.3)"])
+    process_tree.await_exit(quick, timeout=60)
+    assert quick.poll() is not None, "await_exit returned before the child exited"
+    process_tree.await_exit(quick, timeout=60)  # reaped: its PID is not looked up again
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as lasting:
+        process_tree.await_exit(lasting, timeout=0.1)
+        assert lasting.poll() is None
+        lasting.kill()

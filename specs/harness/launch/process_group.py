@@ -157,10 +157,19 @@ def _memory(procs: list[psutil.Process], limit_mb: int) -> int:
     return uss if uss > limit else 0
 
 
-def _running(procs: list[psutil.Process]) -> int:
-    """How many of ``procs`` are not zombies."""
+def _processes(pids: list[int]) -> list[psutil.Process]:
+    """The processes of ``pids`` still there."""
+    found = []
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            found.append(psutil.Process(pid))
+    return found
+
+
+def _running(pids: list[int]) -> int:
+    """How many of ``pids`` are not zombies."""
     count = 0
-    for proc in procs:
+    for proc in _processes(pids):
         with contextlib.suppress(psutil.Error):
             count += proc.status() != psutil.STATUS_ZOMBIE
     return count
@@ -208,21 +217,14 @@ class ProcessGroup:
 
     def _watch(self, limits: Limits, every: float = 0.05) -> None:
         """Kill the group when its process tree grows past the limits (processes; memory, 5 times less often)."""
-        try:
-            leader = psutil.Process(self.pid)
-        except psutil.Error:
-            return
         rounds = 0
         while not self._stopped and self._popen.poll() is None:
-            try:
-                tree = [leader, *leader.children(recursive=True)]
-            except psutil.Error:
-                return
+            pids = [self.pid, *process_tree.descendants(self.pid)]  # (the platform's: cheaper than psutil's)
             why = ""
-            if limits.processes and len(tree) > limits.processes and _running(tree) > limits.processes:
+            if limits.processes and len(pids) > limits.processes and _running(pids) > limits.processes:
                 # zombies are not counted: they hold no resources but a PID, and reaping them is RES-1's business
                 why = f"its process tree grew past {limits.processes} processes (--limit-processes)"
-            elif limits.memory_mb and rounds % 5 == 0 and (used := _memory(tree, limits.memory_mb)):
+            elif limits.memory_mb and rounds % 5 == 0 and (used := _memory(_processes(pids), limits.memory_mb)):
                 why = f"its processes used {used // 2**20} MB of memory, over {limits.memory_mb} MB (--limit-memory)"
             if why:
                 self.killed_because = f"netconform killed it: {why}"
@@ -252,8 +254,10 @@ class ProcessGroup:
 
     def wait_exit(self, timeout: float) -> int | None:
         """Wait up to ``timeout`` for the leader to exit (and its output to close); its status."""
+        deadline = time.monotonic() + timeout
+        process_tree.await_exit(self._popen, timeout)  # (the platform's: at once where it can tell)
         try:
-            self._popen.wait(timeout=timeout)
+            self._popen.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             return None
         self.output.wait_closed(0.5)
@@ -281,8 +285,9 @@ class ProcessGroup:
         members = self.everything()
         _signal(self.pgid, members, signal.SIGTERM)
         others = [p for p in members if p.pid != self.pid]  # the leader is Popen's to wait for
+        process_tree.await_exit(self._popen, grace)
         with contextlib.suppress(subprocess.TimeoutExpired):
-            self._popen.wait(timeout=grace)
+            self._popen.wait(timeout=max(0.0, start + grace - time.monotonic()))
         _gone, alive = psutil.wait_procs(others, timeout=max(0.0, start + grace - time.monotonic()))
         deadline = time.monotonic() + KILL_WAIT
         while alive or self._popen.poll() is None:

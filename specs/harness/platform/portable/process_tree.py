@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 
 import psutil
 
@@ -56,3 +57,8 @@ def group_members(pgid: int) -> list[psutil.Process]:
         except (OSError, psutil.Error):
             continue
     return members
+
+
+def await_exit(child: subprocess.Popen[bytes], timeout: float) -> None:
+    """Return once ``child`` has exited (reaped or not), or ``timeout`` seconds have passed. Here at once: the
+    caller then waits with ``Popen.wait(timeout)``, which looks every few ms, then every 50 ms."""
