@@ -26,7 +26,8 @@ def expect_exactly_once(target: ServerTarget, me: Address, since: int) -> None:
     with target.client("witness") as witness:
         seen = connected(target, witness, mark)
     disconnected(target, witness, seen)
-    shown = [ln.text for ln in target.output.lines(since) if forms.names_client(ln.text, me)]
+    named = forms.naming(me)
+    shown = [ln.text for ln in target.output.lines(since) if named(ln.text)]
     if len(shown) != 2:
         if len(shown) > 2:
             target.hide("one disconnection line", target.requirement_id, "a client that leaves is logged as gone "
@@ -107,9 +108,10 @@ def test_many_clients_leaving_at_once_are_each_logged_once(logging_server: Serve
                     summary=f"{client.label} of {LEAVING_AT_ONCE} leaving at once was not logged as gone with "
                     "its own address")
     counts = {address_of(c): 0 for c in clients}
+    naming = {addr: forms.naming(addr) for addr in counts}
     for line in logging_server.output.lines(since):
-        for addr in counts:
-            counts[addr] += forms.names_client(line.text, addr)
+        for addr, named in naming.items():
+            counts[addr] += named(line.text)
     wrong = {a: n for a, n in counts.items() if n != 2}
     if wrong:
         repeated = any(n > 2 for n in wrong.values())
@@ -121,11 +123,12 @@ def test_many_clients_leaving_at_once_are_each_logged_once(logging_server: Serve
 def _second_mention(target: ServerTarget, me: Address, since: int) -> Callable[[Line], bool]:
     """A predicate: a line showing ``me`` that comes after the first line showing it."""
 
+    named = forms.naming(me)
+
     def predicate(line: Line) -> bool:
-        if not forms.names_client(line.text, me):
+        if not named(line.text):
             return False
-        first = next((ln.index for ln in target.output.lines(since) if forms.names_client(ln.text, me)),
-                     line.index)
+        first = next((ln.index for ln in target.output.lines(since) if named(ln.text)), line.index)
         return line.index > first
 
     return predicate

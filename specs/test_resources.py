@@ -88,8 +88,8 @@ def _named_in_log(target: ServerTarget, client: Client, since: int, *, times: in
     Never, when another requirement found the log unable to show that."""
     if any(_hidden(target, what) for what in DEPARTURE_VIEWS[:times + 1]):
         return lambda: False
-    me = client.peer_name
-    return lambda: sum(forms.names_client(ln.text, me) for ln in target.output.lines(since)) >= times
+    named = forms.naming(client.peer_name)
+    return lambda: sum(named(ln.text) for ln in target.output.lines(since)) >= times
 
 
 def _until(target: ServerTarget, events: dict[str, Callable[[], bool]], *, wake: Client | None = None) -> str | None:

@@ -15,9 +15,10 @@ from __future__ import annotations
 import functools
 import resource
 import shutil
-import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from ..portable import launcher as portable
 
 MB = 1024 * 1024
 
@@ -45,8 +46,8 @@ def command(argv: Sequence[str], *, cpu_seconds: int, processes: int, file_mb: i
     ``file_mb`` (0: that limit left alone), no core files; the cgroup ``place`` (``-``: none) entered first."""
     found = prlimit()
     if found is None:
-        return [sys.executable, "-I", "-S", RLIMIT_EXEC, str(cpu_seconds), str(processes), str(file_mb), place,
-                "--", *argv]
+        return portable.script_command(RLIMIT_EXEC, argv, cpu_seconds=cpu_seconds, processes=processes,
+                                       file_mb=file_mb, place=place)
     limits = []
     if cpu_seconds > 0:
         cpu = _soft(resource.RLIMIT_CPU, cpu_seconds)

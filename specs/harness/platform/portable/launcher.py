@@ -18,5 +18,11 @@ RLIMIT_EXEC = str(Path(__file__).resolve().with_name("rlimit_exec.py"))
 def command(argv: Sequence[str], *, cpu_seconds: int, processes: int, file_mb: int, place: str = "-") -> list[str]:
     """``argv`` wrapped in the launcher: RLIMIT_CPU ``cpu_seconds``, RLIMIT_NPROC ``processes``, RLIMIT_FSIZE
     ``file_mb`` (0: that limit left alone), no core files; ``place`` entered first."""
-    return [sys.executable, "-I", "-S", RLIMIT_EXEC, str(cpu_seconds), str(processes), str(file_mb), place, "--",
-            *argv]
+    return script_command(RLIMIT_EXEC, argv, cpu_seconds=cpu_seconds, processes=processes, file_mb=file_mb,
+                          place=place)
+
+
+def script_command(script: str, argv: Sequence[str], *, cpu_seconds: int, processes: int, file_mb: int,
+                   place: str) -> list[str]:
+    """``argv`` wrapped in the launcher ``script`` (this one, or the Linux one, which enters a cgroup first)."""
+    return [sys.executable, "-I", "-S", script, str(cpu_seconds), str(processes), str(file_mb), place, "--", *argv]
